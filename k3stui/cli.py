@@ -1,0 +1,150 @@
+"""Command line: `k3stui` opens the TUI; `k3stui check|render|preset|install|bundle|rules` are its
+twins for scripts and CI.
+
+Start-up matters: only argparse and the stdlib are imported here. Every command imports what it
+needs when it runs, so `check` never loads textual, sh or jinja2.
+Exit codes: 0 fine, 1 the plan has errors (or the action failed), 2 unusable input,
+3 an internal error (a bug; K3STUI_DEBUG=1 shows the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from k3stui import __version__
+from k3stui.versions import NEWEST_KNOWN
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+_VERSION_HELP = (
+    "K3s version the plan is for, as vX.Y.Z+k3sN. Without it, rules apply to the newest "
+    f"K3s release k3stui knows: {NEWEST_KNOWN}."
+)
+
+
+def _add_inputs(p: argparse.ArgumentParser, *, preset: bool = True) -> None:
+    """The inputs `check` takes; render, install and bundle take the same."""
+    g = p.add_argument_group("inputs (merged as K3s merges them: config files, then flags)")
+    g.add_argument("--config", "-c", action="append", default=[], metavar="FILE",
+                   help="a K3s config.yaml; repeat for several (later files win, key+: appends)")
+    g.add_argument("--config-dir", metavar="DIR",
+                   help="a config.yaml.d folder: every *.yaml in it, alphabetically, after --config")
+    g.add_argument("--exec", dest="exec_flags", metavar="'FLAGS'",
+                   help="an INSTALL_K3S_EXEC-style string, e.g. 'server --flannel-backend=host-gw'; "
+                        "overrides the config files as K3s's command line does")
+    g.add_argument("--flannel-conf", metavar="FILE", help="a flannel net-conf.json")
+    if preset:
+        g.add_argument("--preset", metavar="FILE|NAME",
+                       help="a k3stui preset file, or the name of a shipped preset (see 'preset list')")
+    g.add_argument("--server-config", action="append", default=[], metavar="FILE",
+                   help="another server's config.yaml: its critical values must match this plan's")
+    p.add_argument("--k3s-version", metavar="vX.Y.Z+k3sN", help=_VERSION_HELP)
+
+
+def _formats(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="text for people (colour only on a terminal; NO_COLOR respected), json for tools")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="k3stui",
+        description="Plan a K3s pod network, check it, render its files and install it. "
+                    "Without a command, opens the terminal UI.",
+        epilog=f"Rules apply to {NEWEST_KNOWN} unless --k3s-version says otherwise.",
+    )
+    parser.add_argument("--version", action="version", version=f"k3stui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("check", help="validate a network plan from presets, configs and flags",
+                       description="Validate a plan. Exit 0: no errors (warnings allowed); "
+                                   "1: at least one error; 2: unusable input.")
+    _add_inputs(p)
+    _formats(p)
+
+    p = sub.add_parser("render", help="write every file a cluster needs, per node role",
+                       description="Render K3s config drop-ins, net-conf.json, sysctl drop-ins, "
+                                   "install commands, the chart values and a manifest.json.")
+    _add_inputs(p)
+    p.add_argument("--out", metavar="DIR", help="output folder (must be empty unless --force)")
+    p.add_argument("--force", action="store_true", help="write into a non-empty --out")
+    p.add_argument("--merge-into", metavar="PATH",
+                   help="update this existing K3s config.yaml in place (comments kept, backup first)")
+    p.add_argument("--role", choices=("server", "agent"), help="with --merge-into: which role's config")
+    p.add_argument("--dry-run", action="store_true", help="with --merge-into: show the diff only")
+    p.add_argument("--explain", action="store_true",
+                   help="print ports to open, MTU, node capacity and host-gw routes")
+    p.add_argument("--no-chart", action="store_true", help="skip the Helm chart export")
+
+    p = sub.add_parser("preset", help="list, show, validate or import presets",
+                       description="Presets capture a whole network plan in a versioned YAML file.")
+    psub = p.add_subparsers(dest="preset_command", metavar="ACTION", required=True)
+    psub.add_parser("list", help="list the shipped presets")
+    q = psub.add_parser("show", help="print a shipped preset")
+    q.add_argument("name")
+    q = psub.add_parser("validate", help="validate a preset file against the schema and the rules")
+    q.add_argument("file")
+    q.add_argument("--k3s-version", metavar="vX.Y.Z+k3sN", help=_VERSION_HELP)
+    q = psub.add_parser("import", help="write a preset from existing K3s flags or files")
+    _add_inputs(q, preset=False)
+    q.add_argument("--name", required=True, help="preset name (lower case, digits, dashes)")
+    q.add_argument("--description", default="", help="one line saying what the plan is for")
+    q.add_argument("--out", metavar="FILE", help="where to write it (default: standard output)")
+    q.add_argument("--force", action="store_true", help="replace an existing --out file")
+
+    p = sub.add_parser("install", help="install K3s on this host with the plan (dry run first)")
+    _add_inputs(p)
+    p.add_argument("--role", choices=("server", "agent"), help="this host's role (default: the plan's)")
+    p.add_argument("--dry-run", action="store_true", help="print the whole plan of action; change nothing")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--root", metavar="DIR", help="treat DIR as / (tests, image preparation)")
+    p.add_argument("--airgap", metavar="DIR", help="install from a bundle made by 'k3stui bundle'")
+    p.add_argument("--install-script", metavar="FILE", help="use this install.sh instead of downloading it")
+
+    p = sub.add_parser("bundle", help="make an air-gapped install bundle")
+    _add_inputs(p)
+    p.add_argument("--out", metavar="DIR", required=True, help="bundle folder (a .tar.gz is written beside it)")
+    p.add_argument("--artifacts", metavar="DIR",
+                   help="k3s binary, install.sh, k3s-airgap-images-<arch>.tar.zst, chart .tgz files")
+    p.add_argument("--force", action="store_true", help="write into a non-empty --out")
+
+    p = sub.add_parser("rules", help="list every validation rule and its code")
+    _formats(p)
+    return parser
+
+
+def _command(name: str) -> Callable[[argparse.Namespace], int]:
+    """Import a command's module only when it runs."""
+    import importlib
+
+    module = importlib.import_module(f"k3stui.commands.{name}")
+    return module.run
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return _command("tui")(args)
+    from k3stui.findings import InputError
+
+    try:
+        return _command(args.command)(args)
+    except InputError as exc:
+        print(f"k3stui: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("k3stui: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # a bug: say so plainly, no traceback unless asked
+        import os
+
+        if os.environ.get("K3STUI_DEBUG"):
+            raise
+        print(f"k3stui: internal error: {type(exc).__name__}: {exc} "
+              "(run with K3STUI_DEBUG=1 for details and report it)", file=sys.stderr)
+        return EXIT_INTERNAL

@@ -1,0 +1,121 @@
+"""The ONE table of K3s flags k3stui knows: how each is typed, where it is valid, whether it is a
+critical value that must match on every server, and which plan field holds it.
+
+A flag with `field=None` is known (so it is not reported as a typo) and kept verbatim in
+`Plan.extra`. Source: `../shared/reference/k3s-network.md` §1 and `k3s pkg/cli/cmds/*.go`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["str", "list", "bool", "int"]
+Scope = Literal["server", "agent"]  # agent flags are valid on servers too
+
+
+@dataclass(frozen=True)
+class Flag:
+    name: str
+    kind: Kind = "str"
+    scope: Scope = "server"
+    critical: bool = False
+    field: str | None = None  # Plan attribute path
+    short: str | None = None
+    since: str | None = None  # versions.FEATURES key: first release with the flag
+    removed: str | None = None  # versions.FEATURES key: first release without it
+    secret: bool = False
+
+
+_NETWORK_FLAGS = (
+    Flag("cluster-cidr", "list", critical=True, field="cluster_cidr"),
+    Flag("service-cidr", "list", critical=True, field="service_cidr"),
+    Flag("cluster-dns", "list", critical=True, field="cluster_dns"),
+    Flag("cluster-domain", critical=True, field="cluster_domain"),
+    Flag("service-node-port-range", field="service_node_port_range"),
+    Flag("flannel-backend", critical=True, field="flannel.backend"),
+    Flag("flannel-ipv6-masq", "bool", critical=True, field="flannel.ipv6_masq", since="flannel-ipv6-masq"),
+    Flag("flannel-external-ip", "bool", critical=True, field="flannel.external_ip", since="flannel-external-ip"),
+    Flag("flannel-iface", scope="agent", field="flannel.iface"),
+    Flag("flannel-conf", scope="agent", field="flannel.conf"),
+    Flag("flannel-cni-conf", scope="agent", field="flannel.cni_conf", since="flannel-cni-conf"),
+    Flag("disable-network-policy", "bool", critical=True, field="disable_network_policy"),
+    Flag("disable-kube-proxy", "bool", field="disable_kube_proxy", since="disable-kube-proxy"),
+    Flag("node-ip", "list", scope="agent", field="node_ip", short="i"),
+    Flag("node-external-ip", "list", scope="agent", field="node_external_ip"),
+    Flag("egress-selector-mode", critical=True, field="egress_selector_mode", since="egress-selector-mode"),
+    Flag("server", scope="agent", field="server", short="s"),
+    Flag("token", scope="agent", field="token", short="t", secret=True),
+    Flag("token-file", scope="agent", field="token_file"),
+    Flag("no-flannel", "bool", removed="no-flannel-removed"),
+)
+
+# Known flags k3stui does not model: kept verbatim, checked for scope and spelling only.
+_OTHER_SERVER = (
+    "advertise-address", "advertise-port", "agent-token", "agent-token-file", "apiserver-bind-address",
+    "apiserver-port", "bind-address", "cluster-init", "cluster-reset", "cluster-reset-restore-path",
+    "datastore-cafile", "datastore-certfile", "datastore-endpoint", "datastore-keyfile",
+    "default-local-storage-path", "disable-apiserver", "disable-cloud-controller",
+    "disable-controller-manager", "disable-etcd", "disable-helm-controller", "disable-scheduler",
+    "embedded-registry", "etcd-arg", "etcd-disable-snapshots", "etcd-expose-metrics",
+    "etcd-snapshot-compress", "etcd-snapshot-dir", "etcd-snapshot-name", "etcd-snapshot-retention",
+    "etcd-snapshot-schedule-cron", "etcd-s3", "etcd-s3-bucket", "etcd-s3-endpoint", "etcd-s3-region",
+    "helm-job-image", "https-listen-port", "kube-apiserver-arg", "kube-cloud-controller-manager-arg",
+    "kube-controller-manager-arg", "kube-scheduler-arg", "secrets-encryption", "servicelb-namespace",
+    "supervisor-metrics", "supervisor-port", "tls-san", "tls-san-security", "write-kubeconfig",
+    "write-kubeconfig-group", "write-kubeconfig-mode", "disable",
+)
+_CRITICAL_OTHER = ("disable-helm-controller", "embedded-registry")
+_LIST_OTHER = (
+    "disable", "tls-san", "kube-apiserver-arg", "kube-controller-manager-arg", "kube-scheduler-arg",
+    "etcd-arg", "kube-cloud-controller-manager-arg", "kubelet-arg", "kube-proxy-arg", "node-label",
+    "node-taint", "containerd-arg",
+)
+_OTHER_AGENT = (
+    "airgap-extra-registry", "config", "container-runtime-endpoint", "data-dir", "debug",
+    "default-runtime", "disable-default-registry-endpoint", "docker", "enable-pprof",
+    "image-credential-provider-bin-dir", "image-credential-provider-config", "image-service-endpoint",
+    "kube-proxy-arg", "kubelet-arg", "lb-server-port", "log", "alsologtostderr", "node-external-dns",
+    "node-internal-dns", "node-label", "node-name", "node-taint", "nonroot-devices", "pause-image",
+    "prefer-bundled-bin", "private-registry", "protect-kernel-defaults", "resolv-conf", "rootless",
+    "selinux", "snapshotter", "system-default-registry", "v", "vmodule", "vpn-auth", "vpn-auth-file",
+    "with-node-id", "containerd-arg",
+)
+_SHORT_OTHER = {"c": "config", "d": "data-dir", "l": "log", "o": "write-kubeconfig"}
+_BOOL_OTHER = (
+    "cluster-init", "cluster-reset", "debug", "disable-apiserver", "disable-cloud-controller",
+    "disable-controller-manager", "disable-default-registry-endpoint", "disable-etcd",
+    "disable-helm-controller", "disable-scheduler", "docker", "embedded-registry",
+    "etcd-disable-snapshots", "etcd-expose-metrics", "etcd-snapshot-compress", "etcd-s3",
+    "enable-pprof", "prefer-bundled-bin", "protect-kernel-defaults", "rootless",
+    "secrets-encryption", "selinux", "supervisor-metrics", "with-node-id", "alsologtostderr",
+    "tls-san-security",
+)
+
+
+def _other(name: str, scope: Scope) -> Flag:
+    kind: Kind = "list" if name in _LIST_OTHER else "bool" if name in _BOOL_OTHER else "str"
+    short = next((s for s, n in _SHORT_OTHER.items() if n == name), None)
+    return Flag(name, kind, scope=scope, critical=name in _CRITICAL_OTHER, short=short)
+
+
+FLAGS: dict[str, Flag] = {f.name: f for f in _NETWORK_FLAGS}
+for _name in _OTHER_SERVER:
+    FLAGS.setdefault(_name, _other(_name, "server"))
+for _name in _OTHER_AGENT:
+    FLAGS.setdefault(_name, _other(_name, "agent"))
+
+SHORT_FLAGS: dict[str, str] = {f.short: f.name for f in FLAGS.values() if f.short}
+BY_FIELD: dict[str, Flag] = {f.field: f for f in FLAGS.values() if f.field}
+CRITICAL: tuple[str, ...] = tuple(f.name for f in FLAGS.values() if f.critical)
+
+# kube-controller-manager arguments that the plan models (node pod-CIDR sizes).
+KCM_MASK_ARGS = {
+    "node-cidr-mask-size": "node_cidr_mask_size",
+    "node-cidr-mask-size-ipv4": "node_cidr_mask_size_ipv4",
+    "node-cidr-mask-size-ipv6": "node_cidr_mask_size_ipv6",
+}
+
+
+def lookup(name: str) -> Flag | None:
+    return FLAGS.get(name)

@@ -1,0 +1,125 @@
+"""K3s versions and the ONE table of what each version supports.
+
+Every version-dependent rule reads `FEATURES`; nothing else in k3stui hard-codes a K3s version.
+Facts and their sources are in `../shared/reference/k3s-network.md`; entries marked
+`confirmed=False` are the reference's UNCONFIRMED items (best known first tag).
+
+A `Gate` lists, per minor line, the first patch release that has the change. A version of a
+listed minor has it from that patch on; a version of a newer minor than every listed one has it;
+a version of an unlisted minor between listed ones has it when an older minor is listed (the
+change was backported across), else not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import total_ordering
+
+_VERSION_RE = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:[-+]k3s(\d+))?$")
+
+
+@total_ordering
+@dataclass(frozen=True)
+class K3sVersion:
+    major: int
+    minor: int
+    patch: int
+    k3s: int = 1
+
+    @classmethod
+    def parse(cls, text: str) -> K3sVersion:
+        """Parse `v1.30.6+k3s1` (also `1.30.6`, `v1.30.6-k3s1`). Raises ValueError."""
+        m = _VERSION_RE.match(text.strip())
+        if not m:
+            raise ValueError(
+                f"{text!r} is not a K3s version; write it as vMAJOR.MINOR.PATCH+k3sN, e.g. {NEWEST_KNOWN}"
+            )
+        major, minor, patch, k3s = m.groups()
+        return cls(int(major), int(minor), int(patch), int(k3s or 1))
+
+    @property
+    def line(self) -> tuple[int, int]:
+        return (self.major, self.minor)
+
+    def _key(self) -> tuple[int, int, int, int]:
+        return (self.major, self.minor, self.patch, self.k3s)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, K3sVersion):
+            return NotImplemented
+        return self._key() < other._key()
+
+    def __str__(self) -> str:
+        return f"v{self.major}.{self.minor}.{self.patch}+k3s{self.k3s}"
+
+
+@dataclass(frozen=True)
+class Gate:
+    """When a change reached K3s: the first release per minor line."""
+
+    releases: tuple[str, ...]
+    source: str
+    confirmed: bool = True
+    _parsed: tuple[K3sVersion, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "_parsed", tuple(sorted(K3sVersion.parse(r) for r in self.releases))
+        )
+
+    @property
+    def first(self) -> K3sVersion:
+        return self._parsed[0]
+
+    def reached(self, v: K3sVersion) -> bool:
+        same_line = [r for r in self._parsed if r.line == v.line]
+        if same_line:
+            return v >= same_line[0]
+        return any(r.line < v.line for r in self._parsed)
+
+    def describe(self) -> str:
+        text = ", ".join(str(r) for r in self._parsed)
+        return text if self.confirmed else f"{text} (unconfirmed)"
+
+
+# The newest K3s release this table knows; rules use it when no version is given.
+NEWEST_KNOWN = "v1.37.1+k3s1"
+
+# Oldest K3s line whose behaviour this table describes (config file support).
+OLDEST_KNOWN = "v1.19.1+k3s1"
+
+FEATURES: dict[str, Gate] = {
+    "config-file": Gate(("v1.19.1+k3s1",), "docs installation/configuration.md"),
+    "config-drop-ins": Gate(("v1.21.0+k3s1",), "#3205", confirmed=False),
+    "dual-stack": Gate(("v1.21.0+k3s1",), "docs networking/basic-network-options.md (experimental)"),
+    "dual-stack-stable": Gate(("v1.23.7+k3s1",), "docs networking/basic-network-options.md"),
+    "ipv6-only": Gate(("v1.22.9+k3s1",), "docs networking/basic-network-options.md"),
+    "wireguard-native": Gate(("v1.23.6+k3s1",), "#5391; hetzner-k3s#79 (1.21/1.22 backports unconfirmed)"),
+    "flannel-ipv6-masq": Gate(("v1.23.2+k3s1",), "#4952 (Jan 2022)", confirmed=False),
+    "flannel-external-ip": Gate(("v1.23.13+k3s1", "v1.24.7+k3s1"), "#6321, #6322, #6323"),
+    "flannel-cni-conf": Gate(("v1.22.11+k3s1", "v1.23.8+k3s1", "v1.24.2+k3s1"), "#5656, #5682, #5684", confirmed=False),
+    "egress-selector-mode": Gate(("v1.23.7+k3s1", "v1.24.1+k3s1"), "#5577, #5603", confirmed=False),
+    "disable-kube-proxy": Gate(("v1.19.1+k3s1",), "#1695"),
+    "create-namespace": Gate(("v1.26.6+k3s1", "v1.27.3+k3s1"), "helm-controller v0.15.0 (release notes)"),
+    "vpn-auth": Gate(("v1.25.11+k3s1", "v1.26.6+k3s1", "v1.27.3+k3s1"), "docs networking/distributed-multicloud.md"),
+    "embedded-registry": Gate(("v1.26.13+k3s1", "v1.27.10+k3s1", "v1.28.6+k3s1", "v1.29.1+k3s1"), "docs installation/registry-mirror.md"),
+    "static-cni-bin-dir": Gate(("v1.28.15+k3s1", "v1.29.10+k3s1", "v1.30.6+k3s1", "v1.31.2+k3s1"), "#10868", confirmed=False),
+    "flannel-conf-mtu": Gate(("v1.26.3+k3s1",), "flannel v0.21.3 bundled (release notes k3s-v1.26.md)"),
+    # Removals: the gate is the first release where the thing is fatal or gone.
+    "no-flannel-removed": Gate(("v1.26.0+k3s1",), "#6574"),
+    "wireguard-legacy-deprecated": Gate(("v1.23.6+k3s1",), "#6440 (deprecated when wireguard-native landed)"),
+    "wireguard-legacy-removed": Gate(("v1.26.0+k3s1",), "#6440, #6574 (fatal from v1.26.0)"),
+    "ipsec-unbundled": Gate(("v1.23.15+k3s1", "v1.24.9+k3s1", "v1.25.5+k3s1", "v1.26.0+k3s1"), "docs basic-network-options.md; #6598"),
+    "ipsec-removed": Gate(("v1.27.0+k3s1",), "#6598 (fatal from v1.27), #8203 (code removed v1.28.0)"),
+    "backend-option-syntax-removed": Gate(("v1.27.0+k3s1",), "#6598, #8203"),
+}
+
+
+def has(feature: str, version: K3sVersion) -> bool:
+    return FEATURES[feature].reached(version)
+
+
+def resolve(text: str | None) -> K3sVersion:
+    """The version rules apply to: the given one, else the newest known."""
+    return K3sVersion.parse(text) if text else K3sVersion.parse(NEWEST_KNOWN)
