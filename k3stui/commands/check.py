@@ -1,0 +1,61 @@
+"""`k3stui check`: the command-line twin of the TUI's live validation."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from k3stui.findings import Finding, has_errors, sort_findings
+
+
+def check_inputs(args: argparse.Namespace) -> tuple[Any, list[Finding]]:
+    """Plan + every finding (importers', then the rules'), sorted. Raises InputError."""
+    from k3stui.inputs import plan_from_args_namespace, server_plans
+    from k3stui.rules import validate
+
+    plan, found = plan_from_args_namespace(args)
+    version = getattr(args, "k3s_version", None)
+    found = found + validate(plan, k3s_version=version, servers=server_plans(args))
+    return plan, sort_findings(found)
+
+
+def plan_summary(plan: Any, version: str | None) -> dict[str, Any]:
+    """The plan as the preset's data, plus the values K3s will actually use."""
+    from k3stui import plan as p
+    from k3stui.presets import plan_to_data
+    from k3stui.versions import NEWEST_KNOWN
+
+    from dataclasses import replace
+
+    # The token never leaves the process; say only that one was given.
+    data = plan_to_data(replace(plan, token=None))
+    if plan.token is not None:
+        data["token"] = str(plan.token)
+    data["effective"] = {
+        "k3s-version": version or plan.k3s_version or NEWEST_KNOWN,
+        "ip-family": p.ip_family(plan),
+        "cluster-cidr": list(p.effective_cluster_cidr(plan)),
+        "service-cidr": list(p.effective_service_cidr(plan)),
+        "cluster-dns": list(p.effective_cluster_dns(plan)),
+        "cluster-domain": p.effective_cluster_domain(plan),
+        "service-node-port-range": p.effective_node_port_range(plan),
+    }
+    return data
+
+
+def run(args: argparse.Namespace) -> int:
+    plan, found = check_inputs(args)
+    if args.format == "json":
+        out = {
+            "findings": [f.to_dict() for f in found],
+            "plan": plan_summary(plan, args.k3s_version),
+        }
+        json.dump(out, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        from k3stui.report import format_findings, use_colour
+
+        print(format_findings(found, colour=use_colour(sys.stdout)))
+    return 1 if has_errors(found) else 0
