@@ -1,0 +1,43 @@
+"""Small helpers shared by the importers: K3s's view of scalars and flag names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from k3stui import flags
+
+# StringSlice flags: K3s splits each value on commas (util.SplitStringSlice).
+COMMA_SPLIT: frozenset[str] = frozenset(
+    {"cluster-cidr", "service-cidr", "cluster-dns", "node-ip", "node-external-ip", "tls-san", "disable"}
+)
+
+# Values never echoed into a message or a preset.
+SECRET_KEYS: frozenset[str] = frozenset(
+    {f.name for f in flags.FLAGS.values() if f.secret} | {"agent-token", "vpn-auth"}
+)
+
+KNOWN_NAMES: tuple[str, ...] = tuple(flags.FLAGS)
+
+
+def scalar_text(value: Any) -> str:
+    """How Go's convert.ToString renders a YAML scalar: booleans lower case, None empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def show(key: str, value: Any) -> str:
+    """A value for a message: secrets are masked."""
+    return "'********'" if key in SECRET_KEYS else repr(value)
+
+
+def canonical_name(name: str) -> str:
+    """`i` -> `node-ip`; long names unchanged."""
+    return flags.SHORT_FLAGS.get(name, name)
+
+
+def is_list_flag(name: str) -> bool:
+    flag = flags.lookup(name)
+    return flag is not None and flag.kind == "list"

@@ -1,0 +1,113 @@
+"""An `INSTALL_K3S_EXEC`-style string (`server --flannel-backend=host-gw -i 10.0.0.5`) -> flag values.
+
+Go's flag rules as urfave/cli applies them: `--name=value`, `--name value`, `-name` works like
+`--name`, bool flags never take the next word, a repeated list flag accumulates, a repeated plain
+flag keeps its last value. Pure; unbalanced quotes raise `InputError`.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from typing import Any
+
+from k3stui import flags
+from k3stui.findings import Finding, InputError, did_you_mean, error, warning
+from k3stui.importers._common import COMMA_SPLIT, KNOWN_NAMES, canonical_name, show
+
+ROLES = ("server", "agent")
+
+
+@dataclass
+class ParsedExec:
+    role: str | None = None  # the leading `server` / `agent` word, if any
+    args: dict[str, Any] = field(default_factory=dict)  # long flag name -> str | bool | list[str]
+    findings: list[Finding] = field(default_factory=list)
+
+
+def parse_exec(text: str, source: str = "--exec") -> ParsedExec:
+    try:
+        words = shlex.split(text, comments=False, posix=True)
+    except ValueError as exc:  # "No closing quotation", "No escaped character"
+        # The text is not echoed: it may hold a token.
+        raise InputError(f"{source}: {exc}; check the quotes and backslashes") from None
+    out = ParsedExec()
+    if words and (words[0] == "k3s" or words[0].endswith("/k3s")):
+        words = words[1:]
+    if words and words[0] in ROLES:
+        out.role, words = words[0], words[1:]
+    seen_plain: set[str] = set()
+    i = 0
+    while i < len(words):
+        word = words[i]
+        i += 1
+        if word == "--" or not word.startswith("-") or word == "-":
+            _positional(out, word, source)
+            continue
+        name, eq, value = word.lstrip("-").partition("=")
+        name = canonical_name(name)
+        flag = flags.lookup(name)
+        if not name:
+            _positional(out, word, source)
+            continue
+        if flag is None:
+            out.findings.append(warning(
+                "IMPORT001", name, f"{source}: unknown flag --{name}; it is kept as written."
+                + did_you_mean(name, KNOWN_NAMES),
+                hint="check the spelling against 'k3s server --help' / 'k3s agent --help'"))
+            if not eq:
+                if i < len(words) and not words[i].startswith("-"):
+                    value, i = words[i], i + 1
+                else:
+                    _store(out, name, True, None, seen_plain, source)
+                    continue
+            _store(out, name, value, None, seen_plain, source)
+            continue
+        if flag.kind == "bool":
+            if not eq:
+                _store(out, name, True, flag, seen_plain, source)
+            else:
+                lowered = value.strip().lower()
+                parsed: Any = {"true": True, "false": False}.get(lowered, value)
+                _store(out, name, parsed, flag, seen_plain, source)
+            continue
+        if not eq:
+            if i >= len(words):
+                out.findings.append(error(
+                    "IMPORT005", name, f"{source}: --{name} needs a value and none follows",
+                    hint=f"write --{name}=VALUE"))
+                continue
+            nxt = words[i]
+            following = canonical_name(nxt.lstrip("-").partition("=")[0])
+            if nxt.startswith("-") and flags.lookup(following) is not None:
+                out.findings.append(error(
+                    "IMPORT005", name, f"{source}: --{name} needs a value, but the next word is "
+                    f"the flag {nxt.partition('=')[0]}", hint=f"write --{name}=VALUE"))
+                continue
+            value, i = nxt, i + 1
+        _store(out, name, value, flag, seen_plain, source)
+    return out
+
+
+def _store(out: ParsedExec, name: str, value: Any, flag: flags.Flag | None,
+           seen: set[str], source: str) -> None:
+    if flag is not None and flag.kind == "list":
+        parts = [p.strip() for p in value.split(",")] if name in COMMA_SPLIT else [value]
+        out.args.setdefault(name, []).extend(p for p in parts if p != "")
+        return
+    if name in seen and out.args.get(name) != value:
+        out.findings.append(warning(
+            "IMPORT006", name, f"{source}: --{name} is given more than once; the last value "
+            f"({show(name, value)}) wins", hint=f"give --{name} once"))
+    seen.add(name)
+    out.args.pop(name, None)  # keep the order of the last occurrence, as K3s reads it
+    out.args[name] = value
+
+
+def _positional(out: ParsedExec, word: str, source: str) -> None:
+    looks_env = "=" in word and word.split("=", 1)[0].isupper()
+    hint = ("environment variables (K3S_URL, K3S_TOKEN ...) are not flags: use --server, "
+            "--token-file" if looks_env else "remove it, or prefix it with -- if it is a flag")
+    shown = word.split("=", 1)[0] + "=..." if looks_env else repr(word)
+    out.findings.append(warning(
+        "IMPORT003", "", f"{source}: {shown} is not a flag; it is ignored", hint=hint))

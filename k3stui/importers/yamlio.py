@@ -1,0 +1,110 @@
+"""YAML for data (K3s configs, presets): safe loading with exact error positions.
+
+Pure: text in, data out. Any failure becomes an `InputError` naming `source:line:col`, never a
+traceback, whatever bytes the user fed us.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from k3stui.findings import Finding, InputError, warning
+
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    """SafeLoader that records duplicate keys and keeps dates as text.
+
+    Dates: `2024-13-01` would raise ValueError from the timestamp constructor and a date object is
+    useless in a flag value anyway; K3s reads every scalar as a string.
+    """
+
+    duplicates: list[tuple[str, int, int]]
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                if key_node.value in seen and key_node.value != "<<":
+                    mark = key_node.start_mark
+                    self.duplicates.append((str(key_node.value), mark.line + 1, mark.column + 1))
+                seen.add(key_node.value)
+        return super().construct_mapping(node, deep=deep)
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _Base.yaml_implicit_resolvers.items()
+}
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    before = text[:index]
+    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+
+
+def _has_cycle(data: Any) -> bool:
+    """`&a [*a]` loads as a list containing itself; every consumer would recurse forever."""
+    done: set[int] = set()
+    stack: set[int] = set()
+
+    def visit(obj: Any) -> bool:
+        if not isinstance(obj, (list, dict)) or id(obj) in done:
+            return False
+        if id(obj) in stack:
+            return True
+        stack.add(id(obj))
+        children = list(obj.keys()) + list(obj.values()) if isinstance(obj, dict) else obj
+        found = any(visit(child) for child in children)
+        stack.discard(id(obj))
+        done.add(id(obj))
+        return found
+
+    try:
+        return visit(data)
+    except RecursionError:
+        return True
+
+
+def load_yaml_checked(text: str, source: str) -> tuple[Any, list[Finding]]:
+    """Load one YAML document; duplicate keys become IMPORT004 warnings (the last one wins,
+    as in K3s's parser)."""
+    loader = _Loader(text)
+    loader.duplicates = []
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        if mark is None:
+            raise InputError(f"{source}: {problem}") from None
+        raise InputError(f"{source}:{mark.line + 1}:{mark.column + 1}: {problem}") from None
+    except yaml.reader.ReaderError as exc:
+        line, col = _position(text, exc.position)
+        raise InputError(f"{source}:{line}:{col}: {exc.reason} (character {exc.character!r})") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"{source}: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{source}: the YAML is nested too deeply") from None
+    except (ValueError, TypeError, OverflowError) as exc:  # constructor edge cases, e.g. !!float
+        raise InputError(f"{source}: {exc}") from None
+    finally:
+        loader.dispose()
+    if _has_cycle(data):
+        raise InputError(f"{source}: an alias refers to itself (a recursive structure)")
+    findings = [
+        warning("IMPORT004", key, f"{source}:{line}:{col}: key {key!r} appears more than once; "
+                "the last value wins", hint=f"keep one {key!r} in {source}")
+        for key, line, col in loader.duplicates
+    ]
+    return data, findings
+
+
+def load_yaml(text: str, source: str) -> Any:
+    """Load one YAML document or raise `InputError("source:line:col: problem")`."""
+    return load_yaml_checked(text, source)[0]
