@@ -1,0 +1,194 @@
+"""Everything `k3stui render` writes, as data: per-role K3s config drop-ins, net-conf.json,
+sysctl drop-in and install.sh, the plan as a preset, the chart files (from `k3stui.chart`), a
+README and a manifest.json with every file's destination, mode and sha256. Pure: `fsio` writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from k3stui import defaults
+from k3stui.plan import Plan
+from k3stui.render.install_cmd import PlacedFile, install_command, install_script
+from k3stui.render.k3s_config import config_yaml, k3s_args, netconf_node_path
+from k3stui.render.netconf import netconf, netconf_json
+from k3stui.render.sysctl import SYSCTL_NODE_PATH, sysctl_dropin
+
+ROLES: tuple[str, ...] = ("server", "agent")
+DROPIN_NODE_PATH = f"{defaults.CONFIG_DROPIN_DIR}/50-k3stui-network.yaml"
+MANIFEST = "manifest.json"
+PRESET_NAME = "rendered-plan"
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    path: str  # relative to the output folder
+    dest: str | None  # absolute path on the node; None: not installed as a file
+    mode: int
+    roles: tuple[str, ...]  # which nodes get it; () for files that are not per node
+    content: bytes
+    description: str
+
+
+@dataclass(frozen=True)
+class ChartExport:
+    """The seam to the chart side: files already computed by `k3stui.chart.chart_export_files`."""
+
+    files: list[RenderedFile] = field(default_factory=list)
+
+
+def _node_path(path: str) -> PurePosixPath:
+    """A destination on the node must be absolute and plain, or the output folder (and the
+    node) could be written outside where the file belongs."""
+    p = PurePosixPath(path)
+    if not p.is_absolute() or ".." in p.parts or "\0" in path or str(p) != path:
+        raise ValueError(f"node path {path!r} must be absolute and normalised (no '..', no '//')")
+    return p
+
+
+def _role_files(plan: Plan, role: str, k3s_version: str | None, notes: list[str]) -> list[RenderedFile]:
+    out = [RenderedFile(
+        path=f"{role}{DROPIN_NODE_PATH}", dest=DROPIN_NODE_PATH, mode=0o600, roles=(role,),
+        content=config_yaml(k3s_args(plan, role), role=role).encode(),
+        description=f"K3s {role} network settings (config drop-in; 0600: it may carry the join token)",
+    )]
+    conf = netconf(plan)
+    conf_path = netconf_node_path(plan)
+    if conf is not None and conf_path:
+        _node_path(conf_path)
+        out.append(RenderedFile(
+            path=f"{role}{conf_path}", dest=conf_path, mode=0o644, roles=(role,),
+            content=netconf_json(conf).encode(),
+            description="flannel net-conf.json (K3s flag flannel-conf points here)",
+        ))
+    sysctl = sysctl_dropin(plan)
+    if sysctl is not None:
+        out.append(RenderedFile(
+            path=f"{role}{SYSCTL_NODE_PATH}", dest=SYSCTL_NODE_PATH, mode=0o644, roles=(role,),
+            content=sysctl.encode(), description="sysctl drop-in: settings K3s does not make itself",
+        ))
+    try:
+        cmd = install_command(plan, role, k3s_version=k3s_version)
+    except ValueError as exc:
+        notes.append(f"No {role}/install.sh: {exc}.")
+        return out
+    placed = [PlacedFile(f.path.removeprefix(f"{role}/"), f.dest, f.mode) for f in out if f.dest]
+    text = install_script(cmd, placed, sysctl_path=SYSCTL_NODE_PATH if sysctl is not None else None)
+    out.append(RenderedFile(
+        path=f"{role}/install.sh", dest=None, mode=0o755, roles=(role,), content=text.encode(),
+        description=f"copies the {role} files into place and runs the official K3s install script",
+    ))
+    return out
+
+
+def _preset_file(plan: Plan, notes: list[str]) -> RenderedFile | None:
+    try:
+        from k3stui.presets import Preset, dump_preset
+    except ImportError:
+        notes.append("No plan.yaml: the preset writer (k3stui.presets) is not available in this build.")
+        return None
+    text = dump_preset(Preset(PRESET_NAME, "the plan these files were rendered from", plan))
+    # The preset writer leaves secrets (the token) out, so plan.yaml is safe to share.
+    return RenderedFile("plan.yaml", None, 0o644, (), text.encode(),
+                        "the whole plan as a k3stui preset, secrets left out (k3stui check --preset plan.yaml)")
+
+
+def _version_notes(k3s_version: str | None, notes: list[str]) -> None:
+    from k3stui.versions import K3sVersion, has
+
+    if not k3s_version:
+        return
+    try:
+        version = K3sVersion.parse(k3s_version)
+    except ValueError:
+        return
+    if not has("config-drop-ins", version):
+        notes.append(f"K3s {version} may not read {defaults.CONFIG_DROPIN_DIR}/; copy the drop-in's keys "
+                     f"into {defaults.CONFIG_FILE} instead.")
+
+
+_README = """\
+# K3s network files rendered by k3stui
+
+Each folder holds what one kind of node needs. Copy `server/` to every server and `agent/` to
+every agent, then run `sh install.sh` there as root: it copies each file to its place on the node
+(below) and runs the official K3s install script with the settings in the config drop-in.
+Re-render rather than editing these files; `manifest.json` lists every file with its sha256.
+{% if notes %}
+## Read first
+{% for n in notes %}
+- {{ n }}
+{%- endfor %}
+{% endif %}
+## Files
+{% for f in files %}
+- `{{ f.path }}` ({{ f.mode_text }}{% if f.roles %}, {{ f.roles | join(", ") }}{% endif %}):
+  {{ f.description }}
+{%- if f.dest %}
+  On the node: `{{ f.dest }}` — by hand: `install -D -m {{ f.mode_text }} {{ f.path | q }} {{ f.dest | q }}`
+{%- endif %}
+{%- endfor %}
+{% for role, cmd in commands %}
+## Install {{ "an" if role == "agent" else "a" }} {{ role }} by hand
+
+    {{ cmd }}
+{% endfor %}"""
+
+
+def _readme(files: Sequence[RenderedFile], notes: list[str], commands: list[tuple[str, str]]) -> bytes:
+    import jinja2  # text for people only
+
+    env = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters["q"] = shlex.quote
+    rows = [{"path": f.path, "dest": f.dest, "roles": f.roles, "description": f.description,
+             "mode_text": f"{f.mode:04o}"} for f in files]
+    return env.from_string(_README).render(files=rows, notes=notes, commands=commands).encode()
+
+
+def manifest(files: Sequence[RenderedFile]) -> bytes:
+    from k3stui import __version__
+
+    entries = [{
+        "path": f.path, "dest": f.dest, "mode": f"{f.mode:04o}", "roles": list(f.roles),
+        "sha256": hashlib.sha256(f.content).hexdigest(), "description": f.description,
+    } for f in files]
+    return (json.dumps({"generator": f"k3stui {__version__}", "files": entries}, indent=2) + "\n").encode()
+
+
+def render_all(plan: Plan, *, k3s_version: str | None = None,
+               chart: ChartExport | None = None) -> list[RenderedFile]:
+    """Every file of the output folder, manifest.json last. Raises ValueError for a plan whose
+    node paths cannot be placed (relative or with '..'); the rules report those first."""
+    from k3stui.render.install_cmd import one_liner
+
+    notes: list[str] = []
+    _version_notes(plan.k3s_version or k3s_version, notes)
+    files: list[RenderedFile] = []
+    commands: list[tuple[str, str]] = []
+    for role in ROLES:
+        files += _role_files(plan, role, k3s_version, notes)
+        with contextlib.suppress(ValueError):  # already in the notes
+            commands.append((role, one_liner(install_command(plan, role, k3s_version=k3s_version))))
+    if plan.flannel.conf and netconf(plan) is None and plan.cni.kind == "flannel":
+        notes.append(f"flannel-conf points at {plan.flannel.conf}, a file you provide on every node.")
+    preset = _preset_file(plan, notes)
+    if preset is not None:
+        files.append(preset)
+    if chart is not None:
+        files += chart.files
+    files.append(RenderedFile("README.md", None, 0o644, (), _readme(files, notes, commands),
+                              "what each file is and where it goes"))
+    seen: set[str] = set()
+    for f in files:
+        if f.path in seen:
+            raise ValueError(f"two rendered files share the path {f.path}")
+        seen.add(f.path)
+    files.append(RenderedFile(MANIFEST, None, 0o644, (), manifest(files),
+                              "every file: path here, destination on the node, mode, roles, sha256"))
+    return files

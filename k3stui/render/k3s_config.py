@@ -1,0 +1,162 @@
+"""The K3s config drop-in for a role, as data: K3s flag names -> values, driven by `flags.FLAGS`.
+
+Only values that differ from a fresh `Plan()` are written, so the file says exactly what the plan
+changes and `importers.args.plan_from_args(k3s_args(plan, plan.role))` gives the plan back.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from k3stui import defaults, flags
+from k3stui.plan import Plan, Secret, get_value
+
+# Where the agent config points `token-file` when the plan names neither a token nor a file:
+# the operator copies the server's /var/lib/rancher/k3s/server/node-token there.
+AGENT_TOKEN_FILE = "/etc/rancher/k3s/k3stui-agent-token"
+# Where the rendered net-conf.json goes on every node unless `flannel.conf` says otherwise.
+NETCONF_NODE_PATH = "/etc/rancher/k3s/flannel-net-conf.json"
+KCM_ARG = "kube-controller-manager-arg"
+
+# Per-host identity: it belongs to the host the plan describes (plan.role) and must not be copied
+# into the other role's config, or a second host would claim the first host's addresses.
+_HOST_IDENTITY = frozenset({"node-ip", "node-external-ip", "node-name"})
+
+_DEFAULT_PLAN = Plan()
+
+
+def netconf_node_path(plan: Plan) -> str | None:
+    """Node path of the net-conf.json flannel reads, when the plan renders one."""
+    if not plan.flannel.needs_netconf or plan.cni.kind != "flannel" or plan.flannel.backend == "none":
+        return None
+    return plan.flannel.conf or NETCONF_NODE_PATH
+
+
+def agent_server_url(plan: Plan) -> str | None:
+    """The URL agents join: the plan's `server`, else the first server node's address."""
+    if plan.server:
+        return plan.server
+    for node in plan.nodes:
+        if node.role == "server":
+            host = node.address.strip()
+            try:
+                if ipaddress.ip_address(host).version == 6:
+                    host = f"[{host}]"
+            except ValueError:
+                pass  # a DNS name
+            return f"https://{host}:{defaults.SUPERVISOR_PORT}"
+    return None
+
+
+def _implied(plan: Plan) -> dict[str, Any]:
+    """Values a custom CNI forces on the server, whatever the plan's own fields say."""
+    out: dict[str, Any] = {}
+    if plan.cni.kind != "flannel":
+        out["flannel.backend"] = "none"
+    if plan.cni.kind in ("calico", "cilium"):
+        out["disable_network_policy"] = True  # the CNI enforces NetworkPolicy itself
+    if plan.cni.kind == "cilium" and plan.cni.cilium.kube_proxy_replacement:
+        out["disable_kube_proxy"] = True
+    return out
+
+
+def _as_config_value(flag: flags.Flag, value: Any) -> Any:
+    if isinstance(value, Secret):
+        value = value.value
+    if flag.kind == "list":
+        return [str(v) for v in value]
+    if flag.kind == "bool":
+        return bool(value)
+    if flag.kind == "int":
+        return int(value)
+    return str(value)
+
+
+def _modeled(plan: Plan, role: str) -> dict[str, Any]:
+    implied = _implied(plan)
+    out: dict[str, Any] = {}
+    for flag in flags.FLAGS.values():
+        if flag.field is None or (role == "agent" and flag.scope == "server"):
+            continue
+        if flag.name in _HOST_IDENTITY and role != plan.role:
+            continue
+        value = implied.get(flag.field, get_value(plan, flag.field))
+        if value is None or value == get_value(_DEFAULT_PLAN, flag.field):
+            continue
+        out[flag.name] = _as_config_value(flag, value)
+    return out
+
+
+def _role_specific(plan: Plan, role: str, out: dict[str, Any]) -> None:
+    """server/token/flannel-conf: the keys whose presence depends on the role, not just the plan."""
+    if role == "agent":
+        url = agent_server_url(plan)
+        if url:
+            out["server"] = url
+    elif plan.role != "server":
+        out.pop("server", None)  # an agent plan's URL: the first server does not join anyone
+    # A literal token only when there is no file to point at.
+    if plan.token_file:
+        out.pop("token", None)
+    elif role == "agent" and not plan.token:
+        out["token-file"] = AGENT_TOKEN_FILE
+    path = netconf_node_path(plan)
+    if path:
+        out["flannel-conf"] = path
+
+
+def _mask_args(plan: Plan) -> list[str]:
+    out = []
+    for arg, attr in flags.KCM_MASK_ARGS.items():
+        value = getattr(plan, attr)
+        if value is not None:
+            out.append(f"{arg}={int(value)}")
+    return out
+
+
+def k3s_args(plan: Plan, role: str) -> dict[str, Any]:
+    """The K3s config keys for `role` ("server" or "agent"), in flag-table order then plan.extra's."""
+    if role not in ("server", "agent"):
+        raise ValueError(f"role must be 'server' or 'agent', not {role!r}")
+    out = _modeled(plan, role)
+    _role_specific(plan, role, out)
+
+    for key, value in plan.extra.items():
+        flag = flags.lookup(key)
+        if key in out or key == KCM_ARG:
+            continue  # a modeled value wins over a stray verbatim copy
+        if flag is not None and role == "agent" and flag.scope == "server":
+            continue
+        if key in _HOST_IDENTITY and role != plan.role:
+            continue
+        out[key] = list(value) if isinstance(value, tuple) else value
+
+    if role == "server":
+        masks = _mask_args(plan)
+        modeled = {m.split("=", 1)[0] for m in masks}
+        kept = [a for a in _as_list(plan.extra.get(KCM_ARG)) if str(a).split("=", 1)[0] not in modeled]
+        if kept or masks:
+            out[KCM_ARG] = [str(a) for a in kept] + masks
+    return out
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def config_yaml(args: dict[str, Any], *, role: str) -> str:
+    """The drop-in text: a short header, then the dumped data (never templated)."""
+    import yaml
+
+    header = (
+        f"# Generated by k3stui: the network settings of this K3s {role}.\n"
+        "# K3s reads /etc/rancher/k3s/config.yaml.d/*.yaml after config.yaml, in name order.\n"
+        "# Re-render instead of editing; keys: https://docs.k3s.io/cli/" + role + "\n"
+    )
+    body = yaml.safe_dump(args, sort_keys=False, default_flow_style=False, allow_unicode=True, width=4096)
+    return header + body
