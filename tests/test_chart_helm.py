@@ -1,0 +1,290 @@
+"""The k3s-cni chart with the REAL Helm, v3 and v4 (fetched by scripts/fetch-helm.py).
+
+Rendered objects are checked against the upstream schemas in ../shared/schemas (never copied here)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import subprocess
+import tarfile
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+from test_chart_values import ALL_PLANS, CHART, REPO, SCENARIOS
+
+from k3stui.chart import auto_deploy_manifest, chart_export_files, chart_files, package_chart
+from k3stui.render.chart_values import chart_values
+
+pytestmark = pytest.mark.helm
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SCHEMAS = SHARED / "schemas"
+
+
+def _crd_schema(name: str) -> dict[str, Any]:
+    crd = next(d for d in yaml.safe_load_all((SCHEMAS / name).read_text()) if d)
+    return crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+
+
+HELMCHART_SCHEMA = _crd_schema("helm.cattle.io_helmcharts.yaml")
+NAD_SCHEMA = _crd_schema("k8s.cni.cncf.io_network-attachment-definitions.yaml")
+CILIUM_SCHEMA = json.loads((SCHEMAS / "cilium-values.schema.json").read_text())
+INSTALLATION_SCHEMA = json.loads((SCHEMAS / "tigera-operator-installation-spec.subset.schema.json").read_text())
+PORTABLE_SPEC = {"chart", "repo", "version", "targetNamespace", "createNamespace", "bootstrap", "valuesContent",
+                 "set", "timeout", "failurePolicy", "jobImage", "backOffLimit", "chartContent"}
+
+
+@pytest.fixture(scope="session", params=["v3", "v4"])
+def helm_bin(request: pytest.FixtureRequest) -> Path:
+    path = REPO / ".cache" / "helm" / request.param / "helm"
+    if not path.is_file():
+        pytest.skip(f"{path} missing: run `make tools` (scripts/fetch-helm.py)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def helm_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    home = tmp_path_factory.mktemp("helm-home")
+    return {
+        "HOME": str(home), "PATH": "/usr/bin:/bin",
+        "HELM_CACHE_HOME": str(home / "cache"), "HELM_CONFIG_HOME": str(home / "config"),
+        "HELM_DATA_HOME": str(home / "data"),
+    }
+
+
+@pytest.fixture
+def helm(helm_bin: Path, helm_env: dict[str, str]):
+    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run([str(helm_bin), *args], capture_output=True, text=True, env=helm_env,
+                              timeout=60, check=False)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"helm {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+        return proc
+
+    return run
+
+
+def _values_file(tmp_path: Path, values: dict[str, Any], name: str = "values.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(values))
+    return path
+
+
+def _template(helm, chart: Path, values_file: Path | None = None) -> str:
+    args = ["template", "k3s-cni", str(chart), "-n", "kube-system", "--include-crds"]
+    if values_file:
+        args += ["-f", str(values_file)]
+    return helm(*args).stdout
+
+
+def _docs(text: str) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(text) if d]
+
+
+@pytest.mark.parametrize("name", sorted(ALL_PLANS))
+def test_lint_strict(helm, tmp_path: Path, name: str) -> None:
+    helm("lint", "--strict", str(CHART), "-f", str(_values_file(tmp_path, chart_values(ALL_PLANS[name]))))
+
+
+def _check_helmchart(doc: dict[str, Any]) -> None:
+    jsonschema.Draft7Validator(HELMCHART_SCHEMA).validate(doc)
+    spec = doc["spec"]
+    assert doc["metadata"]["namespace"] == "kube-system"
+    assert spec["bootstrap"] is True
+    extra = set(spec) - PORTABLE_SPEC
+    assert extra <= {"takeOwnership"}, f"non-portable HelmChart fields: {extra}"
+    values = yaml.safe_load(spec.get("valuesContent") or "{}")
+    if spec["chart"] == "cilium":
+        jsonschema.Draft7Validator(CILIUM_SCHEMA).validate(values)
+    if spec["chart"] == "tigera-operator":
+        installation = {k: v for k, v in values["installation"].items() if k != "enabled"}
+        jsonschema.Draft7Validator(INSTALLATION_SCHEMA).validate(installation)
+        assert spec["targetNamespace"] == "tigera-operator"
+
+
+def _check_nad(doc: dict[str, Any]) -> dict[str, Any]:
+    jsonschema.Draft7Validator(NAD_SCHEMA).validate(doc)
+    config = json.loads(doc["spec"]["config"])
+    assert config["type"] == "macvlan" and config["master"] and config["ipam"]["type"]
+    return config
+
+
+@pytest.mark.parametrize("name", sorted(ALL_PLANS))
+def test_template_renders_valid_objects(helm, tmp_path: Path, name: str) -> None:
+    plan = ALL_PLANS[name]
+    values = chart_values(plan)
+    docs = _docs(_template(helm, CHART, _values_file(tmp_path, values)))
+    kinds: dict[str, list[dict[str, Any]]] = {}
+    for doc in docs:
+        kinds.setdefault(doc["kind"], []).append(doc)
+        if doc["kind"] == "HelmChart":
+            _check_helmchart(doc)
+        elif doc["kind"] == "NetworkAttachmentDefinition":
+            _check_nad(doc)
+        elif doc["kind"] == "CustomResourceDefinition":
+            assert doc["metadata"]["name"] == "network-attachment-definitions.k8s.cni.cncf.io"
+        else:
+            kubernetes_validate.validate(doc, kubernetes_validate.latest_version(), strict=True)
+    charts = {d["spec"]["chart"] for d in kinds.get("HelmChart", [])}
+    expected = {"cilium": {"cilium"}, "calico": {"tigera-operator", "crd.projectcalico.org.v1"}}.get(
+        plan.cni.kind, set())
+    if plan.cni.multus:
+        expected |= {"rke2-multus", "rke2-multus-crd"} if values["multus"]["whereabouts"] else {"rke2-multus"}
+    if name in SCENARIOS:
+        assert charts == expected
+    assert len(kinds.get("NetworkAttachmentDefinition", [])) == (len(plan.cni.multus.networks) if plan.cni.multus
+                                                                 else 0)
+
+
+def _helmchart_values(helm, tmp_path: Path, plan_name: str, chart: str, **kw: str) -> dict[str, Any]:
+    values = chart_values(SCENARIOS[plan_name], **kw)
+    docs = _docs(_template(helm, CHART, _values_file(tmp_path, values)))
+    hc = next(d for d in docs if d["kind"] == "HelmChart" and d["spec"]["chart"] == chart)
+    return yaml.safe_load(hc["spec"]["valuesContent"])
+
+
+def test_default_flannel_renders_only_the_crd(helm, tmp_path: Path) -> None:
+    docs = _docs(_template(helm, CHART, _values_file(tmp_path, chart_values(SCENARIOS["default-flannel"]))))
+    assert [d["kind"] for d in docs] == ["CustomResourceDefinition"]
+
+
+def test_cilium_rendered_values(helm, tmp_path: Path) -> None:
+    v = _helmchart_values(helm, tmp_path, "cilium-kpr", "cilium")
+    assert v["ipam"]["operator"]["clusterPoolIPv4PodCIDRList"] == ["10.42.0.0/16"]
+    assert "clusterPoolIPv6PodCIDRList" not in v["ipam"]["operator"]
+    assert (v["k8sServiceHost"], v["k8sServicePort"], v["operator"]["replicas"]) == ("127.0.0.1", 6444, 1)
+    native = _helmchart_values(helm, tmp_path, "cilium-dual-stack-native", "cilium")
+    assert native["routingMode"] == "native" and "tunnelProtocol" not in native
+    assert (native["ipv4NativeRoutingCIDR"], native["ipv6NativeRoutingCIDR"]) == ("10.42.0.0/16", "fd00:42::/56")
+    assert _helmchart_values(helm, tmp_path, "cilium-multus", "cilium")["cni"]["exclusive"] is False
+
+
+def test_multus_rendered_values_and_nads(helm, tmp_path: Path) -> None:
+    v = _helmchart_values(helm, tmp_path, "multus-macvlan-flannel", "rke2-multus", k3s_version="v1.30.5+k3s1")
+    conf = v["config"]["cni_conf"]
+    assert conf["confDir"] == "/var/lib/rancher/k3s/agent/etc/cni/net.d"
+    assert conf["binDir"] == "/var/lib/rancher/k3s/data/current/bin"
+    assert conf["multusAutoconfigDir"] == conf["confDir"]
+    assert "customResourceDefinition" not in v["manifests"]  # v4.3.017 no longer templates the CRD
+    assert v["rke2-whereabouts"]["enabled"] is True
+    docs = _docs(_template(helm, CHART, _values_file(tmp_path, chart_values(SCENARIOS["multus-macvlan-flannel"]))))
+    configs = {d["metadata"]["name"]: _check_nad(d) for d in docs if d["kind"] == "NetworkAttachmentDefinition"}
+    assert configs["macvlan-lan"]["ipam"]["ranges"] == [[{
+        "subnet": "192.168.50.0/24", "rangeStart": "192.168.50.200", "rangeEnd": "192.168.50.216",
+        "gateway": "192.168.50.1"}]]
+    assert configs["storage"]["mtu"] == 9000
+    assert configs["storage"]["ipam"]["configuration_path"].startswith("/var/lib/rancher/k3s/agent/etc/cni/net.d")
+    crd = next(d for d in docs if d["kind"] == "HelmChart" and d["spec"]["chart"] == "rke2-multus-crd")
+    assert crd["spec"]["version"] == "4.3.017" and crd["spec"]["takeOwnership"] is True
+
+
+def test_old_multus_does_not_template_a_competing_crd(helm, tmp_path: Path) -> None:
+    values = chart_values(SCENARIOS["cilium-multus"])
+    values["multus"]["chart"]["version"] = "v4.2.201"
+    docs = _docs(_template(helm, CHART, _values_file(tmp_path, values)))
+    hc = next(d for d in docs if d["kind"] == "HelmChart" and d["spec"]["chart"] == "rke2-multus")
+    v = yaml.safe_load(hc["spec"]["valuesContent"])
+    assert v["manifests"]["customResourceDefinition"] is False
+    assert "multusAutoconfigDir" not in v["config"]["cni_conf"]
+
+
+def test_old_k3s_gets_a_namespace_instead_of_create_namespace(helm, tmp_path: Path) -> None:
+    values = chart_values(SCENARIOS["calico"], k3s_version="v1.25.9+k3s1")
+    docs = _docs(_template(helm, CHART, _values_file(tmp_path, values)))
+    assert [d["metadata"]["name"] for d in docs if d["kind"] == "Namespace"] == ["tigera-operator"]
+    assert all("createNamespace" not in d["spec"] for d in docs if d["kind"] == "HelmChart")
+    new = _docs(_template(helm, CHART, _values_file(tmp_path, chart_values(SCENARIOS["calico"]), "new.yaml")))
+    assert not [d for d in new if d["kind"] == "Namespace"]
+    assert all(d["spec"]["createNamespace"] is True for d in new if d["kind"] == "HelmChart")
+
+
+def test_air_gap_chart_content_and_overrides(helm, tmp_path: Path) -> None:
+    values = chart_values(SCENARIOS["cilium-kpr"])
+    values["cilium"]["chart"]["chartContent"] = base64.b64encode(b"fake-tgz").decode()
+    values["cilium"]["values"] = {"hubble": {"relay": {"enabled": True}}, "operator": {"replicas": 3}}
+    docs = _docs(_template(helm, CHART, _values_file(tmp_path, values)))
+    spec = next(d for d in docs if d["kind"] == "HelmChart")["spec"]
+    assert spec["chartContent"] == values["cilium"]["chart"]["chartContent"]
+    assert "repo" not in spec and "version" not in spec
+    v = yaml.safe_load(spec["valuesContent"])
+    assert v["hubble"] == {"relay": {"enabled": True}} and v["operator"]["replicas"] == 3
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "needle"),
+    [
+        (("cni",), "weave", "cni"),
+        (("cilium", "ipam", "operator", "clusterPoolIPv4PodCIDRList"), ["10.42.0.0/33"], "clusterPoolIPv4"),
+        (("calico", "installation", "calicoNetwork", "ipPools", 0, "cidr"), "10.42.0/16", "cidr"),
+        (("cilium", "routingMode"), "bgp", "routingMode"),
+        (("multus", "networks", 0, "mode"), "l2", "mode"),
+        (("cilium", "tunnelProtocl"), "vxlan", "tunnelProtocl"),
+        (("helmController", "failurePolicy"), "retry", "failurePolicy"),
+    ],
+)
+def test_bad_values_rejected_by_schema(helm, tmp_path: Path, path: tuple, value: Any, needle: str) -> None:
+    values = chart_values(SCENARIOS["cilium-multus"])
+    node: Any = values
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    proc = helm("template", "k3s-cni", str(CHART), "-f", str(_values_file(tmp_path, values)), check=False)
+    assert proc.returncode != 0
+    assert "schema" in proc.stderr.lower() and needle in proc.stderr
+
+
+def test_packaging_is_deterministic_and_helm_loadable(helm, tmp_path: Path) -> None:
+    values = chart_values(SCENARIOS["cilium-multus"])
+    name, tgz = package_chart(CHART, values)
+    assert name == "k3s-cni-0.1.0.tgz"
+    assert package_chart(CHART, values) == (name, tgz)
+    with tarfile.open(fileobj=io.BytesIO(tgz)) as tar:
+        members = tar.getmembers()
+        assert [m.name for m in members] == sorted(m.name for m in members)
+        assert all(m.name.startswith("k3s-cni/") and m.mtime == 0 and m.uid == m.gid == 0 for m in members)
+        assert "k3s-cni/.helmignore" not in {m.name for m in members}
+    (tmp_path / name).write_bytes(tgz)
+    helm("lint", "--strict", str(tmp_path / name))
+
+
+def test_auto_deploy_manifest_round_trip(helm, tmp_path: Path) -> None:
+    values = chart_values(SCENARIOS["multus-macvlan-flannel"])
+    _, tgz = package_chart(CHART, values)
+    manifest = auto_deploy_manifest(tgz, values)
+    jsonschema.Draft7Validator(HELMCHART_SCHEMA).validate(manifest)
+    spec = manifest["spec"]
+    assert spec["bootstrap"] is True and spec["targetNamespace"] == "kube-system"
+    assert yaml.safe_load(spec["valuesContent"]) == values
+    decoded = base64.b64decode(spec["chartContent"])
+    with tarfile.open(fileobj=io.BytesIO(decoded)) as tar:
+        content = {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}  # type: ignore[union-attr]
+    expected = {f"k3s-cni/{k}": v for k, v in chart_files(CHART).items()}
+    expected["k3s-cni/values.yaml"] = yaml.safe_dump(values, sort_keys=False).encode()
+    assert content == expected
+    (tmp_path / "decoded.tgz").write_bytes(decoded)
+    values_file = _values_file(tmp_path, yaml.safe_load(spec["valuesContent"]))
+    assert _template(helm, tmp_path / "decoded.tgz", values_file) == _template(helm, CHART, values_file)
+    # The baked-in values alone give the same output too (what helm-controller sees without valuesContent).
+    assert _template(helm, tmp_path / "decoded.tgz") == _template(helm, CHART, values_file)
+
+
+def test_chart_export_files(helm, tmp_path: Path) -> None:
+    files = {f.path: f for f in chart_export_files(SCENARIOS["cilium-kpr"])}
+    manifest = files["server/var/lib/rancher/k3s/server/manifests/k3s-cni.yaml"]
+    assert manifest.dest == "/var/lib/rancher/k3s/server/manifests/k3s-cni.yaml"
+    assert manifest.mode == 0o600 and tuple(manifest.roles) == ("server",)
+    assert {"chart/values.yaml", "chart/k3s-cni-0.1.0.tgz", "chart/k3s-cni/Chart.yaml",
+            "chart/k3s-cni/values.schema.json"} <= set(files)
+    # The exported folder is a working chart: install way 2 (helm install -f chart/values.yaml).
+    for path, f in files.items():
+        target = tmp_path / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(f.content)
+    helm("lint", "--strict", str(tmp_path / "chart/k3s-cni"), "-f", str(tmp_path / "chart/values.yaml"))
+    assert chart_export_files(SCENARIOS["default-flannel"]) == []

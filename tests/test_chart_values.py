@@ -1,0 +1,153 @@
+"""chart_values(plan): pure checks against the chart's values.schema.json and the reference facts.
+
+SCENARIOS is shared with test_chart_helm.py (the real-Helm tests)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from k3stui import defaults
+from k3stui.plan import Calico, Cilium, Cni, MacvlanNetwork, Multus, Node, Plan
+from k3stui.render.chart_values import chart_needed, chart_values
+
+REPO = Path(__file__).resolve().parents[1]
+CHART = REPO / "charts" / "k3s-cni"
+SCHEMA = json.loads((CHART / "values.schema.json").read_text())
+
+_LAN = MacvlanNetwork(
+    name="macvlan-lan", master="eth1", subnet="192.168.50.0/24", range_start="192.168.50.200",
+    range_end="192.168.50.216", gateway="192.168.50.1",
+)
+_STORAGE = MacvlanNetwork(
+    name="storage", master="eth2", subnet="10.10.0.0/24", ipam="whereabouts", namespace="storage", mtu=9000,
+)
+_THREE_NODES = (Node("s1", "192.168.1.10", "server"), Node("a1", "192.168.1.11"), Node("a2", "192.168.1.12"))
+
+SCENARIOS: dict[str, Plan] = {
+    "default-flannel": Plan(),
+    "calico": Plan(cni=Cni(kind="calico"), disable_network_policy=True),
+    "cilium-kpr": Plan(cni=Cni(kind="cilium", cilium=Cilium(kube_proxy_replacement=True)), disable_kube_proxy=True),
+    "multus-macvlan-flannel": Plan(cni=Cni(kind="flannel", multus=Multus(networks=(_LAN, _STORAGE)))),
+    "cilium-multus": Plan(
+        cni=Cni(kind="cilium", multus=Multus(networks=(_LAN,))), nodes=_THREE_NODES,
+    ),
+    "calico-ipv6-only": Plan(
+        cluster_cidr=("fd00:42::/56",), service_cidr=("fd00:43::/112",),
+        cni=Cni(kind="calico", calico=Calico(encapsulation="VXLAN")),
+    ),
+    "cilium-dual-stack-native": Plan(
+        cluster_cidr=("10.42.0.0/16", "fd00:42::/56"), service_cidr=("10.43.0.0/16", "fd00:43::/112"),
+        cni=Cni(kind="cilium", cilium=Cilium(routing_mode="native", auto_direct_node_routes=True,
+                                             encryption="wireguard")),
+        nodes=_THREE_NODES,
+    ),
+}
+
+
+def preset_plans() -> dict[str, Plan]:
+    """presets/*.yaml through k3stui.presets.load_preset_text, when a colleague has written them."""
+    files = sorted((REPO / "presets").glob("*.yaml"))
+    if not files:
+        return {}
+    try:
+        from k3stui.presets import load_preset_text  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return {}
+    out: dict[str, Plan] = {}
+    for path in files:
+        loaded = load_preset_text(path.read_text(encoding="utf-8"))
+        plan = loaded if isinstance(loaded, Plan) else getattr(loaded, "plan", None)
+        if isinstance(plan, Plan):
+            out[f"preset-{path.stem}"] = plan
+    return out
+
+
+ALL_PLANS = {**SCENARIOS, **preset_plans()}
+
+
+@pytest.mark.parametrize("name", sorted(ALL_PLANS))
+def test_values_validate_against_chart_schema(name: str) -> None:
+    jsonschema.Draft7Validator(SCHEMA).validate(chart_values(ALL_PLANS[name]))
+
+
+def test_schema_is_valid_draft7_and_chart_defaults_pass() -> None:
+    import yaml
+
+    jsonschema.Draft7Validator.check_schema(SCHEMA)
+    jsonschema.Draft7Validator(SCHEMA).validate(yaml.safe_load((CHART / "values.yaml").read_text()))
+
+
+def test_cilium_pools_follow_cluster_cidr_both_families() -> None:
+    v = chart_values(SCENARIOS["cilium-dual-stack-native"])["cilium"]
+    op = v["ipam"]["operator"]
+    assert op["clusterPoolIPv4PodCIDRList"] == ["10.42.0.0/16"]
+    assert op["clusterPoolIPv6PodCIDRList"] == ["fd00:42::/56"]
+    assert (op["clusterPoolIPv4MaskSize"], op["clusterPoolIPv6MaskSize"]) == (24, 64)
+    assert v["ipv4"] == {"enabled": True} and v["ipv6"] == {"enabled": True}
+    assert v["operator"]["replicas"] == 2  # three nodes
+    assert v["encryption"] == {"enabled": True, "type": "wireguard"}
+
+
+def test_cilium_reaches_apiserver_without_kube_proxy_and_single_node_gets_one_operator() -> None:
+    v = chart_values(SCENARIOS["cilium-kpr"])["cilium"]
+    assert (v["k8sServiceHost"], v["k8sServicePort"]) == ("127.0.0.1", 6444)
+    assert v["kubeProxyReplacement"] is True
+    assert v["operator"]["replicas"] == 1
+    assert v["cni"]["exclusive"] is True
+    assert chart_values(SCENARIOS["cilium-multus"])["cilium"]["cni"]["exclusive"] is False
+
+
+def test_calico_pools_per_family_and_k3s_settings() -> None:
+    inst = chart_values(SCENARIOS["calico"])["calico"]["installation"]
+    assert inst["kubernetesProvider"] == ""
+    assert inst["controlPlaneReplicas"] == 1
+    net = inst["calicoNetwork"]
+    assert net["containerIPForwarding"] == "Enabled" and net["bgp"] == "Disabled"
+    assert net["ipPools"] == [{"cidr": "10.42.0.0/16", "encapsulation": "VXLAN", "natOutgoing": "Enabled",
+                               "blockSize": 26, "nodeSelector": "all()"}]
+    v6 = chart_values(SCENARIOS["calico-ipv6-only"])["calico"]["installation"]["calicoNetwork"]
+    assert [(p["cidr"], p["blockSize"]) for p in v6["ipPools"]] == [("fd00:42::/56", 122)]
+    assert v6["nodeAddressAutodetectionV4"] is None and v6["nodeAddressAutodetectionV6"]
+
+
+@pytest.mark.parametrize(
+    ("k3s", "flannel", "conf", "bin_"),
+    [
+        ("v1.31.2+k3s1", True, defaults.CNI_CONF_DIR_FLANNEL, defaults.CNI_BIN_DIR_FLANNEL),
+        ("v1.31.1+k3s1", True, defaults.CNI_CONF_DIR_FLANNEL, defaults.CNI_BIN_DIR_FLANNEL_OLD),
+        ("v1.28.15+k3s1", True, defaults.CNI_CONF_DIR_FLANNEL, defaults.CNI_BIN_DIR_FLANNEL),
+        ("v1.31.2+k3s1", False, defaults.CNI_CONF_DIR_DEFAULT, defaults.CNI_BIN_DIR_DEFAULT),
+    ],
+)
+def test_multus_cni_dirs_follow_flannel(k3s: str, flannel: bool, conf: str, bin_: str) -> None:
+    plan = SCENARIOS["multus-macvlan-flannel"] if flannel else SCENARIOS["cilium-multus"]
+    m = chart_values(plan, k3s_version=k3s)["multus"]
+    assert (m["cniConfDir"], m["cniBinDir"]) == (conf, bin_)
+
+
+def test_multus_networks_and_whereabouts() -> None:
+    values = chart_values(SCENARIOS["multus-macvlan-flannel"])
+    m = values["multus"]
+    assert m["enabled"] and m["whereabouts"]  # one network uses whereabouts
+    assert m["networks"][0] == {
+        "name": "macvlan-lan", "namespace": "default", "master": "eth1", "mode": "bridge",
+        "ipam": "host-local", "subnet": "192.168.50.0/24", "rangeStart": "192.168.50.200",
+        "rangeEnd": "192.168.50.216", "gateway": "192.168.50.1",
+    }
+    # rke2-multus v4.3.017 moved whereabouts' CRDs to rke2-multus-crd, which must adopt the NAD CRD.
+    assert values["helmController"]["takeOwnership"] is True
+
+
+def test_create_namespace_follows_k3s_version() -> None:
+    plan = SCENARIOS["calico"]
+    assert chart_values(plan, k3s_version="v1.27.3+k3s1")["helmController"]["createNamespace"] is True
+    assert chart_values(plan, k3s_version="v1.26.5+k3s1")["helmController"]["createNamespace"] is False
+
+
+def test_chart_needed() -> None:
+    assert not chart_needed(SCENARIOS["default-flannel"])
+    assert chart_needed(SCENARIOS["multus-macvlan-flannel"]) and chart_needed(SCENARIOS["calico"])
