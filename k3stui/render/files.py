@@ -96,7 +96,8 @@ def _preset_file(plan: Plan, notes: list[str]) -> RenderedFile | None:
     text = dump_preset(Preset(PRESET_NAME, "the plan these files were rendered from", plan))
     # The preset writer leaves secrets (the token) out, so plan.yaml is safe to share.
     return RenderedFile("plan.yaml", None, 0o644, (), text.encode(),
-                        "the whole plan as a k3stui preset, secrets left out (k3stui check --preset plan.yaml)")
+                        "the whole plan as a k3stui preset, secrets left out "
+                        "(k3stui check --preset plan.yaml)")
 
 
 def _version_notes(k3s_version: str | None, notes: list[str]) -> None:

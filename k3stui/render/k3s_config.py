@@ -160,3 +160,17 @@ def config_yaml(args: dict[str, Any], *, role: str) -> str:
     )
     body = yaml.safe_dump(args, sort_keys=False, default_flow_style=False, allow_unicode=True, width=4096)
     return header + body
+
+
+def managed_keys(plan: Plan, role: str) -> list[str]:
+    """Keys k3stui owns in a role's config: a merge removes those the plan no longer sets.
+    Never the token (a user's secret is not ours to delete) nor, for the other role, the
+    host's identity (the plan does not know that host's addresses)."""
+    out = []
+    for flag in flags.FLAGS.values():
+        if flag.field is None or flag.secret or (role == "agent" and flag.scope == "server"):
+            continue
+        if flag.name in _HOST_IDENTITY and role != plan.role:
+            continue
+        out.append(flag.name)
+    return out
