@@ -35,9 +35,13 @@ def _crd_schema(name: str) -> dict[str, Any]:
 HELMCHART_SCHEMA = _crd_schema("helm.cattle.io_helmcharts.yaml")
 NAD_SCHEMA = _crd_schema("k8s.cni.cncf.io_network-attachment-definitions.yaml")
 CILIUM_SCHEMA = json.loads((SCHEMAS / "cilium-values.schema.json").read_text())
-INSTALLATION_SCHEMA = json.loads((SCHEMAS / "tigera-operator-installation-spec.subset.schema.json").read_text())
-PORTABLE_SPEC = {"chart", "repo", "version", "targetNamespace", "createNamespace", "bootstrap", "valuesContent",
-                 "set", "timeout", "failurePolicy", "jobImage", "backOffLimit", "chartContent"}
+INSTALLATION_SCHEMA = json.loads(
+    (SCHEMAS / "tigera-operator-installation-spec.subset.schema.json").read_text()
+)
+PORTABLE_SPEC = {
+    "chart", "repo", "version", "targetNamespace", "createNamespace", "bootstrap", "valuesContent",
+    "set", "timeout", "failurePolicy", "jobImage", "backOffLimit", "chartContent",
+}
 
 
 @pytest.fixture(scope="session", params=["v3", "v4"])
@@ -138,8 +142,8 @@ def test_template_renders_valid_objects(helm, tmp_path: Path, name: str) -> None
         expected |= {"rke2-multus", "rke2-multus-crd"} if values["multus"]["whereabouts"] else {"rke2-multus"}
     if name in SCENARIOS:
         assert charts == expected
-    assert len(kinds.get("NetworkAttachmentDefinition", [])) == (len(plan.cni.multus.networks) if plan.cni.multus
-                                                                 else 0)
+    nads = len(plan.cni.multus.networks) if plan.cni.multus else 0
+    assert len(kinds.get("NetworkAttachmentDefinition", [])) == nads
 
 
 def _helmchart_values(helm, tmp_path: Path, plan_name: str, chart: str, **kw: str) -> dict[str, Any]:
@@ -161,7 +165,8 @@ def test_cilium_rendered_values(helm, tmp_path: Path) -> None:
     assert (v["k8sServiceHost"], v["k8sServicePort"], v["operator"]["replicas"]) == ("127.0.0.1", 6444, 1)
     native = _helmchart_values(helm, tmp_path, "cilium-dual-stack-native", "cilium")
     assert native["routingMode"] == "native" and "tunnelProtocol" not in native
-    assert (native["ipv4NativeRoutingCIDR"], native["ipv6NativeRoutingCIDR"]) == ("10.42.0.0/16", "fd00:42::/56")
+    routed = (native["ipv4NativeRoutingCIDR"], native["ipv6NativeRoutingCIDR"])
+    assert routed == ("10.42.0.0/16", "fd00:42::/56")
     assert _helmchart_values(helm, tmp_path, "cilium-multus", "cilium")["cni"]["exclusive"] is False
 
 
@@ -173,13 +178,16 @@ def test_multus_rendered_values_and_nads(helm, tmp_path: Path) -> None:
     assert conf["multusAutoconfigDir"] == conf["confDir"]
     assert "customResourceDefinition" not in v["manifests"]  # v4.3.017 no longer templates the CRD
     assert v["rke2-whereabouts"]["enabled"] is True
-    docs = _docs(_template(helm, CHART, _values_file(tmp_path, chart_values(SCENARIOS["multus-macvlan-flannel"]))))
-    configs = {d["metadata"]["name"]: _check_nad(d) for d in docs if d["kind"] == "NetworkAttachmentDefinition"}
+    values = chart_values(SCENARIOS["multus-macvlan-flannel"])
+    docs = _docs(_template(helm, CHART, _values_file(tmp_path, values)))
+    nads = [d for d in docs if d["kind"] == "NetworkAttachmentDefinition"]
+    configs = {d["metadata"]["name"]: _check_nad(d) for d in nads}
     assert configs["macvlan-lan"]["ipam"]["ranges"] == [[{
         "subnet": "192.168.50.0/24", "rangeStart": "192.168.50.200", "rangeEnd": "192.168.50.216",
         "gateway": "192.168.50.1"}]]
     assert configs["storage"]["mtu"] == 9000
-    assert configs["storage"]["ipam"]["configuration_path"].startswith("/var/lib/rancher/k3s/agent/etc/cni/net.d")
+    k3s_conf_dir = "/var/lib/rancher/k3s/agent/etc/cni/net.d"
+    assert configs["storage"]["ipam"]["configuration_path"].startswith(k3s_conf_dir)
     crd = next(d for d in docs if d["kind"] == "HelmChart" and d["spec"]["chart"] == "rke2-multus-crd")
     assert crd["spec"]["version"] == "4.3.017" and crd["spec"]["takeOwnership"] is True
 

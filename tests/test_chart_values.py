@@ -30,7 +30,9 @@ _THREE_NODES = (Node("s1", "192.168.1.10", "server"), Node("a1", "192.168.1.11")
 SCENARIOS: dict[str, Plan] = {
     "default-flannel": Plan(),
     "calico": Plan(cni=Cni(kind="calico"), disable_network_policy=True),
-    "cilium-kpr": Plan(cni=Cni(kind="cilium", cilium=Cilium(kube_proxy_replacement=True)), disable_kube_proxy=True),
+    "cilium-kpr": Plan(
+        cni=Cni(kind="cilium", cilium=Cilium(kube_proxy_replacement=True)), disable_kube_proxy=True,
+    ),
     "multus-macvlan-flannel": Plan(cni=Cni(kind="flannel", multus=Multus(networks=(_LAN, _STORAGE)))),
     "cilium-multus": Plan(
         cni=Cni(kind="cilium", multus=Multus(networks=(_LAN,))), nodes=_THREE_NODES,
