@@ -61,7 +61,7 @@ def preset_plans() -> dict[str, Plan]:
         return {}
     out: dict[str, Plan] = {}
     for path in files:
-        loaded = load_preset_text(path.read_text(encoding="utf-8"))
+        loaded = load_preset_text(path.read_text(encoding="utf-8"), str(path))
         plan = loaded if isinstance(loaded, Plan) else getattr(loaded, "plan", None)
         if isinstance(plan, Plan):
             out[f"preset-{path.stem}"] = plan
