@@ -1,0 +1,91 @@
+"""The shell side of the importers: read the files `check`, `render`, `install`, `bundle` and
+`preset import` take (see cli.py `_add_inputs`) and build the Plan from them.
+
+All file reading for plans happens here, with errors that name the file and say the fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from k3stui.findings import Finding, InputError
+from k3stui.importers import build_plan
+from k3stui.plan import Plan
+
+
+def read_text(path: str | Path, what: str = "file") -> str:
+    """A UTF-8 text file, or InputError naming it and the fix."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{p}: no such {what}; check the path") from None
+    except IsADirectoryError:
+        hint = "; for a config.yaml.d folder use --config-dir" if what.startswith("config") else ""
+        raise InputError(f"{p}: is a directory, expected a {what}{hint}") from None
+    except PermissionError:
+        raise InputError(f"{p}: permission denied; run k3stui as a user that can read it "
+                         "(e.g. with sudo) or copy the file") from None
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read it: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(f"{p}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
+                         f"{exc.start}); save the file as UTF-8") from None
+
+
+def config_dir_files(directory: str | Path) -> list[Path]:
+    """`*.yaml` (and `*.yml`) in a config.yaml.d folder, alphabetically, as K3s reads them."""
+    d = Path(directory)
+    if not d.exists():
+        raise InputError(f"{d}: no such folder; check the --config-dir path")
+    if not d.is_dir():
+        raise InputError(f"{d}: is a file, expected a folder; pass a single file with --config")
+    try:
+        entries = sorted(d.iterdir(), key=lambda p: p.name)
+    except PermissionError:
+        raise InputError(f"{d}: permission denied; run k3stui as a user that can read it") from None
+    return [p for p in entries if p.suffix.lower() in (".yaml", ".yml") and not p.is_dir()]
+
+
+def load_preset_arg(value: str) -> Plan:
+    """--preset: a file path, or the name of a shipped preset."""
+    from k3stui import presets
+
+    looks_like_path = "/" in value or value.endswith((".yaml", ".yml")) or Path(value).is_file()
+    if looks_like_path:
+        return presets.load_preset_text(read_text(value, "preset file"), value).plan
+    return presets.load_shipped(value).plan
+
+
+def plan_from_args_namespace(args: argparse.Namespace) -> tuple[Plan, list[Finding]]:
+    """Plan + importer findings from the parsed command-line inputs. Raises InputError."""
+    preset_value = getattr(args, "preset", None)
+    preset = load_preset_arg(preset_value) if preset_value else None
+    paths: list[Path] = [Path(p) for p in getattr(args, "config", None) or []]
+    if getattr(args, "config_dir", None):
+        paths += config_dir_files(args.config_dir)
+    configs = [(str(p), read_text(p, "config file")) for p in paths]
+    netconf = None
+    if getattr(args, "flannel_conf", None):
+        netconf = (args.flannel_conf, read_text(args.flannel_conf, "net-conf.json file"))
+    plan, findings = build_plan(preset=preset, configs=configs,
+                                exec_flags=getattr(args, "exec_flags", None), netconf=netconf)
+    version = getattr(args, "k3s_version", None)
+    if version:  # the command line wins over a preset's k3s-version
+        from dataclasses import replace
+
+        plan = replace(plan, k3s_version=version)
+    return plan, findings
+
+
+def server_plans(args: argparse.Namespace) -> list[Plan]:
+    """The other servers' plans, one per --server-config file (for critical-value checks)."""
+    out = []
+    for path in getattr(args, "server_config", None) or []:
+        plan, _ = build_plan(configs=[(str(path), read_text(path, "config file"))])
+        out.append(plan)
+    return out
