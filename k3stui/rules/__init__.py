@@ -1,0 +1,58 @@
+"""The validation rule table: `validate(plan)` runs every rule and returns sorted findings.
+
+Pure and fast (it runs on every keystroke in the TUI): no I/O, no third-party imports. Rules live one
+module per concern; each declares the codes it can emit in `RULES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from k3stui import versions
+from k3stui.findings import Finding, sort_findings
+from k3stui.plan import Plan
+
+# Importing the modules registers their rules, in this order (order within a severity).
+from k3stui.rules import (  # noqa: F401
+    addresses,
+    agent,
+    cni,
+    dns,
+    flannel,
+    ha,
+    host,
+    imports,
+    ports,
+)
+from k3stui.rules import versions as version_rules  # noqa: F401
+from k3stui.rules.context import Context
+from k3stui.rules.registry import FUNCTIONS, INFOS, RuleInfo, emit
+
+__all__ = ["RULES", "RuleInfo", "findings_for", "validate"]
+
+RULES: tuple[RuleInfo, ...] = tuple(sorted(INFOS.values(), key=lambda r: r.code))
+
+
+def validate(plan: Plan, *, k3s_version: str | None = None, servers: Sequence[Plan] = ()) -> list[Finding]:
+    """Every finding for `plan`: errors, then warnings, then info.
+
+    The version is `k3s_version`, else the plan's, else the newest known; an unparsable one is
+    itself a finding (VER001) and the rules then apply to the newest known release.
+    """
+    found: list[Finding] = []
+    text = k3s_version or plan.k3s_version
+    try:
+        version = versions.resolve(text)
+    except ValueError as exc:
+        hint = f"Use e.g. {versions.NEWEST_KNOWN}; rules now assume that release."
+        found.append(emit("VER001", str(exc), hint))
+        version = versions.resolve(None)
+    ctx = Context(plan, version, tuple(servers))
+    for fn in FUNCTIONS:
+        found.extend(fn(ctx))
+    return sort_findings(found)
+
+
+def findings_for(findings: list[Finding], key: str) -> list[Finding]:
+    """The findings shown under one field of the TUI."""
+    return [f for f in findings if f.key == key]

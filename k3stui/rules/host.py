@@ -1,0 +1,41 @@
+"""Host settings: IPv6 router advertisements (accept_ra) once K3s turns forwarding on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from k3stui.findings import Finding
+from k3stui.rules.context import Context
+from k3stui.rules.registry import NET, E, N, emit, rule
+
+_MITM = ("accepting router advertisements lets any host on the link announce routes (a man-in-the-middle "
+         "risk, k/k#91507)")
+
+
+@rule(
+    E("HOST001", "accept-ra", "accept_ra must be 0, 1 or 2", f"{NET} §9 (net.ipv6.conf.all.accept_ra)"),
+    N("HOST002", "accept-ra", "IPv6 with accept_ra unset", f"{NET} §3, §9; #5019"),
+    N("HOST003", "accept-ra", "accept_ra 2 and its caveat", f"{NET} §3, §9"),
+    N("HOST004", "accept-ra", "accept_ra 1 is ignored once forwarding is on", f"{NET} §3, §9; #5019"),
+)
+def accept_ra(ctx: Context) -> Iterator[Finding]:
+    value = ctx.plan.accept_ra
+    if value is not None and (isinstance(value, bool) or value not in (0, 1, 2)):
+        yield emit("HOST001", f"accept_ra {value!r} is not 0, 1 or 2",
+                   "Use 2 if the IPv6 default route comes from router advertisements, else leave it unset.")
+        return
+    has_v6 = ctx.has_v6 or any(a.version == 6 for a in ctx.node_ips)
+    if value == 2:
+        yield emit("HOST003", f"net.ipv6.conf.all.accept_ra = 2 keeps RA-learned routes while K3s forwards; "
+                              f"{_MITM}", "Use it only on links whose routers you trust.")
+    elif not has_v6:
+        return
+    elif value is None:
+        yield emit("HOST002", "the plan uses IPv6 and K3s enables IPv6 forwarding, which makes the kernel "
+                              "ignore router advertisements: an RA-learned default route is dropped when it "
+                              "expires",
+                   f"If the IPv6 default route comes from RAs, set accept_ra 2 ({_MITM}).")
+    elif value == 1:
+        yield emit("HOST004", "accept_ra 1 is ignored once K3s enables IPv6 forwarding; an RA-learned "
+                              "default route will expire",
+                   f"Set accept_ra 2 if the route comes from RAs ({_MITM}).")

@@ -1,0 +1,76 @@
+"""The rule registry: every code a rule can emit, with its severity, key, title and source.
+
+A rule is a function `(ctx) -> Iterable[Finding]` decorated with `@rule(info, ...)` listing the codes
+it may emit. Findings are built with `emit(code, ...)`, which takes the severity from the registry, so
+a rule cannot emit a code (or a severity) it did not declare.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from k3stui.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from k3stui.rules.context import Context
+
+RuleFn = Callable[["Context"], Iterable[Finding]]
+
+# Source shorthands (tags of ../shared/reference/k3s-network.md and cni-charts.md).
+NET = "k3s-network.md"
+CHARTS = "cni-charts.md"
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    code: str
+    severity: Severity
+    key: str  # the key its findings usually carry
+    title: str
+    source: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "severity": self.severity.value, "key": self.key,
+                "title": self.title, "source": self.source}
+
+
+def E(code: str, key: str, title: str, source: str) -> RuleInfo:  # table shorthands: E, W, N (note)
+    return RuleInfo(code, Severity.ERROR, key, title, source)
+
+
+def W(code: str, key: str, title: str, source: str) -> RuleInfo:
+    return RuleInfo(code, Severity.WARNING, key, title, source)
+
+
+def N(code: str, key: str, title: str, source: str) -> RuleInfo:
+    return RuleInfo(code, Severity.INFO, key, title, source)
+
+
+INFOS: dict[str, RuleInfo] = {}
+FUNCTIONS: list[RuleFn] = []
+
+
+def register(*infos: RuleInfo) -> None:
+    """Record codes; a duplicate code is a programming error caught at import."""
+    for info in infos:
+        if info.code in INFOS:
+            raise ValueError(f"rule code {info.code} registered twice")
+        INFOS[info.code] = info
+
+
+def rule(*infos: RuleInfo) -> Callable[[RuleFn], RuleFn]:
+    """Register a rule function and the codes it can emit."""
+
+    def wrap(fn: RuleFn) -> RuleFn:
+        register(*infos)
+        FUNCTIONS.append(fn)
+        return fn
+
+    return wrap
+
+
+def emit(code: str, message: str, hint: str = "", key: str | None = None) -> Finding:
+    info = INFOS[code]
+    return Finding(info.severity, code, key if key is not None else info.key, message, hint)

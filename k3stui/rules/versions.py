@@ -1,0 +1,78 @@
+"""K3s version: parsable, known, and new enough for the IP family and every flag the plan uses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from k3stui import plan as p
+from k3stui.findings import Finding
+from k3stui.flags import FLAGS
+from k3stui.rules.context import Context
+from k3stui.rules.registry import NET, E, N, W, emit, register, rule
+from k3stui.versions import FEATURES, NEWEST_KNOWN, OLDEST_KNOWN, K3sVersion, has
+
+# Emitted by validate() itself, before any rule runs.
+register(E("VER001", "k3s-version", "K3s version not parsable", "versions.py (vMAJOR.MINOR.PATCH+k3sN)"))
+
+_NEWEST = K3sVersion.parse(NEWEST_KNOWN)
+_OLDEST = K3sVersion.parse(OLDEST_KNOWN)
+
+
+def _used(plan: p.Plan, name: str, field: str | None) -> bool:
+    value: Any = p.get_value(plan, field) if field else plan.extra.get(name)
+    return value not in (None, False, "", (), [])
+
+
+@rule(
+    E("VER002", "k3s-version", "flag used on a K3s version that lacks it", f"flags.py since; {NET} §1"),
+    W("VER003", "k3s-version", "flag may be missing from this K3s version (unconfirmed first release)",
+      f"flags.py since; {NET} §11"),
+)
+def flag_gates(ctx: Context) -> Iterator[Finding]:
+    for flag in FLAGS.values():
+        if flag.since is None or not _used(ctx.plan, flag.name, flag.field):
+            continue
+        gate = FEATURES[flag.since]
+        if gate.reached(ctx.version):
+            continue
+        code = "VER002" if gate.confirmed else "VER003"
+        yield emit(code, f"{flag.name} is set but K3s {ctx.version} predates it (first in {gate.describe()})",
+                   f"Upgrade K3s, or remove {flag.name}.", flag.name)
+
+
+@rule(
+    E("VER004", "cluster-cidr", "IPv6-only cluster on a K3s version without IPv6-only support",
+      f"{NET} §3 (v1.22.9+k3s1)"),
+    E("VER005", "cluster-cidr", "dual-stack cluster on a K3s version without dual-stack",
+      f"{NET} §3 (v1.21.0+k3s1)"),
+    W("VER006", "cluster-cidr", "dual-stack is experimental on this K3s version",
+      f"{NET} §3 (stable v1.23.7+k3s1)"),
+)
+def family_gates(ctx: Context) -> Iterator[Finding]:
+    family = p.ip_family(ctx.plan)
+    v = ctx.version
+    if family == "ipv6" and not has("ipv6-only", v):
+        yield emit("VER004", f"an IPv6-only cluster needs K3s {FEATURES['ipv6-only'].describe()} or later; "
+                             f"this plan is for {v}", "Upgrade K3s, or use dual-stack.")
+    elif family == "dual":
+        if not has("dual-stack", v):
+            yield emit("VER005", f"dual-stack needs K3s {FEATURES['dual-stack'].describe()} or later; this "
+                                 f"plan is for {v}", "Upgrade K3s, or use a single IP family.")
+        elif not has("dual-stack-stable", v):
+            yield emit("VER006", f"dual-stack is experimental on K3s {v} (stable from "
+                                 f"{FEATURES['dual-stack-stable'].describe()})",
+                       "Upgrade K3s for supported dual-stack.")
+
+
+@rule(
+    N("VER007", "k3s-version", "K3s version newer than the rule table knows", "versions.py NEWEST_KNOWN"),
+    W("VER008", "k3s-version", "K3s version older than the rule table describes", "versions.py OLDEST_KNOWN"),
+)
+def known_range(ctx: Context) -> Iterator[Finding]:
+    if ctx.version > _NEWEST:
+        yield emit("VER007", f"K3s {ctx.version} is newer than {NEWEST_KNOWN}, the newest release these "
+                             "rules know; checks follow that release", "")
+    elif ctx.version < _OLDEST:
+        yield emit("VER008", f"K3s {ctx.version} predates {OLDEST_KNOWN} (config file support); these rules "
+                             "do not describe it", "Upgrade K3s.")
