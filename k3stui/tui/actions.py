@@ -1,0 +1,73 @@
+"""What the TUI's Save, Export and preview do, as plain functions over a `PlanState`.
+
+These are the same core calls `k3stui render` and `k3stui preset` make (render_all + write_tree,
+dump_preset + atomic_write), so a file the TUI writes is byte-for-byte what the CLI writes.
+No Textual here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from k3stui.tui.state import PlanState
+
+if TYPE_CHECKING:
+    from k3stui.render.files import RenderedFile
+
+_CHART_SOURCE = "chart/k3s-cni/"
+
+
+def save_preset(state: PlanState, path: Path, *, force: bool = False) -> Path:
+    """Write the applied plan as a preset file, atomically. Refuses to replace a file unless `force`."""
+    from k3stui.fsio import WriteRefused, atomic_write
+    from k3stui.presets import Preset, dump_preset
+
+    if path.exists() and not force:
+        raise WriteRefused(f"{path} exists; tick 'Replace it' to overwrite it")
+    name = _preset_name(path.stem)
+    text = dump_preset(Preset(name=name, description=f"Saved from k3stui (started from {state.source})",
+                              plan=state.applied))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return atomic_write(path, text.encode("utf-8"))
+
+
+def rendered_files(state: PlanState) -> list[RenderedFile]:
+    """`render_all` with the chart export, as `k3stui render` writes it."""
+    from k3stui.chart import chart_export_files
+    from k3stui.render.files import ChartExport, render_all
+
+    plan, version = state.applied, state.applied.k3s_version
+    chart = ChartExport(chart_export_files(plan, k3s_version=version))
+    return render_all(plan, k3s_version=version, chart=chart)
+
+
+def export_files(state: PlanState, folder: Path, *, force: bool = False) -> int:
+    """Write every rendered file under `folder`; returns how many. Raises WriteRefused."""
+    from k3stui.fsio import write_tree
+
+    return len(write_tree(folder, rendered_files(state), force))
+
+
+def preview_items(state: PlanState) -> list[tuple[str, str]]:
+    """(title, text) for the preview pane: what the plan means, then every rendered file."""
+    from k3stui.render.explain import explain, format_explanation
+
+    items = [("What it means: ports, MTU, capacity, routes", format_explanation(explain(state.applied)))]
+    for f in rendered_files(state):
+        if f.path.startswith(_CHART_SOURCE) or f.path.endswith(".tgz"):
+            continue  # the shipped chart's own files and its package: not the plan's, not readable
+        roles = ", ".join(f.roles) if f.roles else "all nodes"
+        header = f"# {f.description}\n# on the node: {f.dest or '(not copied to nodes)'}  ({roles})\n\n"
+        try:
+            body = f.content.decode("utf-8")
+        except UnicodeDecodeError:
+            body = f"({len(f.content)} bytes of binary data)"
+        items.append((f.path, header + body))
+    return items
+
+
+def _preset_name(stem: str) -> str:
+    """Preset names are lower case, digits and dashes."""
+    name = "".join(c if c.isalnum() else "-" for c in stem.lower())
+    return "-".join(filter(None, name.split("-"))) or "my-plan"

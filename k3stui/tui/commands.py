@@ -1,0 +1,42 @@
+"""The command palette (ctrl+p): every action of the app, findable by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from k3stui.tui.fields import TABS
+
+
+class K3sCommands(Provider):
+    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        app = self.app
+        run = app.run_action
+        out: list[tuple[str, str, Callable[[], object]]] = [
+            ("Load preset / start over", "choose a preset, a preset file, this host's config or defaults",
+             partial(run, "open_start")),
+        ]
+        if app.screen.__class__.__name__ == "PlanEditorScreen":
+            out += [
+                ("Save plan as preset", "write the plan to a preset file", partial(run, "screen.save")),
+                ("Export files", "write every rendered file to a folder", partial(run, "screen.export")),
+                ("Install on this host", "dry run, confirm, install", partial(run, "screen.install")),
+                ("Toggle help panel", "show or hide the help for the focused option",
+                 partial(run, "screen.toggle_help")),
+            ]
+            out += [(f"Switch to tab: {title}", f"show the {title} tab",
+                     partial(run, f"screen.show_tab('{tab}')")) for tab, title in TABS]
+        return out
+
+    async def discover(self) -> Hits:
+        for name, help_text, command in self._commands():
+            yield DiscoveryHit(name, command, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, command in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), command, help=help_text)

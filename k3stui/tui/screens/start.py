@@ -1,0 +1,116 @@
+"""Where the plan starts: a shipped preset, a preset file, this host's K3s config, or K3s defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from k3stui import plan as p
+from k3stui.findings import Finding, InputError
+from k3stui.tui import state as st
+
+# What the start screen hands back: (plan, where it came from, importers' findings).
+Start = tuple[p.Plan, str, list[Finding]]
+
+
+class StartScreen(Screen[Start]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", show=False),
+        Binding("ctrl+l", "focus_file", "Preset file"),
+    ]
+
+    def __init__(self, root: Path, *, can_go_back: bool = False) -> None:
+        super().__init__()
+        self.root = root
+        self.can_go_back = can_go_back
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="start"):
+            yield Label("Start from…", classes="section-title")
+            yield OptionList(*self._options(), id="starts")
+            yield Label("…or a preset file:", classes="section-title")
+            with Horizontal(id="file-row"):
+                yield Input(placeholder="path/to/preset.yaml", id="preset-file")
+                yield Button("Load", id="load-file", compact=True)
+        yield Footer()
+
+    def _options(self) -> list[Option]:
+        options = [Option("K3s defaults — flannel vxlan, 10.42.0.0/16 pods, 10.43.0.0/16 services",
+                          id="defaults")]
+        host_files = st.host_config_files(self.root)
+        if host_files:
+            names = ", ".join(f"/{f.relative_to(self.root)}" for f in host_files)
+            options.append(Option(f"This host's K3s config — {names}", id="host"))
+        for name, description in st.shipped_presets():
+            options.append(Option(f"Preset {name} — {description}", id=f"preset:{name}"))
+        return options
+
+    def on_mount(self) -> None:
+        self.title, self.sub_title = "k3stui", "choose a starting point"
+        self.query_one(OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        choice = event.option.id or ""
+        if choice == "defaults":
+            self.dismiss((p.Plan(), "K3s defaults", []))
+        elif choice == "host":
+            self._load_host()
+        elif choice.startswith("preset:"):
+            self._load_shipped(choice.removeprefix("preset:"))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._load_file()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self._load_file()
+
+    def _load_file(self) -> None:
+        text = self.query_one("#preset-file", Input).value.strip()
+        if text:
+            self._load_preset(Path(text).expanduser())
+        else:
+            self.notify("Type the path of a preset file.", severity="warning")
+
+    def _load_preset(self, path: Path) -> None:
+        try:
+            plan, name = st.plan_from_preset_file(path)
+        except InputError as exc:
+            self.notify(str(exc), title="Cannot load the preset", severity="error", timeout=10)
+            return
+        self.dismiss((plan, f"preset {name}", []))
+
+    def _load_shipped(self, name: str) -> None:
+        from k3stui.presets import load_shipped
+
+        try:
+            preset = load_shipped(name)
+        except InputError as exc:
+            self.notify(str(exc), title="Cannot load the preset", severity="error", timeout=10)
+            return
+        self.dismiss((preset.plan, f"preset {preset.name}", []))
+
+    def _load_host(self) -> None:
+        try:
+            plan, found = st.plan_from_host(self.root)
+        except InputError as exc:
+            self.notify(str(exc), title="Cannot read the config", severity="error", timeout=10)
+            return
+        self.dismiss((plan, "this host's K3s config", found))
+
+    def action_focus_file(self) -> None:
+        self.query_one("#preset-file", Input).focus()
+
+    def action_back(self) -> None:
+        if self.can_go_back:
+            self.app.pop_screen()

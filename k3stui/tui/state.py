@@ -1,0 +1,187 @@
+"""The plan-holding controller behind the TUI: the plan being edited, where it came from, and what
+the core says about it (implications, findings). No Textual here, so tests can drive it alone.
+
+The user's own choices live in `plan`; `applied` is `plan` with the implied choices added
+(Calico -> flannel-backend none ...). Validation, previews, saving and export all use `applied`,
+so the TUI shows and writes exactly what the CLI would for the same choices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from k3stui import plan as p
+from k3stui.findings import Finding, Severity, error, sort_findings
+from k3stui.tui.fields import BY_PATH, OPTIONAL_CHOICES, Field, parse_text
+
+_MACVLAN = "macvlan."
+# The macvlan network the Multus section edits until the plan has one.
+_NEW_NETWORK = p.MacvlanNetwork(name="macvlan", master="", subnet="")
+
+
+@dataclass
+class PlanState:
+    plan: p.Plan = field(default_factory=p.Plan)
+    source: str = "K3s defaults"
+    import_findings: list[Finding] = field(default_factory=list)
+    # Text that could not become a plan value at all (a letter in the MTU): path -> reason.
+    input_errors: dict[str, str] = field(default_factory=dict)
+    applied: p.Plan = field(default_factory=p.Plan)
+    implications: list[Any] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.revalidate()
+
+    # ----------------------------------------------------------------------------- reading
+    def value(self, path: str) -> Any:
+        if path == "multus":
+            return self.plan.cni.multus is not None
+        if path.startswith(_MACVLAN):
+            net = self._first_network() or _NEW_NETWORK
+            return getattr(net, path.removeprefix(_MACVLAN))
+        if path.startswith("cni.multus.") and self.plan.cni.multus is None:
+            return p.get_value(p.Multus(), path.removeprefix("cni.multus."))
+        return p.get_value(self.plan, path)
+
+    def applied_value(self, path: str) -> Any:
+        """The value after implications (what validation and rendering see)."""
+        if path == "multus" or path.startswith((_MACVLAN, "cni.multus.")):
+            return self.value(path)
+        return p.get_value(self.applied, path)
+
+    def implication_for(self, path: str) -> Any | None:
+        """The implication that changed this field, if any (matched by flag name or path)."""
+        keys = BY_PATH[path].finding_keys if path in BY_PATH else (path,)
+        return next((i for i in self.implications if i.key in keys), None)
+
+    def _first_network(self) -> p.MacvlanNetwork | None:
+        multus = self.plan.cni.multus
+        return multus.networks[0] if multus and multus.networks else None
+
+    @property
+    def counts(self) -> dict[Severity, int]:
+        return {s: sum(1 for f in self.findings if f.severity is s) for s in Severity}
+
+    @property
+    def has_errors(self) -> bool:
+        return self.counts[Severity.ERROR] > 0
+
+    def findings_for(self, fld: Field) -> list[Finding]:
+        from k3stui.rules import findings_for
+
+        out: list[Finding] = []
+        for key in fld.finding_keys:
+            out.extend(f for f in findings_for(self.findings, key) if f not in out)
+        return out
+
+    # ----------------------------------------------------------------------------- editing
+    def set_text(self, path: str, text: str) -> None:
+        """Text typed into an input (or a choice picked): parse, store, revalidate."""
+        fld = BY_PATH[path]
+        try:
+            value = parse_text(fld, text)
+        except ValueError as exc:
+            self.input_errors[path] = str(exc)
+        else:
+            self.input_errors.pop(path, None)
+            if value is None and path not in OPTIONAL_CHOICES:
+                value = self._unset_value(path)
+            self._store(path, value)
+        self.revalidate()
+
+    def set_flag(self, path: str, on: bool) -> None:
+        if path == "multus":
+            self.plan = p.with_value(self.plan, "cni.multus", p.Multus() if on else None)
+        else:
+            self._store(path, on)
+        self.revalidate()
+
+    def load(self, plan: p.Plan, source: str, import_findings: list[Finding] | None = None) -> None:
+        self.plan, self.source = plan, source
+        self.import_findings = list(import_findings or [])
+        self.input_errors.clear()
+        self.revalidate()
+
+    def _unset_value(self, path: str) -> Any:
+        """Emptying a field means K3s's (or the chart's) default: the model's own default."""
+        if path.startswith(_MACVLAN):
+            return None
+        if path.startswith("cni.multus."):
+            return p.get_value(p.Multus(), path.removeprefix("cni.multus."))
+        return p.get_value(p.Plan(), path)
+
+    def _store(self, path: str, value: Any) -> None:
+        if path.startswith(_MACVLAN):
+            attr = path.removeprefix(_MACVLAN)
+            multus = self.plan.cni.multus or p.Multus()
+            first = self._first_network() or _NEW_NETWORK
+            if attr in ("master", "subnet", "mode") and value is None:
+                value = "" if attr != "mode" else "bridge"
+            first = replace(first, **{attr: value})
+            multus = replace(multus, networks=(first, *multus.networks[1:]))
+            self.plan = p.with_value(self.plan, "cni.multus", multus)
+        else:
+            self.plan = p.with_value(self.plan, path, value)
+
+    # ----------------------------------------------------------------------------- checking
+    def revalidate(self) -> None:
+        """Implications, then the rules: the same calls `k3stui check` makes. Fast (per keystroke)."""
+        from k3stui.implications import apply_implications
+        from k3stui.rules import validate
+
+        self.applied, self.implications = apply_implications(self.plan)
+        found = [*self.import_findings, *validate(self.applied, k3s_version=self.applied.k3s_version)]
+        for path, reason in self.input_errors.items():
+            fld = BY_PATH[path]
+            found.append(error("input", fld.finding_keys[0], f"{fld.label}: {reason}",
+                               "type a value of the right kind, or clear the field for the default"))
+        self.findings = sort_findings(found)
+
+
+# ------------------------------------------------------------------------------- starting points
+# Reading files is the shell's job; these read under `root` (tests point it at tmp_path).
+
+
+def host_config_files(root: Path) -> list[Path]:
+    """This host's K3s config: config.yaml, then config.yaml.d/*.yaml alphabetically (as K3s reads them)."""
+    from k3stui.inputs import config_dir_files
+
+    main = root / "etc/rancher/k3s/config.yaml"
+    dropins = root / "etc/rancher/k3s/config.yaml.d"
+    return ([main] if main.is_file() else []) + (config_dir_files(dropins) if dropins.is_dir() else [])
+
+
+def plan_from_host(root: Path) -> tuple[p.Plan, list[Finding]]:
+    """Raises InputError when a file cannot be read."""
+    from k3stui.importers import build_plan
+    from k3stui.inputs import read_text
+
+    configs = [(f"/{f.relative_to(root)}", read_text(f, "config file")) for f in host_config_files(root)]
+    plan, found = build_plan(configs=configs)
+    return plan, list(found)
+
+
+def plan_from_preset_file(path: Path) -> tuple[p.Plan, str]:
+    """(plan, preset name). Raises InputError (unreadable or invalid preset)."""
+    from k3stui.inputs import read_text
+    from k3stui.presets import load_preset_text
+
+    preset = load_preset_text(read_text(path, "preset file"), str(path))
+    return preset.plan, preset.name
+
+
+def shipped_presets() -> list[tuple[str, str]]:
+    """(name, description) of every shipped preset; an unloadable one says why instead."""
+    from k3stui.findings import InputError
+    from k3stui.presets import load_shipped, shipped_names
+
+    out = []
+    for name in shipped_names():
+        try:
+            out.append((name, load_shipped(name).description))
+        except InputError as exc:
+            out.append((name, f"(cannot be loaded: {exc})"))
+    return out

@@ -1,0 +1,119 @@
+"""One option of the plan: label, the input that edits it, and its own findings right under it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Checkbox, Input, Label, Select, Static
+
+from k3stui.findings import Severity
+from k3stui.tui.fields import OPTIONAL_CHOICES, Field, display_text
+from k3stui.tui.state import PlanState
+
+_MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
+
+
+class FieldRow(Widget):
+    """Posts `FieldRow.Edited` when the user changes the value; `refresh_from` shows the state."""
+
+    class Edited(Message):
+        def __init__(self, row: FieldRow, value: Any) -> None:
+            super().__init__()
+            self.row, self.path, self.value = row, row.field.path, value
+
+    def __init__(self, fld: Field, state: PlanState) -> None:
+        super().__init__(id=fld.widget_id, classes="field-row")
+        self.field = fld
+        self._state = state
+
+    def compose(self) -> ComposeResult:
+        fld, value = self.field, self._state.value(self.field.path)
+        with Horizontal(classes="field-line"):
+            yield Label(fld.label, classes="field-label")
+            if fld.kind == "bool":
+                yield Checkbox("on", bool(value), compact=True, classes="field-input")
+            elif fld.kind == "choice":
+                choices = list(fld.choices)
+                if value is not None and str(value) not in choices:  # an imported value we do not list
+                    choices.append(str(value))
+                yield Select(
+                    [(c, c) for c in choices],
+                    value=display_text(fld, value) if value is not None else Select.NULL,
+                    allow_blank=fld.path in OPTIONAL_CHOICES,
+                    prompt="K3s default",
+                    compact=True,
+                    classes="field-input",
+                )
+            else:
+                yield Input(display_text(fld, value), placeholder=fld.placeholder, compact=True,
+                            classes="field-input")
+        yield Static("", classes="field-notes", markup=False)
+
+    @property
+    def input(self) -> Input | Select | Checkbox:
+        return self.query_one(".field-input")  # type: ignore[return-value]
+
+    # The row speaks for its input: one message type for the screen to handle. Widgets also post
+    # Changed for the value they were built with; only a real change is an edit.
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._edited(event.value)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self._edited("" if event.value is Select.NULL else str(event.value))
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        event.stop()
+        self._edited(event.value)
+
+    def _edited(self, value: str | bool) -> None:
+        current = self._state.value(self.field.path)
+        unchanged = (bool(current) == value if isinstance(value, bool)
+                     else display_text(self.field, current) == value and self.field.path not in
+                     self._state.input_errors)
+        if not unchanged:
+            self.post_message(self.Edited(self, value))
+
+    def refresh_from(self, state: PlanState, *, values: bool = False) -> None:
+        """Show this field's findings and implied value; with `values`, also reload the input."""
+        self._state = state
+        if values:
+            self._load_value(state.value(self.field.path))
+        notes = Text()
+        implied = state.implication_for(self.field.path)
+        if implied is not None:
+            notes.append(f"→ {implied.value} (implied: {implied.reason})", style="italic")
+        worst: Severity | None = None
+        for f in state.findings_for(self.field):
+            if notes:
+                notes.append("\n")
+            bold = "b" if f.severity is Severity.ERROR else ""
+            notes.append(f"{_MARK[f.severity]} {f.message}", style=bold)
+            if f.hint:
+                notes.append(f" — {f.hint}", style="dim")
+            worst = f.severity if worst is None or f.severity.rank < worst.rank else worst
+        notes_widget = self.query_one(".field-notes", Static)
+        notes_widget.update(notes)
+        notes_widget.display = bool(notes)
+        for sev in Severity:
+            self.set_class(worst is sev, f"-{sev.value}")
+
+    def _load_value(self, value: Any) -> None:
+        widget = self.input
+        if isinstance(widget, Checkbox):
+            with widget.prevent(Checkbox.Changed):
+                widget.value = bool(value)
+        elif isinstance(widget, Select):
+            with widget.prevent(Select.Changed):
+                widget.value = display_text(self.field, value) if value is not None else Select.NULL
+        else:
+            text = display_text(self.field, value)
+            if widget.value != text and not widget.has_focus:
+                with widget.prevent(Input.Changed):
+                    widget.value = text
