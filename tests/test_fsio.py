@@ -1,0 +1,86 @@
+"""fsio: atomic writes, backups, root confinement, output folders. tmp_path only."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from k3stui import fsio
+from k3stui.fsio import WriteRefused, atomic_write, backup, under_root, write_tree
+from k3stui.render.files import RenderedFile
+
+
+def test_atomic_write_sets_mode_and_leaves_no_temp(tmp_path: Path) -> None:
+    target = tmp_path / "f.yaml"
+    atomic_write(target, b"a: 1\n", 0o600)
+    atomic_write(target, b"a: 2\n", 0o640)
+    assert target.read_bytes() == b"a: 2\n"
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["f.yaml"]
+
+
+def test_failed_write_keeps_the_old_file_and_no_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "f"
+    target.write_bytes(b"old")
+
+    def boom(*_a: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(fsio.os, "replace", boom)
+    with pytest.raises(OSError):
+        atomic_write(target, b"new", 0o644)
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["f"]
+
+
+def test_backup_is_timestamped_and_keeps_mode(tmp_path: Path) -> None:
+    src = tmp_path / "config.yaml"
+    src.write_bytes(b"x")
+    os.chmod(src, 0o600)
+    first, second = backup(src), backup(src)
+    assert re.fullmatch(r"config\.yaml\.k3stui-\d{8}T\d{6}\.bak", first.name)
+    assert first != second and second.read_bytes() == b"x"
+    assert first.stat().st_mode & 0o777 == 0o600
+
+
+def test_under_root(tmp_path: Path) -> None:
+    assert under_root(tmp_path, "/etc/rancher/k3s/x") == tmp_path.resolve() / "etc/rancher/k3s/x"
+    for bad in ("/etc/../../x", "../x", "/", "a\0b"):
+        with pytest.raises(WriteRefused):
+            under_root(tmp_path, bad)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "etc").symlink_to(outside)
+    with pytest.raises(WriteRefused, match="outside"):
+        under_root(root, "/etc/passwd")
+
+
+def _f(path: str, data: bytes = b"x", mode: int = 0o644) -> RenderedFile:
+    return RenderedFile(path, None, mode, (), data, "")
+
+
+def test_write_tree_writes_atomically_with_modes(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    written = write_tree(out, [_f("server/install.sh", b"#!/bin/sh\n", 0o755), _f("a/b/c.json")])
+    assert [p.relative_to(out.resolve()).as_posix() for p in written] == ["server/install.sh", "a/b/c.json"]
+    assert (out / "server/install.sh").stat().st_mode & 0o777 == 0o755
+    assert not [p for p in out.rglob("*") if "k3stui-tmp" in p.name]
+
+
+def test_write_tree_refuses_a_non_empty_folder_unless_forced(tmp_path: Path) -> None:
+    (tmp_path / "keep").write_text("mine")
+    with pytest.raises(WriteRefused, match="not empty"):
+        write_tree(tmp_path, [_f("x")])
+    write_tree(tmp_path, [_f("x")], force=True)
+    assert (tmp_path / "keep").read_text() == "mine" and (tmp_path / "x").exists()
+
+
+def test_write_tree_refuses_escaping_paths(tmp_path: Path) -> None:
+    with pytest.raises(WriteRefused):
+        write_tree(tmp_path / "out", [_f("../evil")])
+    assert not (tmp_path / "evil").exists()

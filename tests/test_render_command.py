@@ -1,0 +1,106 @@
+"""`k3stui render` wiring: refuse plans with errors, write with fsio, merge with backup and diff.
+The plan comes from a stubbed `check_inputs` so these tests do not depend on input parsing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from k3stui.cli import build_parser
+from k3stui.commands import render
+from k3stui.findings import error, warning
+from k3stui.plan import Flannel, Node, Plan, Secret
+
+Capture = pytest.CaptureFixture[str]
+PLAN = Plan(flannel=Flannel(backend="host-gw", iface="ens33"), token_file="/etc/tok",
+            nodes=(Node("server", "10.0.0.30", "server"), Node("agent", "10.0.0.31")))
+
+
+@pytest.fixture
+def plan_is(monkeypatch: pytest.MonkeyPatch):
+    def set_plan(plan: Plan, findings: list | None = None) -> None:
+        monkeypatch.setattr("k3stui.commands.check.check_inputs", lambda _args: (plan, findings or []))
+    set_plan(PLAN)
+    return set_plan
+
+
+def _run(*argv: str) -> int:
+    return render.run(build_parser().parse_args(["render", *argv]))
+
+
+def test_out_writes_every_file(plan_is, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert _run("--out", str(out)) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    for entry in manifest["files"]:
+        assert (out / entry["path"]).is_file()
+    said = capsys.readouterr().out
+    assert f"Wrote {len(manifest['files']) + 1} files to {out}/" in said
+    assert "-> /etc/rancher/k3s/config.yaml.d/50-k3stui-network.yaml" in said
+
+
+def test_non_empty_out_is_refused(plan_is, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "x").write_text("x")
+    assert _run("--out", str(tmp_path)) == 1
+    assert "not empty" in capsys.readouterr().err
+    assert _run("--out", str(tmp_path), "--force") == 0
+
+
+def test_plan_with_errors_is_not_rendered(plan_is, tmp_path: Path, capsys: Capture) -> None:
+    plan_is(PLAN, [error("CIDR001", "cluster-cidr", "broken"), warning("W1", "x", "meh")])
+    assert _run("--out", str(tmp_path / "out")) == 1
+    assert not (tmp_path / "out").exists()
+    captured = capsys.readouterr()
+    assert "broken" in captured.out and "nothing rendered" in captured.err
+
+
+def test_usage_problems_exit_2(plan_is, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run() == 2
+    assert _run("--out", "x", "--dry-run") == 2
+    assert "--merge-into" in capsys.readouterr().err
+
+
+def test_explain_prints_routes(plan_is, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run("--explain") == 0
+    assert "10.42.1.0/24 via 10.0.0.31 dev ens33" in capsys.readouterr().out
+
+
+def test_merge_into_backs_up_and_shows_the_diff(plan_is, tmp_path: Path, capsys: Capture) -> None:
+    cfg = tmp_path / "config.yaml"
+    original = "# mine\nflannel-backend: vxlan  # old\ndisable: [traefik]\n"
+    cfg.write_text(original)
+    cfg.chmod(0o640)
+    assert _run("--merge-into", str(cfg), "--dry-run") == 0
+    assert cfg.read_text() == original and "+flannel-backend: host-gw" in capsys.readouterr().out
+    assert _run("--merge-into", str(cfg)) == 0
+    said = capsys.readouterr().out
+    assert cfg.read_text() == ("# mine\nflannel-backend: host-gw # old\ndisable: [traefik]\n"
+                               "flannel-iface: ens33\ntoken-file: /etc/tok\n")
+    assert cfg.stat().st_mode & 0o777 == 0o640
+    backups = list(tmp_path.glob("config.yaml.k3stui-*.bak"))
+    assert len(backups) == 1 and backups[0].read_text() == original
+    assert str(backups[0]) in said
+    assert _run("--merge-into", str(cfg)) == 0
+    assert "nothing to change" in capsys.readouterr().out
+
+
+def test_merge_agent_role_and_token_is_redacted(plan_is, tmp_path: Path, capsys: Capture) -> None:
+    plan_is(Plan(server="https://10.0.0.30:6443", token=Secret("tok-9f3e")))
+    cfg = tmp_path / "agent.yaml"
+    assert _run("--merge-into", str(cfg), "--role", "agent") == 0
+    assert "tok-9f3e" not in capsys.readouterr().out
+    assert "token: tok-9f3e" in cfg.read_text() and cfg.stat().st_mode & 0o777 == 0o600
+
+
+def test_end_to_end_through_the_cli(tmp_path: Path) -> None:
+    pytest.importorskip("k3stui.inputs", reason="k3stui.inputs (colleague's module) not importable yet")
+    pytest.importorskip("k3stui.rules", reason="k3stui.rules.validate not importable yet")
+    from k3stui.cli import main
+
+    out = tmp_path / "out"
+    rc = main(["render", "--exec", "server --flannel-backend=host-gw", "--out", str(out), "--no-chart"])
+    assert rc == 0
+    dropin = out / "server/etc/rancher/k3s/config.yaml.d/50-k3stui-network.yaml"
+    assert "flannel-backend: host-gw" in dropin.read_text()
