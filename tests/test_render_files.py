@@ -79,6 +79,14 @@ def test_chart_files_are_included_in_the_manifest() -> None:
     assert "chart/values.yaml" in [e["path"] for e in manifest["files"]]
 
 
+def test_install_sh_places_the_chart_manifest_on_servers() -> None:
+    dest = "/var/lib/rancher/k3s/server/manifests/k3s-cni.yaml"
+    manifest = RenderedFile(f"server{dest}", dest, 0o600, ("server",), b"kind: HelmChart\n", "auto-deploy")
+    files = _by_path(Plan(cni=Cni(kind="calico")), chart=ChartExport([manifest]))
+    assert f"{dest}" in files["server/install.sh"].content.decode()
+    assert "k3s-cni" not in files[f"agent{DROPIN_NODE_PATH}"].content.decode()
+
+
 def test_relative_or_escaping_netconf_path_is_refused() -> None:
     for bad in ("etc/net-conf.json", "/etc/../../x.json"):
         with pytest.raises(ValueError, match="absolute"):

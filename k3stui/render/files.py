@@ -52,7 +52,10 @@ def _node_path(path: str) -> PurePosixPath:
     return p
 
 
-def _role_files(plan: Plan, role: str, k3s_version: str | None, notes: list[str]) -> list[RenderedFile]:
+def _role_files(plan: Plan, role: str, k3s_version: str | None, notes: list[str],
+                others: Sequence[RenderedFile] = ()) -> list[RenderedFile]:
+    """The role's own files and its install.sh, which also places `others` meant for this role
+    (the chart's auto-deploy manifest must be in place before K3s starts)."""
     out = [RenderedFile(
         path=f"{role}{DROPIN_NODE_PATH}", dest=DROPIN_NODE_PATH, mode=0o600, roles=(role,),
         content=config_yaml(k3s_args(plan, role), role=role).encode(),
@@ -78,7 +81,8 @@ def _role_files(plan: Plan, role: str, k3s_version: str | None, notes: list[str]
     except ValueError as exc:
         notes.append(f"No {role}/install.sh: {exc}.")
         return out
-    placed = [PlacedFile(f.path.removeprefix(f"{role}/"), f.dest, f.mode) for f in out if f.dest]
+    mine = [*out, *(f for f in others if role in f.roles and f.path.startswith(f"{role}/"))]
+    placed = [PlacedFile(f.path.removeprefix(f"{role}/"), f.dest, f.mode) for f in mine if f.dest]
     text = install_script(cmd, placed, sysctl_path=SYSCTL_NODE_PATH if sysctl is not None else None)
     out.append(RenderedFile(
         path=f"{role}/install.sh", dest=None, mode=0o755, roles=(role,), content=text.encode(),
@@ -172,8 +176,9 @@ def render_all(plan: Plan, *, k3s_version: str | None = None,
     _version_notes(plan.k3s_version or k3s_version, notes)
     files: list[RenderedFile] = []
     commands: list[tuple[str, str]] = []
+    chart_files = chart.files if chart is not None else []
     for role in ROLES:
-        files += _role_files(plan, role, k3s_version, notes)
+        files += _role_files(plan, role, k3s_version, notes, chart_files)
         with contextlib.suppress(ValueError):  # already in the notes
             commands.append((role, one_liner(install_command(plan, role, k3s_version=k3s_version))))
     if plan.flannel.conf and netconf(plan) is None and plan.cni.kind == "flannel":
@@ -181,8 +186,7 @@ def render_all(plan: Plan, *, k3s_version: str | None = None,
     preset = _preset_file(plan, notes)
     if preset is not None:
         files.append(preset)
-    if chart is not None:
-        files += chart.files
+    files += chart_files
     files.append(RenderedFile("README.md", None, 0o644, (), _readme(files, notes, commands),
                               "what each file is and where it goes"))
     seen: set[str] = set()
