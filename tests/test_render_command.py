@@ -92,6 +92,11 @@ def test_merge_agent_role_and_token_is_redacted(plan_is, tmp_path: Path, capsys:
     assert _run("--merge-into", str(cfg), "--role", "agent") == 0
     assert "tok-9f3e" not in capsys.readouterr().out
     assert "token: tok-9f3e" in cfg.read_text() and cfg.stat().st_mode & 0o777 == 0o600
+    shared = tmp_path / "shared.yaml"
+    shared.write_text("a: 1\n")
+    shared.chmod(0o644)
+    assert _run("--merge-into", str(shared), "--role", "agent") == 0
+    assert shared.stat().st_mode & 0o777 == 0o600
 
 
 def test_end_to_end_through_the_cli(tmp_path: Path) -> None:

@@ -96,6 +96,9 @@ def _merge(plan: Any, args: argparse.Namespace) -> int:
         print(f"Dry run: {path} not changed.")
         return EXIT_OK
     mode = path.stat().st_mode & 0o7777 if path.exists() else 0o600
+    if "token" in updates and mode & 0o077:
+        mode &= 0o700  # a literal join token must not be readable by other users
+        print(f"{path} will carry the join token: its mode becomes {mode:04o}.")
     saved = backup(path) if path.exists() else None
     atomic_write(path, merged.encode("utf-8"), mode)
     print(f"Updated {path} with the {role} settings" + (f"; the old file is {saved}." if saved else "."))
