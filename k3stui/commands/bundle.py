@@ -1,0 +1,36 @@
+"""`k3stui bundle`: an air-gapped install bundle. Exit 0 complete, 1 the plan has errors or
+artifacts are missing (the bundle is still written, its README names what to add), 2 bad input."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def run(args: argparse.Namespace) -> int:
+    from k3stui.commands.check import check_inputs
+    from k3stui.findings import InputError, has_errors
+    from k3stui.fsio import WriteRefused
+    from k3stui.install.bundle import make_bundle
+    from k3stui.report import format_findings
+
+    plan, findings = check_inputs(args)
+    if has_errors(findings):
+        print(format_findings(findings), file=sys.stderr)
+        print("k3stui: bundle not written: fix the plan's errors first", file=sys.stderr)
+        return 1
+    try:
+        report = make_bundle(
+            plan, args.out, artifacts_dir=args.artifacts, force=args.force, k3s_version=args.k3s_version
+        )
+    except WriteRefused as exc:
+        raise InputError(str(exc)) from None
+    print(f"bundle: {report.path} ({len(report.files)} files), archive: {report.tarball}")
+    for name in report.ignored:
+        print(f"ignored in --artifacts (not a K3s artifact or chart): {name}")
+    if report.missing:
+        print("missing (the bundle cannot install until you add them; see its README):", file=sys.stderr)
+        for m in report.missing:
+            print(f"  - {m}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,83 @@
+"""`k3stui install`: preflight, then (after --dry-run or a yes) write the files and run the K3s
+install script. Exit 0 done (or a clean dry run), 1 refused or failed, 130 interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from k3stui.findings import InputError
+
+
+def _no_plan_inputs(args: argparse.Namespace) -> bool:
+    return not (getattr(args, "preset", None) or args.config or args.config_dir or args.exec_flags)
+
+
+def prepare(args: argparse.Namespace, *, reader: object | None = None):  # -> Actions
+    """Inputs -> Actions (reads the host; changes nothing). Shared with the TUI."""
+    from k3stui.commands.check import check_inputs
+    from k3stui.install.actions import node_paths, plan_actions
+    from k3stui.install.airgap import load_bundle
+    from k3stui.install.hostinfo import HostReader
+
+    bundle = None
+    if args.airgap:
+        bundle = load_bundle(args.airgap)
+        if _no_plan_inputs(args):
+            if bundle.plan_file is None:
+                raise InputError(f"{args.airgap}: no plan.yaml in the bundle; give --preset FILE")
+            args.preset = bundle.plan_file
+    plan, findings = check_inputs(args)
+    role = args.role or plan.role
+    root = str(Path(args.root).resolve()) if args.root else "/"
+    if args.install_script and not Path(args.install_script).is_file():
+        raise InputError(f"--install-script {args.install_script}: no such file")
+    k3s_version = args.k3s_version
+    if reader is None:
+        reader = HostReader(root)
+    host = reader.read(files=node_paths(plan, role, bundle, k3s_version))  # type: ignore[attr-defined]
+    script = str(Path(args.install_script).resolve()) if args.install_script else None
+    return plan_actions(
+        plan,
+        role,
+        root,
+        host,
+        bundle,
+        k3s_version=k3s_version,
+        install_script=script,
+        findings=findings,
+        stamp=time.strftime("%Y%m%d-%H%M%S"),
+    )
+
+
+def _confirm(args: argparse.Namespace) -> bool:
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        print("k3stui: not a terminal: add --yes to install without a question", file=sys.stderr)
+        return False
+    answer = input("Proceed with the install? [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+def run(args: argparse.Namespace) -> int:
+    from k3stui.install.actions import describe
+    from k3stui.install.runner import run_actions
+
+    actions = prepare(args)
+    if args.dry_run or actions.refused:
+        print(describe(actions), end="")
+        if actions.refused and not args.dry_run:
+            print("k3stui: install refused; nothing was changed", file=sys.stderr)
+        return 1 if actions.refused else 0
+    print(describe(actions).replace("dry run: nothing was changed", "about to do the above"), end="")
+    if not _confirm(args):
+        print("k3stui: nothing was changed", file=sys.stderr)
+        return 1
+    result = run_actions(actions, lambda line: print(line, flush=True))
+    print(result.message, file=sys.stdout if result.ok else sys.stderr)
+    if result.interrupted:
+        return 130
+    return 0 if result.ok else 1
