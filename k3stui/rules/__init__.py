@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from k3stui import versions
+from k3stui import versions as k3s_versions
 from k3stui.findings import Finding, sort_findings
 from k3stui.plan import Plan
 
@@ -23,8 +23,8 @@ from k3stui.rules import (  # noqa: F401
     host,
     imports,
     ports,
+    versions,
 )
-from k3stui.rules import versions as version_rules  # noqa: F401
 from k3stui.rules.context import Context
 from k3stui.rules.registry import FUNCTIONS, INFOS, RuleInfo, emit
 
@@ -42,11 +42,11 @@ def validate(plan: Plan, *, k3s_version: str | None = None, servers: Sequence[Pl
     found: list[Finding] = []
     text = k3s_version or plan.k3s_version
     try:
-        version = versions.resolve(text)
+        version = k3s_versions.resolve(text)
     except ValueError as exc:
-        hint = f"Use e.g. {versions.NEWEST_KNOWN}; rules now assume that release."
+        hint = f"Use e.g. {k3s_versions.NEWEST_KNOWN}; rules now assume that release."
         found.append(emit("VER001", str(exc), hint))
-        version = versions.resolve(None)
+        version = k3s_versions.resolve(None)
     ctx = Context(plan, version, tuple(servers))
     for fn in FUNCTIONS:
         found.extend(fn(ctx))
