@@ -12,22 +12,22 @@ from k3stui.tui.fields import TABS
 
 class K3sCommands(Provider):
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        app = self.app
-        run = app.run_action
+        screen = self.screen  # the screen the palette was opened over
+        run = screen.run_action
         out: list[tuple[str, str, Callable[[], object]]] = [
             ("Load preset / start over", "choose a preset, a preset file, this host's config or defaults",
-             partial(run, "open_start")),
+             partial(self.app.run_action, "open_start")),
         ]
-        if app.screen.__class__.__name__ == "PlanEditorScreen":
+        if screen.__class__.__name__ == "PlanEditorScreen":
             out += [
-                ("Save plan as preset", "write the plan to a preset file", partial(run, "screen.save")),
-                ("Export files", "write every rendered file to a folder", partial(run, "screen.export")),
-                ("Install on this host", "dry run, confirm, install", partial(run, "screen.install")),
+                ("Save plan as preset", "write the plan to a preset file", partial(run, "save")),
+                ("Export files", "write every rendered file to a folder", partial(run, "export")),
+                ("Install on this host", "dry run, confirm, install", partial(run, "install")),
                 ("Toggle help panel", "show or hide the help for the focused option",
-                 partial(run, "screen.toggle_help")),
+                 partial(run, "toggle_help")),
             ]
             out += [(f"Switch to tab: {title}", f"show the {title} tab",
-                     partial(run, f"screen.show_tab('{tab}')")) for tab, title in TABS]
+                     partial(run, f"show_tab('{tab}')")) for tab, title in TABS]
         return out
 
     async def discover(self) -> Hits:

@@ -1,0 +1,27 @@
+"""TUI test helpers: an app rooted in tmp_path (never the real /etc) and small pilot helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from k3stui.tui.app import K3sTuiApp
+from k3stui.tui.fields import BY_PATH
+from k3stui.tui.state import PlanState
+
+
+@pytest.fixture
+def make_app(tmp_path: Path):
+    """K3sTuiApp with root tmp_path/root and out dir tmp_path/out; `state=` skips the start screen."""
+    root, out = tmp_path / "root", tmp_path / "out"
+    root.mkdir()
+
+    def _make(state: PlanState | None = None) -> K3sTuiApp:
+        return K3sTuiApp(root=root, out_dir=out, state=state)
+
+    return _make
+
+
+def field_id(path: str) -> str:
+    return "#" + BY_PATH[path].widget_id

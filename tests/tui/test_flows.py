@@ -1,0 +1,243 @@
+"""Pilot tests of the main flows, against the real core (rules, implications, presets, render)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Button, Input, OptionList, Select, TabbedContent
+
+from k3stui import plan as p
+from k3stui.tui.fields import BY_PATH
+from k3stui.tui.screens.plan_editor import PlanEditorScreen
+from k3stui.tui.screens.start import StartScreen
+from k3stui.tui.state import PlanState
+from k3stui.tui.widgets.field_row import FieldRow
+from k3stui.tui.widgets.implications_view import ImplicationsView
+
+
+def row(app, path: str) -> FieldRow:
+    return app.screen.query_one("#" + BY_PATH[path].widget_id, FieldRow)
+
+
+def notes(app, path: str) -> str:
+    return str(row(app, path).query_one(".field-notes").render())
+
+
+async def type_into(pilot, app, path: str, text: str) -> None:
+    """Focus the field's input, clear it and type `text` key by key (each keystroke revalidates)."""
+    widget = row(app, path).query_one(Input)
+    widget.focus()
+    widget.value = ""
+    await pilot.pause()
+    for ch in text:
+        await pilot.press(ch if ch not in "/.:," else {"/": "slash", ".": "full_stop", ":": "colon",
+                                                       ",": "comma"}[ch])
+    await pilot.pause()
+
+
+async def choose(pilot, app, path: str, value: str) -> None:
+    row(app, path).query_one(Select).value = value
+    await pilot.pause()
+
+
+async def test_start_screen_offers_defaults_and_presets(make_app):
+    app = make_app()
+    async with app.run_test() as pilot:
+        assert isinstance(app.screen, StartScreen)
+        ids = [o.id for o in app.screen.query_one(OptionList).options]
+        assert ids[0] == "defaults"
+        assert "host" not in ids  # no config under the test root
+        assert any(i.startswith("preset:") for i in ids)
+        await pilot.press("enter")  # K3s defaults
+        await pilot.pause()
+        assert isinstance(app.screen, PlanEditorScreen)
+        assert app.state.plan == p.Plan()
+
+
+async def test_load_a_shipped_preset(make_app):
+    app = make_app()
+    async with app.run_test() as pilot:
+        options = app.screen.query_one(OptionList)
+        index = next(i for i, o in enumerate(options.options) if (o.id or "").startswith("preset:"))
+        options.highlighted = index
+        name = options.options[index].id.removeprefix("preset:")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PlanEditorScreen)
+        assert app.state.source == f"preset {name}"
+        assert name in app.screen.sub_title
+
+
+async def test_host_config_is_offered_and_read_under_root(make_app, tmp_path: Path):
+    conf = tmp_path / "root/etc/rancher/k3s"
+    (conf / "config.yaml.d").mkdir(parents=True)
+    (conf / "config.yaml").write_text("flannel-backend: host-gw\ncluster-cidr: 10.50.0.0/16\n")
+    (conf / "config.yaml.d/10-dns.yaml").write_text("cluster-domain: example.internal\n")
+    app = make_app()
+    async with app.run_test() as pilot:
+        options = app.screen.query_one(OptionList)
+        ids = [o.id for o in options.options]
+        assert "host" in ids
+        options.highlighted = ids.index("host")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.state.plan.flannel.backend == "host-gw"
+        assert app.state.plan.cluster_cidr == ("10.50.0.0/16",)
+        assert app.state.plan.cluster_domain == "example.internal"
+        assert row(app, "cluster_cidr").query_one(Input).value == "10.50.0.0/16"
+
+
+async def test_choosing_calico_shows_the_implied_flags(make_app):
+    app = make_app(PlanState())
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.screen.query_one(TabbedContent).active = "network"
+        await choose(pilot, app, "cni.kind", "calico")
+        assert app.state.plan.cni.kind == "calico"
+        assert app.state.applied.flannel.backend == "none"
+        assert app.state.applied.disable_network_policy is True
+        implied = str(app.screen.query_one(ImplicationsView).render())
+        assert "flannel-backend" in implied and "none" in implied
+        assert "implied" in notes(app, "disable_network_policy")
+        assert app.screen.query_one("#sec-calico").display
+        assert not app.screen.query_one("#sec-flannel").display
+
+
+async def test_bad_cidr_shows_at_the_field_and_blocks_export(make_app):
+    app = make_app(PlanState())
+    async with app.run_test() as pilot:
+        app.screen.query_one(TabbedContent).active = "addresses"
+        await pilot.pause()
+        export = app.screen.query_one("#export", Button)
+        assert not export.disabled
+        await type_into(pilot, app, "cluster_cidr", "10.42.0.0/33")
+        assert app.state.plan.cluster_cidr == ("10.42.0.0/33",)
+        assert row(app, "cluster_cidr").has_class("-error")
+        assert "10.42.0.0/33" in notes(app, "cluster_cidr")
+        assert export.disabled
+        assert app.screen.check_action("export", ()) is None
+        # fix it: one more edit revalidates and re-enables Export
+        await pilot.press("backspace", "backspace", "1", "6")
+        await pilot.pause()
+        assert app.state.plan.cluster_cidr == ("10.42.0.0/16",)
+        assert not row(app, "cluster_cidr").has_class("-error")
+        assert not export.disabled
+
+
+async def test_a_letter_in_a_number_field_is_an_error(make_app):
+    app = make_app(PlanState())
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.screen.query_one(TabbedContent).active = "network"
+        await type_into(pilot, app, "flannel.mtu", "14x")
+        assert app.state.has_errors
+        assert "not a whole number" in notes(app, "flannel.mtu")
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert app.state.plan.flannel.mtu == 14
+        assert "input" not in {f.code for f in app.state.findings}
+
+
+async def test_save_preset_writes_a_preset_that_loads_back(make_app, tmp_path: Path):
+    from k3stui.presets import load_preset_text
+
+    state = PlanState()
+    state.set_text("flannel.backend", "host-gw")
+    app = make_app(state)
+    target = tmp_path / "saved" / "lab.yaml"
+    async with app.run_test() as pilot:
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        app.screen.query_one("#path", Input).value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert target.is_file()
+        preset = load_preset_text(target.read_text(), str(target))
+        assert preset.name == "lab"
+        assert preset.plan.flannel.backend == "host-gw"
+        assert str(target) in str(app.screen.query_one("#status").render())
+
+
+async def test_export_writes_what_render_writes(make_app, tmp_path: Path):
+    from k3stui.render.files import render_all
+
+    state = PlanState()
+    app = make_app(state)
+    folder = tmp_path / "export"
+    async with app.run_test() as pilot:
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        app.screen.query_one("#path", Input).value = str(folder)
+        await pilot.press("enter")
+        await pilot.pause()
+        expected = render_all(state.applied, k3s_version=None)
+        assert expected
+        for f in expected:
+            assert (folder / f.path).read_bytes() == f.content
+        assert str(folder) in str(app.screen.query_one("#status").render())
+
+
+async def test_export_refuses_a_non_empty_folder_without_replace(make_app, tmp_path: Path):
+    folder = tmp_path / "busy"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("mine")
+    app = make_app(PlanState())
+    async with app.run_test() as pilot:
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        app.screen.query_one("#path", Input).value = str(folder)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert sorted(x.name for x in folder.iterdir()) == ["keep.txt"]
+
+
+async def test_preview_shows_rendered_files_and_explanation(make_app):
+    state = PlanState()
+    state.set_text("flannel.backend", "host-gw")
+    app = make_app(state)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+n", "ctrl+n", "ctrl+n", "ctrl+n", "ctrl+n")
+        await pilot.pause()
+        assert app.screen.query_one(TabbedContent).active == "preview"
+        listing = app.screen.query_one("#preview-list", OptionList)
+        titles = [o.id for o in listing.options]
+        assert titles[0].startswith("What it means")
+        assert len(titles) > 2
+        text = str(app.screen.query_one("#preview-text").render())
+        assert "Ports to open" in text
+
+
+async def test_command_palette_switches_tabs(make_app):
+    app = make_app(PlanState())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        for ch in "tab findings":
+            await pilot.press("space" if ch == " " else ch)
+        await pilot.pause(0.5)
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PlanEditorScreen)
+        assert app.screen.query_one(TabbedContent).active == "findings"
+
+
+async def test_help_panel_follows_focus_and_toggles(make_app):
+    app = make_app(PlanState())
+    async with app.run_test() as pilot:
+        app.screen.query_one(TabbedContent).active = "addresses"
+        row(app, "service_cidr").query_one(Input).focus()
+        await pilot.pause()
+        help_panel = app.screen.query_one("#help")
+        assert "service-cidr" in str(help_panel.render())
+        await pilot.press("f1")
+        assert not help_panel.display
+
+
+async def test_install_is_disabled_without_the_installer(make_app):
+    from k3stui.tui.app import installer_missing
+
+    app = make_app(PlanState())
+    async with app.run_test():
+        install = app.screen.query_one("#install", Button)
+        missing = installer_missing()
+        assert install.disabled == (missing is not None)
+        if missing:
+            assert install.tooltip == "installer not available in this build"
