@@ -322,7 +322,8 @@ def preset_from_data(data: Any, source: str) -> Preset:
             problems.append(f"metadata.description: must be a string, not {_kind(description)}")
     if "spec" not in data:
         problems.append("spec: required (an empty mapping {} means K3s defaults)")
-    plan = _object_from_data(Plan, data.get("spec") or {}, "spec", problems) if "spec" in data else _BAD
+    spec = data.get("spec")
+    plan = _object_from_data(Plan, {} if spec is None else spec, "spec", problems) if "spec" in data else _BAD
     if problems:
         raise InputError(_report(source, problems))
     return Preset(str(name), str(description), plan)

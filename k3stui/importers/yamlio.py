@@ -91,8 +91,8 @@ def load_yaml_checked(text: str, source: str) -> tuple[Any, list[Finding]]:
         raise InputError(f"{source}: {exc}") from None
     except RecursionError:
         raise InputError(f"{source}: the YAML is nested too deeply") from None
-    except (ValueError, TypeError, OverflowError) as exc:  # constructor edge cases, e.g. !!float
-        raise InputError(f"{source}: {exc}") from None
+    except Exception as exc:  # PyYAML constructors raise ValueError, IndexError ... on odd tags
+        raise InputError(f"{source}: a value cannot be read ({type(exc).__name__}: {exc})") from None
     finally:
         loader.dispose()
     if _has_cycle(data):

@@ -1,0 +1,188 @@
+"""flannel net-conf.json import: syntax positions, spellings, backend mapping, network keys."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from k3stui.findings import InputError, Severity
+from k3stui.importers.netconf import apply_netconf
+from k3stui.plan import Flannel, Plan
+
+# The seed tutorial's custom net-conf.json: the comma after "vxlan" is missing (line 4).
+TUTORIAL = """{
+  "Network": "10.42.0.0/16",
+  "Backend": {
+    "Type": "vxlan"
+    "DirectRouting": true
+  }
+}
+"""
+
+
+def codes(findings: list) -> list[tuple[str, str]]:
+    return [(f.code, f.key) for f in findings]
+
+
+def test_tutorial_missing_comma_points_at_the_line_that_needs_it() -> None:
+    with pytest.raises(InputError) as exc:
+        apply_netconf(Plan(), TUTORIAL, "/etc/net-conf.json")
+    assert str(exc.value).startswith("/etc/net-conf.json:4:20: a ',' is missing")
+    assert "5:5" in str(exc.value)
+
+
+def test_fixed_tutorial_file_reads_as_vxlan_direct_routing() -> None:
+    fixed = TUTORIAL.replace('"vxlan"\n', '"vxlan",\n')
+    plan, findings = apply_netconf(Plan(), fixed, "/etc/net-conf.json")
+    assert findings == []
+    assert plan.flannel == Flannel(backend="vxlan", direct_routing=True)
+
+
+def test_trailing_comma_and_other_syntax_errors_have_positions() -> None:
+    with pytest.raises(InputError, match=r"^n\.json:1:30: trailing ','"):
+        apply_netconf(Plan(), '{"Backend": {"Type": "vxlan"},}', "n.json")
+    with pytest.raises(InputError, match=r"^n\.json:1:1: "):
+        apply_netconf(Plan(), "", "n.json")
+    with pytest.raises(InputError, match="must be a JSON object"):
+        apply_netconf(Plan(), "[1]", "n.json")
+
+
+def test_missing_backend_is_an_error_saying_udp() -> None:
+    _, findings = apply_netconf(Plan(), '{"Network": "10.42.0.0/16"}', "n.json")
+    assert codes(findings) == [("NETCONF002", "Backend")]
+    assert findings[0].severity is Severity.ERROR
+    assert "udp" in findings[0].message and findings[0].hint
+
+
+def test_missing_backend_type_is_an_error() -> None:
+    _, findings = apply_netconf(
+        Plan(), '{"Network": "10.42.0.0/16", "Backend": {"DirectRouting": true}}', "n.json"
+    )
+    assert codes(findings) == [("NETCONF002", "Backend.Type")]
+
+
+def test_case_variants_are_normalized_with_a_warning() -> None:
+    text = json.dumps(
+        {
+            "network": "10.42.0.0/16",
+            "backend": {"type": "vxlan", "directRouting": True, "mtu": 1400, "vni": 4096},
+        }
+    )
+    plan, findings = apply_netconf(Plan(), text, "n.json")
+    assert plan.flannel.direct_routing is True
+    assert (plan.flannel.mtu, plan.flannel.vni) == (1400, 4096)
+    assert codes(findings) == [
+        ("NETCONF004", "Network"),
+        ("NETCONF004", "Backend"),
+        ("NETCONF004", "Backend.Type"),
+        ("NETCONF004", "Backend.DirectRouting"),
+        ("NETCONF004", "Backend.MTU"),
+        ("NETCONF004", "Backend.VNI"),
+    ]
+    assert all(f.severity is Severity.WARNING for f in findings)
+
+
+def test_unknown_keys_warn_with_did_you_mean_and_are_kept() -> None:
+    text = json.dumps(
+        {"Network": "10.42.0.0/16", "EnableNFTable": True, "Backend": {"Type": "vxlan", "DirectRoute": True}}
+    )
+    plan, findings = apply_netconf(Plan(), text, "n.json")
+    assert codes(findings) == [("NETCONF005", "EnableNFTable"), ("NETCONF005", "Backend.DirectRoute")]
+    assert 'Did you mean "EnableNFTables"?' in findings[0].message
+    assert 'Did you mean "DirectRouting"?' in findings[1].message
+    assert plan.flannel.netconf_extra == {"EnableNFTable": True, "Backend.DirectRoute": True}
+
+
+def test_wireguard_maps_to_wireguard_native_and_keeps_keepalive() -> None:
+    text = json.dumps(
+        {
+            "Network": "10.42.0.0/16",
+            "EnableIPv4": True,
+            "EnableIPv6": False,
+            "IPv6Network": "::/0",
+            "Backend": {"Type": "wireguard", "PersistentKeepaliveInterval": 25},
+        }
+    )
+    plan, findings = apply_netconf(Plan(), text, "n.json", backend_flag="wireguard-native")
+    assert findings == []
+    assert plan.flannel.backend == "wireguard-native"
+    assert plan.flannel.netconf_extra == {"Backend.PersistentKeepaliveInterval": 25}
+
+
+def test_type_disagreeing_with_flag_warns_and_file_wins() -> None:
+    plan, findings = apply_netconf(
+        Plan(), '{"Network": "10.42.0.0/16", "Backend": {"Type": "host-gw"}}', "n.json", backend_flag="vxlan"
+    )
+    assert codes(findings) == [("NETCONF006", "Backend.Type")]
+    assert plan.flannel.backend == "host-gw"
+
+
+def test_unmappable_type_stays_in_extra() -> None:
+    plan, findings = apply_netconf(
+        Plan(), '{"Network": "10.42.0.0/16", "Backend": {"Type": "udp", "Port": 8285}}', "n.json"
+    )
+    assert findings == []
+    assert plan.flannel.backend == "vxlan"
+    assert plan.flannel.netconf_extra == {"Backend.Type": "udp"}
+    assert plan.flannel.port == 8285
+
+
+def test_network_disagreeing_with_cluster_cidr_is_an_error() -> None:
+    plan = Plan(cluster_cidr=("10.1.0.0/16",))
+    _, findings = apply_netconf(plan, '{"Network": "10.42.0.0/16", "Backend": {"Type": "vxlan"}}', "n.json")
+    assert codes(findings) == [("NETCONF003", "Network")]
+    assert findings[0].severity is Severity.ERROR
+    assert "10.1.0.0/16" in findings[0].hint
+
+
+def test_dual_stack_needs_ipv6_enabled() -> None:
+    plan = Plan(cluster_cidr=("10.42.0.0/16", "fd00:42::/56"))
+    ok = json.dumps(
+        {
+            "Network": "10.42.0.0/16",
+            "EnableIPv6": True,
+            "IPv6Network": "fd00:42::/56",
+            "Backend": {"Type": "vxlan"},
+        }
+    )
+    out, findings = apply_netconf(plan, ok, "n.json")
+    assert findings == [] and out.flannel.netconf_extra == {}
+    _, findings = apply_netconf(plan, '{"Network": "10.42.0.0/16", "Backend": {"Type": "vxlan"}}', "n.json")
+    assert codes(findings) == [("NETCONF003", "EnableIPv6")]
+
+
+def test_ipv6_only_file_as_k3s_writes_it() -> None:
+    plan = Plan(cluster_cidr=("fd00:42::/56",))
+    text = json.dumps(
+        {
+            "Network": "0.0.0.0/0",
+            "EnableIPv4": False,
+            "EnableIPv6": True,
+            "IPv6Network": "fd00:42::/56",
+            "Backend": {"Type": "vxlan"},
+        }
+    )
+    assert apply_netconf(plan, text, "n.json")[1] == []
+
+
+def test_wrong_json_types_are_errors() -> None:
+    text = json.dumps({"EnableIPv4": "yes", "Backend": {"Type": "vxlan", "MTU": "1400", "DirectRouting": 1}})
+    plan, findings = apply_netconf(Plan(), text, "n.json")
+    assert sorted(codes(findings)) == [
+        ("NETCONF007", "Backend.DirectRouting"),
+        ("NETCONF007", "Backend.MTU"),
+        ("NETCONF007", "EnableIPv4"),
+    ]
+    assert plan.flannel.mtu is None
+
+
+def test_file_replaces_flannel_options_from_a_preset() -> None:
+    base = Plan(flannel=Flannel(backend="vxlan", mtu=1300, netconf_extra={"EnableNFTables": True}))
+    plan, _ = apply_netconf(base, '{"Backend": {"Type": "vxlan"}}', "n.json")
+    assert plan.flannel.mtu is None and plan.flannel.netconf_extra == {}
+
+
+def test_missing_network_is_an_error() -> None:
+    _, findings = apply_netconf(Plan(), '{"Backend": {"Type": "vxlan"}}', "n.json")
+    assert codes(findings) == [("NETCONF003", "Network")]
