@@ -123,9 +123,23 @@ def _command(name: str) -> Callable[[argparse.Namespace], int]:
     return module.run
 
 
+def _join_exec_values(argv: list[str]) -> list[str]:
+    """`--exec '--flannel-backend=host-gw'` is how people write it, but argparse reads a value that
+    starts with a dash as an option; `--exec=VALUE` is unambiguous."""
+    out: list[str] = []
+    it = iter(argv)
+    for word in it:
+        if word == "--exec":
+            value = next(it, None)
+            out.append("--exec" if value is None else f"--exec={value}")
+        else:
+            out.append(word)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_join_exec_values(list(sys.argv[1:] if argv is None else argv)))
     if args.command is None:
         return _command("tui")(args)
     from k3stui.findings import InputError

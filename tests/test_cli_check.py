@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from k3stui import cli
 from k3stui.resources import presets_dir
 
-from .conftest import REPO
+REPO = Path(__file__).resolve().parents[1]
 
 SUBCOMMANDS = [
     ["check"], ["render"], ["preset"], ["preset", "list"], ["preset", "show"], ["preset", "validate"],
@@ -92,7 +92,8 @@ def test_tutorial_netconf_missing_comma_points_at_the_line(run_cli, tmp_path: Pa
                     '    "DirectRouting": true\n  }\n}\n')
     r = run_cli("check", "--flannel-conf", str(conf))
     assert r.returncode == 2
-    assert f"{conf}:5:" in r.stderr and "Traceback" not in r.stderr
+    # The comma belongs right after "vxlan" on line 4, column 20.
+    assert f"{conf}:4:20:" in r.stderr and "','" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_exec_flags_override_the_config_file(run_cli, tmp_path: Path) -> None:
