@@ -55,6 +55,7 @@ class _Entry:
     link: str | None  # the previous symlink's target
     existed: bool
     made_dirs: list[Path]
+    keep: bool  # keep the backup after success (our files); the script's own files: no
 
 
 class Journal:
@@ -64,7 +65,7 @@ class Journal:
         self.entries: list[_Entry] = []
         self._seen: set[Path] = set()
 
-    def guard(self, target: Path) -> None:
+    def guard(self, target: Path, *, keep: bool = True) -> None:
         if target in self._seen:
             return
         self._seen.add(target)
@@ -79,10 +80,21 @@ class Journal:
             link = os.readlink(target)
         elif target.is_file():
             backup = fsio.backup(target)
-        self.entries.append(_Entry(target, backup, link, existed, made))
+        self.entries.append(_Entry(target, backup, link, existed, made, keep))
 
-    def backups(self) -> list[Path]:
-        return [e.backup for e in self.entries if e.backup]
+    def commit(self) -> list[Path]:
+        """Success: drop the backups nobody needs (what the install script replaced itself);
+        return the ones kept beside the files k3stui replaced."""
+        kept = []
+        for e in self.entries:
+            if e.backup is None:
+                continue
+            if e.keep:
+                kept.append(e.backup)
+            else:
+                e.backup.unlink(missing_ok=True)
+        self.entries.clear()
+        return kept
 
     def rollback(self) -> list[str]:
         done = []
@@ -237,7 +249,7 @@ def run_actions(actions: Actions, on_line: OnLine, *, runner: Callable[..., int]
             code = _run(c, actions.root, journal, log, runner)
             if code != 0:
                 raise StepFailed(f"{c.description} exited with status {code}")
-        kept = [str(b) for b in journal.backups()]
+        kept = [str(b) for b in journal.commit()]
         log("done" + (f"; backups kept: {', '.join(kept)}" if kept else ""))
         return Result(
             True, f"installed the K3s {actions.role}; log: {actions.log_path}", actions.log_path, written
@@ -277,7 +289,7 @@ def _write(f: FileAction, root: str, journal: Journal) -> None:
 
 def _run(c: CommandAction, root: str, journal: Journal, log: OnLine, runner: Callable[..., int]) -> int:
     for g in c.guard:
-        journal.guard(Path(g))
+        journal.guard(Path(g), keep=False)
     argv = list(c.argv)
     if c.download:
         import tempfile

@@ -1,0 +1,1 @@
+"""The installer: preflight, plan of action, runner, air-gapped bundles."""
