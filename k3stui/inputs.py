@@ -72,8 +72,10 @@ def plan_from_args_namespace(args: argparse.Namespace) -> tuple[Plan, list[Findi
     netconf = None
     if getattr(args, "flannel_conf", None):
         netconf = (args.flannel_conf, read_text(args.flannel_conf, "net-conf.json file"))
-    plan, findings = build_plan(preset=preset, configs=configs,
-                                exec_flags=getattr(args, "exec_flags", None), netconf=netconf)
+    exec_flags = getattr(args, "exec_flags", None)
+    if isinstance(exec_flags, list):  # argparse turns `--exec --` into []
+        exec_flags = " ".join(exec_flags)
+    plan, findings = build_plan(preset=preset, configs=configs, exec_flags=exec_flags, netconf=netconf)
     version = getattr(args, "k3s_version", None)
     if version:  # the command line wins over a preset's k3s-version
         from dataclasses import replace

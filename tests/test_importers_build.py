@@ -135,3 +135,9 @@ def test_server_plans_one_per_file(tmp_path: Path) -> None:
     b.write_text("cluster-cidr: 10.2.0.0/16\n")
     plans = server_plans(namespace(server_config=[str(a), str(b)]))
     assert [p.cluster_cidr for p in plans] == [("10.1.0.0/16",), ("10.2.0.0/16",)]
+
+
+def test_exec_given_as_argparse_list_is_joined() -> None:
+    """argparse hands `--exec --` over as a list; the shell must cope."""
+    plan, findings = plan_from_args_namespace(namespace(exec_flags=[]))
+    assert plan == Plan() and findings == []
