@@ -14,19 +14,9 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from k3stui.tui.commands import K3sCommands
+from k3stui.tui.install_flow import installer_missing
 from k3stui.tui.screens.start import Start, StartScreen
 from k3stui.tui.state import PlanState
-
-
-def installer_missing() -> str | None:
-    """Why Install is off, or None when the installer is in this build."""
-    try:
-        from k3stui.install import runner
-    except ImportError:
-        return "installer not available in this build"
-    if not hasattr(runner, "plan_actions") or not hasattr(runner, "run_actions"):
-        return "installer not available in this build"
-    return None
 
 
 class K3sTuiApp(App[int]):

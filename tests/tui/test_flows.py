@@ -232,7 +232,7 @@ async def test_help_panel_follows_focus_and_toggles(make_app):
 
 
 async def test_install_is_disabled_without_the_installer(make_app):
-    from k3stui.tui.app import installer_missing
+    from k3stui.tui.install_flow import installer_missing
 
     app = make_app(PlanState())
     async with app.run_test():
@@ -241,3 +241,33 @@ async def test_install_is_disabled_without_the_installer(make_app):
         assert install.disabled == (missing is not None)
         if missing:
             assert install.tooltip == "installer not available in this build"
+
+
+async def test_install_shows_the_dry_run_and_reports_the_rollback(make_app, tmp_path: Path, monkeypatch):
+    from k3stui.tui.install_flow import installer_missing
+
+    if installer_missing():
+        return  # covered by test_install_is_disabled_without_the_installer
+    monkeypatch.setenv("K3STUI_NO_DOWNLOAD", "1")  # the script download fails: everything is undone
+    app = make_app(PlanState())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f9")
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if app.screen.actions is not None:
+                break
+        dry_run = str(app.screen.query_one("#dry-run").render())
+        assert "50-k3stui-network.yaml" in dry_run and "install script" in dry_run
+        assert not (tmp_path / "root/etc/rancher/k3s/config.yaml.d/50-k3stui-network.yaml").exists()
+        await pilot.press("ctrl+r")
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if not app.screen.running:
+                break
+        result = app.screen.query_one("#install-result")
+        assert result.has_class("-failed")
+        assert "rolled back" in str(result.render())
+        assert any(line.startswith("writing ") for line in app.screen.query_one("#install-log").lines)
+        assert not (tmp_path / "root/etc/rancher/k3s/config.yaml.d/50-k3stui-network.yaml").exists()
+        await pilot.press("escape")
+        assert isinstance(app.screen, PlanEditorScreen)
