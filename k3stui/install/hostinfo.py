@@ -331,8 +331,10 @@ class HostReader:
             argv += ["--config-dir", str(self.path(defaults.CONFIG_DROPIN_DIR))]
         if unit_args:
             argv += ["--exec", shlex.join(unit_args)]
-        if argv == ["check"]:
-            return None, None
+        if argv == ["check"]:  # no config, no unit flags: K3s runs with its defaults
+            from k3stui.plan import Plan
+
+            return Plan(), None
         try:
             from k3stui.cli import build_parser
             from k3stui.inputs import plan_from_args_namespace

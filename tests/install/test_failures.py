@@ -1,0 +1,124 @@
+"""A failure at any step leaves the sandbox exactly as it was (paths, bytes, modes, links); only
+the install log is kept, and the message says what failed and what was undone."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from installkit import install, presets, snapshot
+
+from k3stui import fsio
+
+PLAN = dict(presets())["cilium"]  # two files (drop-in, auto-deploy manifest) and the script
+
+
+def _existing_install(root: Path) -> None:
+    """A previous k3stui run: files that must come back byte for byte, with their modes."""
+    dropin = root / "etc/rancher/k3s/config.yaml.d/50-k3stui-network.yaml"
+    dropin.parent.mkdir(parents=True)
+    dropin.write_text("# previous\ncluster-cidr: 10.42.0.0/16\n")
+    os.chmod(dropin, 0o600)
+    manifest = root / "var/lib/rancher/k3s/server/manifests/k3s-cni.yaml"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text("# previous manifest\n")
+    os.chmod(manifest, 0o644)
+    k3s = root / "usr/local/bin/k3s"
+    k3s.write_bytes(b"#!/bin/sh\necho old k3s\n")
+    os.chmod(k3s, 0o755)
+    os.symlink("k3s", root / "usr/local/bin/kubectl")
+
+
+def _logs(root: Path) -> list[Path]:
+    return sorted((root / "var/log").glob("k3stui-install-*.log"))
+
+
+@pytest.fixture(params=["fresh", "existing"])
+def prepared(request, sandbox):
+    if request.param == "existing":
+        _existing_install(sandbox)
+    return sandbox
+
+
+def _assert_undone(root: Path, before: dict, result) -> None:
+    assert not result.ok
+    assert snapshot(root) == before
+    assert "Undone:" in result.message
+    logs = _logs(root)
+    assert logs, "the log is kept"
+    assert "failed at" in logs[-1].read_text()
+
+
+def test_script_failure_undoes_everything(prepared, script):
+    (script.parent / "fail").write_text("")
+    before = snapshot(prepared)
+    _, result, lines = install(PLAN, "server", prepared, script)
+    _assert_undone(prepared, before, result)
+    assert "exited with status 3" in result.message
+    assert "the official K3s install script" in result.message
+    assert any("failing on purpose" in line for line in lines)  # stderr streamed too
+
+
+@pytest.mark.parametrize("exc", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_write_failing_midway_undoes_everything(prepared, script, monkeypatch, exc):
+    real = fsio.atomic_write
+    calls = {"n": 0}
+
+    def flaky(path, data, mode=0o644):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise exc
+        return real(path, data, mode)
+
+    monkeypatch.setattr(fsio, "atomic_write", flaky)
+    before = snapshot(prepared)
+    _, result, _ = install(PLAN, "server", prepared, script)
+    _assert_undone(prepared, before, result)
+    assert calls["n"] == 2
+    assert result.interrupted is isinstance(exc, KeyboardInterrupt)
+    assert "writing /" in result.message
+    assert not (script.parent / "record.env").exists(), "the script never ran"
+
+
+def test_ctrl_c_while_the_script_runs_stops_it_and_undoes(prepared, script):
+    def on_line(line: str) -> None:
+        if "preparing" in line:
+            raise KeyboardInterrupt
+
+    before = snapshot(prepared)
+    _, result, _ = install(PLAN, "server", prepared, script, on_line=on_line)
+    _assert_undone(prepared, before, result)
+    assert result.interrupted
+    assert "interrupted (Ctrl-C)" in result.message
+
+
+def test_sigterm_while_the_script_runs_undoes(prepared, script):
+    def on_line(line: str) -> None:
+        if "preparing" in line:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    old = signal.getsignal(signal.SIGTERM)
+    before = snapshot(prepared)
+    _, result, _ = install(PLAN, "server", prepared, script, on_line=on_line)
+    _assert_undone(prepared, before, result)
+    assert "terminated (SIGTERM)" in result.message
+    assert signal.getsignal(signal.SIGTERM) == old  # the handler is put back
+
+
+def test_refused_actions_change_nothing(sandbox, script):
+    from installkit import reader
+
+    from k3stui.install.actions import plan_actions
+    from k3stui.install.runner import run_actions
+
+    (sandbox / "var/lib/rancher/k3s/server/db").mkdir(parents=True)
+    host = reader(sandbox).read()
+    changed = PLAN.__class__(cluster_cidr=("10.50.0.0/16",))
+    actions = plan_actions(changed, "server", str(sandbox), host, None, install_script=str(script))
+    assert actions.refused
+    before = snapshot(sandbox, ignore_logs=False)
+    result = run_actions(actions, lambda line: None)
+    assert not result.ok and "nothing was changed" in result.message
+    assert snapshot(sandbox, ignore_logs=False) == before
