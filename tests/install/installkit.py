@@ -89,15 +89,24 @@ def presets() -> list[tuple[str, Plan]]:
     return out
 
 
-def install(plan: Plan, role: str, root: Path, script: Path | None, bundle=None, *, k3s_version=None,
-            on_line=None):
+def install(
+    plan: Plan, role: str, root: Path, script: Path | None, bundle=None, *, k3s_version=None, on_line=None
+):
     """preflight + plan_actions + run_actions in the sandbox; (actions, result, lines)."""
     from k3stui.install.actions import node_paths, plan_actions
     from k3stui.install.runner import run_actions
 
     host = reader(root).read(files=node_paths(plan, role, bundle, k3s_version))
-    actions = plan_actions(plan, role, str(root), host, bundle, k3s_version=k3s_version,
-                           install_script=str(script) if script else None, stamp="test")
+    actions = plan_actions(
+        plan,
+        role,
+        str(root),
+        host,
+        bundle,
+        k3s_version=k3s_version,
+        install_script=str(script) if script else None,
+        stamp="test",
+    )
     lines: list[str] = []
 
     def collect(line: str) -> None:
@@ -119,10 +128,12 @@ def expected_env(plan: Plan, role: str, root: Path, *, airgap: bool = False) -> 
         env["K3S_TOKEN_FILE"] = plan.token_file or AGENT_TOKEN_FILE
     if airgap:
         env["INSTALL_K3S_SKIP_DOWNLOAD"] = "true"
-    env.update({
-        "INSTALL_K3S_SKIP_START": "true",
-        "INSTALL_K3S_SKIP_ENABLE": "true",
-        "INSTALL_K3S_BIN_DIR": f"{root}/usr/local/bin",
-        "INSTALL_K3S_SYSTEMD_DIR": f"{root}/etc/systemd/system",
-    })
+    env.update(
+        {
+            "INSTALL_K3S_SKIP_START": "true",
+            "INSTALL_K3S_SKIP_ENABLE": "true",
+            "INSTALL_K3S_BIN_DIR": f"{root}/usr/local/bin",
+            "INSTALL_K3S_SYSTEMD_DIR": f"{root}/etc/systemd/system",
+        }
+    )
     return env

@@ -71,8 +71,9 @@ def test_server_gets_manifest_agent_does_not(sandbox, script):
     manifest = sandbox / "var/lib/rancher/k3s/server/manifests/k3s-cni.yaml"
     assert manifest.is_file() and stat.S_IMODE(manifest.stat().st_mode) == 0o600
     place_agent_token(sandbox)
-    agent = plan_actions(agent_plan(plan), "agent", str(sandbox), reader(sandbox).read(), None,
-                         install_script=str(script))
+    agent = plan_actions(
+        agent_plan(plan), "agent", str(sandbox), reader(sandbox).read(), None, install_script=str(script)
+    )
     assert not [f for f in agent.files if "manifests" in f.dest]
 
 
@@ -179,8 +180,9 @@ def test_dry_run_describes_and_changes_nothing(sandbox, script):
 
 def test_agent_without_server_url_is_refused(sandbox, script):
     host = reader(sandbox).read()
-    actions = plan_actions(with_value(Plan(), "role", "agent"), "agent", str(sandbox), host, None,
-                           install_script=str(script))
+    actions = plan_actions(
+        with_value(Plan(), "role", "agent"), "agent", str(sandbox), host, None, install_script=str(script)
+    )
     assert actions.refused
     assert any(f.code == "INST090" for f in actions.findings)
 
