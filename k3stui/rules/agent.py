@@ -38,6 +38,20 @@ def _url_problem(url: Any) -> str:
     return ""
 
 
+def _corrected_url(url: Any) -> str:
+    """`10.0.0.30` or `http://10.0.0.30:6443` -> `https://10.0.0.30:6443`."""
+    text = url.strip() if isinstance(url, str) else ""
+    host = text.split("://", 1)[-1].split("/", 1)[0]
+    if not host or " " in host:
+        host = "<server-address>"
+    bare = parse_ip(host)
+    if bare is not None and bare.version == 6:
+        host = f"[{bare}]"
+    if host.rsplit(":", 1)[-1].isdigit() and (":" not in host.rsplit(":", 1)[0] or host.startswith("[")):
+        return f"https://{host}"
+    return f"https://{host}:{defaults.SUPERVISOR_PORT}"
+
+
 @rule(
     E("AGENT001", "server", "server URL missing or not https", f"{NET} §2 (install script K3S_URL)"),
     W("AGENT002", "server", "server URL without a port", f"{NET} §5 (supervisor on 6443)"),
@@ -54,7 +68,7 @@ def join(ctx: Context) -> Iterator[Finding]:
     if not joining:
         return
     problem = _url_problem(plan.server)
-    example = f"https://<server-address>:{defaults.SUPERVISOR_PORT}"
+    example = _corrected_url(plan.server)
     if problem:
         shown = f' "{plan.server}"' if plan.server else ""
         yield emit("AGENT001", f"the server URL{shown} {problem}; the install script refuses to join "

@@ -15,7 +15,7 @@ _MTU_MIN, _MTU_MAX, _MTU_MIN_V6 = 576, 9216, 1280
 
 
 def _gate(feature: str) -> str:
-    return f"{FEATURES[feature].describe()} ({FEATURES[feature].source})"
+    return FEATURES[feature].describe()  # the source is in the RuleInfo
 
 
 @rule(
