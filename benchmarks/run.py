@@ -57,7 +57,8 @@ def main() -> int:
     helped = _wall([sys.executable, "-m", "k3stui", "--help"])
     print(f"python -c pass                      {base * 1000:7.1f} ms")
     print(f"k3stui --help                       {helped * 1000:7.1f} ms")
-    print(f"k3stui check --preset flannel-vxlan {check * 1000:7.1f} ms  (k3stui's own: {(check - base) * 1000:.1f} ms)")
+    own = (check - base) * 1000
+    print(f"k3stui check --preset flannel-vxlan {check * 1000:7.1f} ms  (k3stui's own: {own:.1f} ms)")
     loaded = _imports(["-m", "k3stui", "check", "--preset", "flannel-vxlan"])
     heavy = sorted(m for m in HEAVY if m in loaded)
     verdict = "PASS" if not heavy else "FAIL"

@@ -105,7 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bundle", help="make an air-gapped install bundle")
     _add_inputs(p)
-    p.add_argument("--out", metavar="DIR", required=True, help="bundle folder (a .tar.gz is written beside it)")
+    p.add_argument("--out", metavar="DIR", required=True,
+                   help="bundle folder (a .tar.gz is written beside it)")
     p.add_argument("--artifacts", metavar="DIR",
                    help="k3s binary, install.sh, k3s-airgap-images-<arch>.tar.zst, chart .tgz files")
     p.add_argument("--force", action="store_true", help="write into a non-empty --out")

@@ -98,19 +98,34 @@ FEATURES: dict[str, Gate] = {
     "wireguard-native": Gate(("v1.23.6+k3s1",), "#5391; hetzner-k3s#79 (1.21/1.22 backports unconfirmed)"),
     "flannel-ipv6-masq": Gate(("v1.23.2+k3s1",), "#4952 (Jan 2022)", confirmed=False),
     "flannel-external-ip": Gate(("v1.23.13+k3s1", "v1.24.7+k3s1"), "#6321, #6322, #6323"),
-    "flannel-cni-conf": Gate(("v1.22.11+k3s1", "v1.23.8+k3s1", "v1.24.2+k3s1"), "#5656, #5682, #5684", confirmed=False),
+    "flannel-cni-conf": Gate(
+        ("v1.22.11+k3s1", "v1.23.8+k3s1", "v1.24.2+k3s1"),
+        "#5656, #5682, #5684", confirmed=False,
+    ),
     "egress-selector-mode": Gate(("v1.23.7+k3s1", "v1.24.1+k3s1"), "#5577, #5603", confirmed=False),
     "disable-kube-proxy": Gate(("v1.19.1+k3s1",), "#1695"),
     "create-namespace": Gate(("v1.26.6+k3s1", "v1.27.3+k3s1"), "helm-controller v0.15.0 (release notes)"),
-    "vpn-auth": Gate(("v1.25.11+k3s1", "v1.26.6+k3s1", "v1.27.3+k3s1"), "docs networking/distributed-multicloud.md"),
-    "embedded-registry": Gate(("v1.26.13+k3s1", "v1.27.10+k3s1", "v1.28.6+k3s1", "v1.29.1+k3s1"), "docs installation/registry-mirror.md"),
-    "static-cni-bin-dir": Gate(("v1.28.15+k3s1", "v1.29.10+k3s1", "v1.30.6+k3s1", "v1.31.2+k3s1"), "#10868", confirmed=False),
+    "vpn-auth": Gate(
+        ("v1.25.11+k3s1", "v1.26.6+k3s1", "v1.27.3+k3s1"),
+        "docs networking/distributed-multicloud.md",
+    ),
+    "embedded-registry": Gate(
+        ("v1.26.13+k3s1", "v1.27.10+k3s1", "v1.28.6+k3s1", "v1.29.1+k3s1"),
+        "docs installation/registry-mirror.md",
+    ),
+    "static-cni-bin-dir": Gate(
+        ("v1.28.15+k3s1", "v1.29.10+k3s1", "v1.30.6+k3s1", "v1.31.2+k3s1"),
+        "#10868", confirmed=False,
+    ),
     "flannel-conf-mtu": Gate(("v1.26.3+k3s1",), "flannel v0.21.3 bundled (release notes k3s-v1.26.md)"),
     # Removals: the gate is the first release where the thing is fatal or gone.
     "no-flannel-removed": Gate(("v1.26.0+k3s1",), "#6574"),
     "wireguard-legacy-deprecated": Gate(("v1.23.6+k3s1",), "#6440 (deprecated when wireguard-native landed)"),
     "wireguard-legacy-removed": Gate(("v1.26.0+k3s1",), "#6440, #6574 (fatal from v1.26.0)"),
-    "ipsec-unbundled": Gate(("v1.23.15+k3s1", "v1.24.9+k3s1", "v1.25.5+k3s1", "v1.26.0+k3s1"), "docs basic-network-options.md; #6598"),
+    "ipsec-unbundled": Gate(
+        ("v1.23.15+k3s1", "v1.24.9+k3s1", "v1.25.5+k3s1", "v1.26.0+k3s1"),
+        "docs basic-network-options.md; #6598",
+    ),
     "ipsec-removed": Gate(("v1.27.0+k3s1",), "#6598 (fatal from v1.27), #8203 (code removed v1.28.0)"),
     "backend-option-syntax-removed": Gate(("v1.27.0+k3s1",), "#6598, #8203"),
 }

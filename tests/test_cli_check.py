@@ -147,7 +147,7 @@ _text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=2
 @given(flags=_text)
 def test_random_exec_strings_never_crash(flags: str, capsys: pytest.CaptureFixture[str]) -> None:
     code = cli.main(["check", "--exec", flags, "--format", "json"])
-    out, err = capsys.readouterr()
+    _, err = capsys.readouterr()
     assert code in (0, 1, 2), err
     assert "internal error" not in err and "Traceback" not in err
 
@@ -166,7 +166,7 @@ def test_random_config_documents_never_crash(doc: str, tmp_path_factory: pytest.
     cfg = tmp_path_factory.mktemp("cfg") / "config.yaml"
     cfg.write_text(doc, encoding="utf-8")
     code = cli.main(["check", "--config", str(cfg), "--format", "json"])
-    out, err = capsys.readouterr()
+    _, err = capsys.readouterr()
     assert code in (0, 1, 2), err
     assert "internal error" not in err
 

@@ -43,7 +43,8 @@ def test_installed_wheel_runs_outside_the_checkout(wheel: Path, tmp_path: Path) 
     assert r.returncode == 0 and "k3stui" in r.stdout
     r = subprocess.run([str(exe), "preset", "list"], capture_output=True, text=True, cwd=tmp_path)
     assert r.returncode == 0 and "calico" in r.stdout, r.stderr
-    r = subprocess.run([str(exe), "check", "--preset", "cilium"], capture_output=True, text=True, cwd=tmp_path)
+    r = subprocess.run([str(exe), "check", "--preset", "cilium"],
+                       capture_output=True, text=True, cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     # The shipped data comes from site-packages, not from this checkout.
     where = subprocess.run([str(py), "-c", "from k3stui.resources import chart_dir; print(chart_dir())"],
