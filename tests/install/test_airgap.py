@@ -1,0 +1,232 @@
+"""Air-gapped bundles: made, verified, placed; missing or corrupt artifacts named before anything
+changes; upstream charts embedded through chartContent."""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import shutil
+import stat
+import tarfile
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import yaml
+from installkit import (
+    FAKE_SCRIPT,
+    TOKEN,
+    agent_plan,
+    expected_env,
+    install,
+    install_env,
+    place_agent_token,
+    presets,
+    recorded_env,
+    snapshot,
+    token_plan,
+)
+
+from k3stui.install import airgap
+from k3stui.install.airgap import ChartArchive, embed_charts, load_bundle, needed_charts
+from k3stui.install.bundle import make_bundle
+
+PRESETS = dict(presets())
+BINARY = b"\x7fELF fake k3s binary\n" * 10
+
+
+def chart_tgz(name: str, version: str) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        data = f"apiVersion: v2\nname: {name}\nversion: {version}\n".encode()
+        info = tarfile.TarInfo(f"{name}/Chart.yaml")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+@pytest.fixture
+def artifacts(tmp_path: Path) -> Path:
+    d = tmp_path / "artifacts"
+    d.mkdir()
+    (d / "k3s").write_bytes(BINARY)
+    shutil.copy(FAKE_SCRIPT, d / "install.sh")
+    (d / "k3s-airgap-images-amd64.tar.zst").write_bytes(b"\x28\xb5\x2f\xfd images" * 50)
+    (d / "cilium-1.20.0.tgz").write_bytes(chart_tgz("cilium", "1.20.0"))
+    (d / "notes.txt").write_text("not an artifact\n")
+    return d
+
+
+@pytest.fixture
+def bundle_dir(tmp_path: Path, artifacts: Path) -> Path:
+    out = tmp_path / "bundle"
+    report = make_bundle(token_plan(PRESETS["cilium"]), out, artifacts_dir=artifacts)
+    assert report.missing == [] and report.ignored == ["notes.txt"]
+    return out
+
+
+def test_bundle_layout_checksums_and_tarball(bundle_dir: Path):
+    names = {str(p.relative_to(bundle_dir)) for p in bundle_dir.rglob("*") if p.is_file()}
+    assert {
+        "plan.yaml",
+        "README.md",
+        "SHA256SUMS",
+        "bundle.json",
+        "artifacts/k3s",
+        "artifacts/install.sh",
+        "artifacts/k3s-airgap-images-amd64.tar.zst",
+        "charts/cilium-1.20.0.tgz",
+    } <= names
+    assert any(n.startswith("charts/k3s-cni-") for n in names)
+    assert "files/server/etc/rancher/k3s/config.yaml.d/50-k3stui-network.yaml" in names
+    sums = airgap.parse_sums((bundle_dir / "SHA256SUMS").read_text())
+    assert set(sums) == names - {"SHA256SUMS"}
+    b = load_bundle(bundle_dir)
+    assert b.problems == () and b.binary and b.install_script and b.image_arches == ("amd64",)
+    assert stat.S_IMODE((bundle_dir / "artifacts/k3s").stat().st_mode) == 0o755
+    with tarfile.open(bundle_dir.with_name("bundle.tar.gz")) as tar:
+        assert "bundle/SHA256SUMS" in tar.getnames()
+
+
+def test_the_token_stays_out_of_plan_and_readme(bundle_dir: Path):
+    assert TOKEN not in (bundle_dir / "plan.yaml").read_text()
+    assert TOKEN not in (bundle_dir / "README.md").read_text()
+    dropin = bundle_dir / "files/server/etc/rancher/k3s/config.yaml.d/50-k3stui-network.yaml"
+    assert stat.S_IMODE(dropin.stat().st_mode) == 0o600
+
+
+def test_readme_has_the_steps(bundle_dir: Path):
+    text = (bundle_dir / "README.md").read_text()
+    for step in (
+        "sha256sum -c SHA256SUMS",
+        "k3stui install --airgap . --role server --dry-run",
+        "install -m 0755 artifacts/k3s /usr/local/bin/k3s",
+        "/var/lib/rancher/k3s/agent/images",
+        "INSTALL_K3S_SKIP_DOWNLOAD=true",
+        "tar -xzf bundle.tar.gz",
+    ):
+        assert step in text, step
+
+
+def test_readme_quotes_hostile_values(tmp_path: Path, artifacts: Path):
+    hostile = "v1.31.4+k3s1$(touch /tmp/x)"
+    plan = agent_plan(replace(PRESETS["flannel-vxlan"], k3s_version=hostile))
+    plan = replace(plan, server="https://10.0.0.1:6443/`id`")
+    make_bundle(plan, tmp_path / "b", artifacts_dir=artifacts)
+    text = (tmp_path / "b/README.md").read_text()
+    assert f"'{hostile}'" in text
+    assert "$(touch" not in text.replace(f"'{hostile}'", "")
+
+
+def test_embedding_sets_chart_content_of_every_needed_chart():
+    calico = {
+        "cni": "calico",
+        "calico": {
+            "chart": {"name": "tigera-operator", "version": "v3.32.1"},
+            "crdChart": {"name": "crd.projectcalico.org.v1", "version": ""},
+        },
+    }
+    refs = needed_charts(calico)
+    assert [(r.name, r.version) for r in refs] == [
+        ("tigera-operator", "v3.32.1"),
+        ("crd.projectcalico.org.v1", "v3.32.1"),
+    ]
+    op = ChartArchive("tigera-operator", "v3.32.1", "charts/op.tgz", b"OP")
+    values, missing = embed_charts(calico, [op])
+    assert values["calico"]["chart"]["chartContent"] == base64.b64encode(b"OP").decode()
+    assert missing == ["crd.projectcalico.org.v1 v3.32.1"]
+    assert "chartContent" not in calico["calico"]["chart"]  # pure: the input is untouched
+    multus = {
+        "cni": "flannel",
+        "multus": {
+            "enabled": True,
+            "whereabouts": True,
+            "chart": {"name": "rke2-multus", "version": "v4.3.017"},
+            "crdChart": {"name": "rke2-multus-crd", "version": ""},
+        },
+    }
+    assert [(r.name, r.version) for r in needed_charts(multus)] == [
+        ("rke2-multus", "v4.3.017"),
+        ("rke2-multus-crd", "4.3.017"),
+    ]
+    assert needed_charts({"cni": "flannel"}) == []
+
+
+def test_airgap_install_places_everything_and_skips_download(bundle_dir: Path, sandbox: Path):
+    plan = token_plan(PRESETS["cilium"])
+    b = load_bundle(bundle_dir)
+    actions, result, _ = install(plan, "server", sandbox, None, b)
+    assert result.ok, (result.message, [f.message for f in actions.findings])
+    k3s = sandbox / "usr/local/bin/k3s"
+    assert k3s.read_bytes() == BINARY and stat.S_IMODE(k3s.stat().st_mode) == 0o755
+    images = sandbox / "var/lib/rancher/k3s/agent/images/k3s-airgap-images-amd64.tar.zst"
+    assert images.read_bytes() == (bundle_dir / "artifacts/k3s-airgap-images-amd64.tar.zst").read_bytes()
+    script = bundle_dir / "artifacts/install.sh"
+    assert install_env(recorded_env(script)) == expected_env(plan, "server", sandbox, airgap=True)
+    manifest = yaml.safe_load((sandbox / "var/lib/rancher/k3s/server/manifests/k3s-cni.yaml").read_text())
+    values = yaml.safe_load(manifest["spec"]["valuesContent"])
+    want = base64.b64encode((bundle_dir / "charts/cilium-1.20.0.tgz").read_bytes()).decode()
+    assert values["cilium"]["chart"]["chartContent"] == want
+
+
+def test_airgap_agent_env(bundle_dir: Path, sandbox: Path):
+    place_agent_token(sandbox)
+    plan = agent_plan(PRESETS["cilium"])
+    _, result, _ = install(plan, "agent", sandbox, None, load_bundle(bundle_dir))
+    assert result.ok, result.message
+    env = install_env(recorded_env(bundle_dir / "artifacts/install.sh"))
+    assert env == expected_env(plan, "agent", sandbox, airgap=True)
+
+
+def _refused_before_any_change(bundle_dir: Path, sandbox: Path, plan=None) -> list[str]:
+    before = snapshot(sandbox, ignore_logs=False)
+    actions, result, _ = install(plan or PRESETS["cilium"], "server", sandbox, None, load_bundle(bundle_dir))
+    assert actions.refused and not result.ok
+    assert snapshot(sandbox, ignore_logs=False) == before
+    return [f.message for f in actions.findings if f.severity.value == "error"]
+
+
+def test_corrupt_images_are_named_before_anything_changes(bundle_dir: Path, sandbox: Path):
+    with (bundle_dir / "artifacts/k3s-airgap-images-amd64.tar.zst").open("ab") as fh:
+        fh.write(b"flipped")
+    errors = _refused_before_any_change(bundle_dir, sandbox)
+    assert any("artifacts/k3s-airgap-images-amd64.tar.zst is corrupt" in e for e in errors)
+
+
+@pytest.mark.parametrize("gone", ["artifacts/install.sh", "artifacts/k3s"])
+def test_missing_artifacts_are_named(bundle_dir: Path, sandbox: Path, gone: str):
+    os.unlink(bundle_dir / gone)
+    errors = _refused_before_any_change(bundle_dir, sandbox)
+    assert any(e.startswith(f"{gone} is listed in SHA256SUMS but missing") for e in errors)
+
+
+def test_unlisted_artifact_is_refused(bundle_dir: Path, sandbox: Path):
+    (bundle_dir / "artifacts/k3s-airgap-images-arm64.tar.zst").write_bytes(b"sneaked in")
+    errors = _refused_before_any_change(bundle_dir, sandbox)
+    assert any("not listed in SHA256SUMS" in e for e in errors)
+
+
+def test_missing_upstream_chart_is_named(tmp_path: Path, artifacts: Path, sandbox: Path):
+    os.unlink(artifacts / "cilium-1.20.0.tgz")
+    report = make_bundle(PRESETS["cilium"], tmp_path / "b2", artifacts_dir=artifacts)
+    assert report.missing == ["chart cilium 1.20.0 (its .tgz)"]
+    assert "chart cilium 1.20.0" in (tmp_path / "b2/README.md").read_text()
+    errors = _refused_before_any_change(tmp_path / "b2", sandbox)
+    assert any("upstream chart cilium 1.20.0 is not in the bundle" in e for e in errors)
+
+
+def test_bundle_without_artifacts_lists_them(tmp_path: Path):
+    report = make_bundle(PRESETS["flannel-vxlan"], tmp_path / "b3")
+    assert len(report.missing) == 3 and any("k3s-airgap-images" in m for m in report.missing)
+    problems = load_bundle(tmp_path / "b3").problems
+    assert any("artifacts/k3s (the k3s binary)" in p for p in problems)
+
+
+def test_bundle_refuses_a_non_empty_folder_without_force(tmp_path: Path, artifacts: Path):
+    from k3stui.fsio import WriteRefused
+
+    make_bundle(PRESETS["flannel-vxlan"], tmp_path / "b4", artifacts_dir=artifacts)
+    with pytest.raises(WriteRefused):
+        make_bundle(PRESETS["flannel-vxlan"], tmp_path / "b4", artifacts_dir=artifacts)
+    make_bundle(PRESETS["flannel-vxlan"], tmp_path / "b4", artifacts_dir=artifacts, force=True)
