@@ -94,10 +94,15 @@ _BOOL_OTHER = (
 )
 
 
+# Unmodelled flags that appeared in a known release (versions.FEATURES keys).
+_SINCE_OTHER = {"vpn-auth": "vpn-auth", "vpn-auth-file": "vpn-auth", "embedded-registry": "embedded-registry"}
+
+
 def _other(name: str, scope: Scope) -> Flag:
     kind: Kind = "list" if name in _LIST_OTHER else "bool" if name in _BOOL_OTHER else "str"
     short = next((s for s, n in _SHORT_OTHER.items() if n == name), None)
-    return Flag(name, kind, scope=scope, critical=name in _CRITICAL_OTHER, short=short)
+    return Flag(name, kind, scope=scope, critical=name in _CRITICAL_OTHER, short=short,
+                since=_SINCE_OTHER.get(name))
 
 
 FLAGS: dict[str, Flag] = {f.name: f for f in _NETWORK_FLAGS}
