@@ -1,0 +1,123 @@
+"""`k3stui install` and `k3stui bundle` as a user runs them (subprocess), always in a --root
+sandbox with the fake install.sh."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from installkit import FAKE_SCRIPT, recorded_env, snapshot
+
+NO_DOWNLOAD = {"K3STUI_NO_DOWNLOAD": "1"}
+
+
+@pytest.fixture
+def cli(run_cli):
+    def _run(*args: str, **kw):
+        return run_cli(*args, env=NO_DOWNLOAD, **kw)
+
+    return _run
+
+
+def test_dry_run_prints_everything_and_changes_nothing(cli, sandbox: Path, script: Path):
+    before = snapshot(sandbox, ignore_logs=False)
+    r = cli(
+        "install", "--preset", "cilium", "--root", str(sandbox), "--install-script", str(script), "--dry-run"
+    )
+    assert r.returncode == 0, r.stderr
+    assert snapshot(sandbox, ignore_logs=False) == before
+    assert not (script.parent / "record.env").exists()
+    out = r.stdout
+    assert "Preflight" in out and "+flannel-backend: none" in out
+    assert "/var/lib/rancher/k3s/server/manifests/k3s-cni.yaml" in out
+    assert "INSTALL_K3S_EXEC=server" in out and "INSTALL_K3S_SKIP_START=true" in out
+    assert "dry run: nothing was changed" in out
+
+
+def test_install_with_yes(cli, sandbox: Path, script: Path):
+    r = cli(
+        "install",
+        "--preset",
+        "flannel-vxlan",
+        "--root",
+        str(sandbox),
+        "--install-script",
+        str(script),
+        "--yes",
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "[INFO]  fake install.sh: done" in r.stdout
+    assert (sandbox / "etc/rancher/k3s/config.yaml.d/50-k3stui-network.yaml").is_file()
+    assert recorded_env(script)["INSTALL_K3S_BIN_DIR"] == f"{sandbox}/usr/local/bin"
+
+
+def test_without_yes_and_without_a_terminal_nothing_happens(cli, sandbox: Path, script: Path):
+    before = snapshot(sandbox, ignore_logs=False)
+    r = cli("install", "--preset", "flannel-vxlan", "--root", str(sandbox), "--install-script", str(script))
+    assert r.returncode == 1
+    assert "--yes" in r.stderr
+    assert snapshot(sandbox, ignore_logs=False) == before
+
+
+def test_failing_script_exit_1_and_the_sandbox_is_restored(cli, sandbox: Path, script: Path):
+    (script.parent / "fail").write_text("")
+    before = snapshot(sandbox)
+    r = cli("install", "--preset", "cilium", "--root", str(sandbox), "--install-script", str(script), "--yes")
+    assert r.returncode == 1
+    assert "failed at 'the official K3s install script (server)'" in r.stderr
+    assert "exited with status 3" in r.stderr and "Undone: removed" in r.stderr
+    assert snapshot(sandbox) == before
+
+
+def test_changing_cidrs_of_an_existing_cluster_is_refused(cli, sandbox: Path, script: Path):
+    (sandbox / "var/lib/rancher/k3s/server/db").mkdir(parents=True)
+    before = snapshot(sandbox, ignore_logs=False)
+    r = cli(
+        "install",
+        "--exec",
+        "server --cluster-cidr=10.50.0.0/16",
+        "--root",
+        str(sandbox),
+        "--install-script",
+        str(script),
+        "--yes",
+    )
+    assert r.returncode == 1
+    assert "CIDRs cannot change on an existing cluster" in r.stdout
+    assert "nothing was changed" in r.stderr
+    assert snapshot(sandbox, ignore_logs=False) == before
+
+
+def test_missing_install_script_is_input_error(cli, sandbox: Path, tmp_path: Path):
+    r = cli("install", "--root", str(sandbox), "--install-script", str(tmp_path / "nope.sh"), "--dry-run")
+    assert r.returncode == 2 and "no such file" in r.stderr
+
+
+def test_bundle_then_airgap_install(cli, sandbox: Path, tmp_path: Path):
+    arts = tmp_path / "arts"
+    arts.mkdir()
+    (arts / "k3s").write_bytes(b"fake k3s\n")
+    shutil.copy(FAKE_SCRIPT, arts / "install.sh")
+    (arts / "k3s-airgap-images-amd64.tar").write_bytes(b"images")
+    out = tmp_path / "bundle"
+    r = cli("bundle", "--preset", "flannel-host-gw", "--out", str(out), "--artifacts", str(arts))
+    assert r.returncode == 0, r.stderr
+    assert out.with_name("bundle.tar.gz").is_file()
+    # The plan comes from the bundle's plan.yaml when no input is given.
+    r = cli("install", "--airgap", str(out), "--root", str(sandbox), "--yes")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (sandbox / "usr/local/bin/k3s").read_bytes() == b"fake k3s\n"
+    assert (sandbox / "var/lib/rancher/k3s/agent/images/k3s-airgap-images-amd64.tar").is_file()
+    assert recorded_env(out / "artifacts/install.sh")["INSTALL_K3S_SKIP_DOWNLOAD"] == "true"
+
+
+def test_bundle_missing_artifacts_exit_1_and_airgap_install_refuses(cli, sandbox: Path, tmp_path: Path):
+    out = tmp_path / "bundle"
+    r = cli("bundle", "--preset", "flannel-vxlan", "--out", str(out))
+    assert r.returncode == 1 and "k3s (the K3s binary" in r.stderr
+    before = snapshot(sandbox, ignore_logs=False)
+    r = cli("install", "--airgap", str(out), "--root", str(sandbox), "--yes")
+    assert r.returncode == 1
+    assert "artifacts/install.sh (the K3s install.sh) is missing from the bundle" in r.stdout
+    assert snapshot(sandbox, ignore_logs=False) == before
