@@ -25,6 +25,7 @@ def notes(app, path: str) -> str:
 
 async def type_into(pilot, app, path: str, text: str) -> None:
     """Focus the field's input, clear it and type `text` key by key (each keystroke revalidates)."""
+    await pilot.pause()  # let a tab switch (which focuses the tab's first field) settle first
     widget = row(app, path).query_one(Input)
     widget.focus()
     widget.value = ""
@@ -98,8 +99,12 @@ async def test_choosing_calico_shows_the_implied_flags(make_app):
         implied = str(app.screen.query_one(ImplicationsView).render())
         assert "flannel-backend" in implied and "none" in implied
         assert "implied" in notes(app, "disable_network_policy")
+        checkbox = row(app, "disable_network_policy").input
+        assert checkbox.value is True and checkbox.disabled  # forced by Calico: shown, not editable
         assert app.screen.query_one("#sec-calico").display
         assert not app.screen.query_one("#sec-flannel").display
+        await choose(pilot, app, "cni.kind", "flannel")
+        assert checkbox.value is False and not checkbox.disabled
 
 
 async def test_bad_cidr_shows_at_the_field_and_blocks_export(make_app):
@@ -223,6 +228,7 @@ async def test_help_panel_follows_focus_and_toggles(make_app):
     app = make_app(PlanState())
     async with app.run_test() as pilot:
         app.screen.query_one(TabbedContent).active = "addresses"
+        await pilot.pause()
         row(app, "service_cidr").query_one(Input).focus()
         await pilot.pause()
         help_panel = app.screen.query_one("#help")

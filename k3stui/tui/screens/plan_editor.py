@@ -29,12 +29,13 @@ _PREVIEW_DELAY = 0.15  # seconds of quiet typing before the previews re-render
 
 class PlanEditorScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "toggle_help", "Help"),
-        Binding("ctrl+s", "save", "Save preset"),
-        Binding("ctrl+e", "export", "Export"),
-        Binding("f9", "install", "Install"),
-        Binding("ctrl+n", "next_tab", "Next tab", show=False),
-        Binding("ctrl+b", "previous_tab", "Prev tab", show=False),
+        # priority: Input binds ctrl+e (end of line); the app's actions win on this screen.
+        Binding("f1", "toggle_help", "Help", priority=True),
+        Binding("ctrl+s", "save", "Save preset", priority=True),
+        Binding("ctrl+e", "export", "Export", priority=True),
+        Binding("f9", "install", "Install", priority=True),
+        Binding("ctrl+n", "next_tab", "Next tab", show=False, priority=True),
+        Binding("ctrl+b", "previous_tab", "Prev tab", show=False, priority=True),
         Binding("ctrl+o", "app.open_start", "Open…"),
     ]
 
@@ -80,6 +81,13 @@ class PlanEditorScreen(Screen[None]):
     def on_mount(self) -> None:
         self.title = "k3stui"
         self.refresh_view()
+        self._focus_first_field("cluster")
+
+    def _focus_first_field(self, tab: str) -> None:
+        """Keyboard users land on the tab's first option, not on the buttons."""
+        rows = [r for r in self.query_one(f"TabPane#{tab}").query(FieldRow) if r.display]
+        if rows:
+            rows[0].input.focus()
 
     # ----------------------------------------------------------------------------- updating
     def refresh_view(self, *, values: bool = False) -> None:
@@ -122,6 +130,10 @@ class PlanEditorScreen(Screen[None]):
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "preview" and self._preview_stale:
             self.refresh_preview()
+        if event.pane.id == "preview":
+            self.query_one("#preview-list").focus()
+        elif event.pane.id:
+            self._focus_first_field(event.pane.id)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         row = next((n for n in event.widget.ancestors_with_self if isinstance(n, FieldRow)), None)

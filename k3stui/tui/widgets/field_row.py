@@ -15,6 +15,12 @@ from k3stui.findings import Severity
 from k3stui.tui.fields import OPTIONAL_CHOICES, Field, display_text
 from k3stui.tui.state import PlanState
 
+
+def format_value(value: Any) -> str:
+    """Plan values as K3s config spells them (true, not True)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 _MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
 
 
@@ -83,12 +89,18 @@ class FieldRow(Widget):
     def refresh_from(self, state: PlanState, *, values: bool = False) -> None:
         """Show this field's findings and implied value; with `values`, also reload the input."""
         self._state = state
-        if values:
-            self._load_value(state.value(self.field.path))
-        notes = Text()
         implied = state.implication_for(self.field.path)
+        widget = self.input
+        if implied is not None:  # forced by another choice: show the value used, not editable
+            self._load_value(state.applied_value(self.field.path))
+            widget.disabled = True
+        elif values or widget.disabled:
+            self._load_value(state.value(self.field.path))
+            widget.disabled = False
+        notes = Text()
         if implied is not None:
-            notes.append(f"→ {implied.value} (implied: {implied.reason})", style="italic")
+            notes.append(f"→ {format_value(implied.value)}, implied by your choices (reason above)",
+                          style="italic")
         worst: Severity | None = None
         for f in state.findings_for(self.field):
             if notes:

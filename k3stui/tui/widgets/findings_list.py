@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from k3stui.findings import Finding, Severity
+from k3stui.tui.widgets.field_row import format_value
 
 _TITLES = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severity.INFO: "Notes"}
 
@@ -19,7 +20,7 @@ class FindingsList(Static):
         if implications:
             text.append("Implied by your choices\n", style="bold")
             for imp in implications:
-                text.append(f"  {imp.key}: {imp.value}", style="bold")  # type: ignore[attr-defined]
+                text.append(f"  {imp.key}: {format_value(imp.value)}", style="bold")  # type: ignore[attr-defined]
                 text.append(f" — {imp.reason}\n")  # type: ignore[attr-defined]
             text.append("\n")
         if not findings:
