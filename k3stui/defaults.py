@@ -23,6 +23,9 @@ CONFIG_DROPIN_DIR = "/etc/rancher/k3s/config.yaml.d"
 AUTO_DEPLOY_DIR = "/var/lib/rancher/k3s/server/manifests"
 IMAGES_DIR = "/var/lib/rancher/k3s/agent/images"
 SYSCTL_DIR = "/etc/sysctl.d"
+# Where k3stui puts a rendered net-conf.json when the plan names no path (`flannel-conf`): a plan
+# whose flannel.conf is None means this path, so importing it back gives None again.
+FLANNEL_CONF_PATH = "/etc/rancher/k3s/flannel-net-conf.json"
 SUPERVISOR_PORT = 6443
 APISERVER_LOCAL_PORT = 6444  # kube-apiserver on servers, client load balancer on agents
 INSTALL_SCRIPT_URL = "https://get.k3s.io"

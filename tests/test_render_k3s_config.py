@@ -65,6 +65,7 @@ ROUND_TRIP = {
                   node_ip=("10.0.0.31",), flannel=Flannel(iface="ens33"), extra={"node-label": ["a=b"]}),
     "direct routing": Plan(flannel=Flannel(direct_routing=True, mtu=1400, vni=4096, port=4789,
                                            conf="/etc/net-conf.json")),
+    "direct routing, k3stui's default path": Plan(flannel=Flannel(direct_routing=True)),
     "wireguard-native": Plan(flannel=Flannel(backend="wireguard-native", external_ip=True)),
     "byo cni": Plan(flannel=Flannel(backend="none"), cni=Cni(kind="none"), disable_network_policy=True),
 }

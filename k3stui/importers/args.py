@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from k3stui import flags
+from k3stui import defaults, flags
 from k3stui.findings import Finding, did_you_mean, error, info, warning
 from k3stui.importers._common import COMMA_SPLIT, KNOWN_NAMES, canonical_name, scalar_text, show
 from k3stui.plan import Plan, Secret, get_value, with_value
@@ -63,6 +63,8 @@ def plan_from_args(args: Mapping[str, Any], *, role: str | None, base: Plan) -> 
                 "IMPORT006", key, f"{key} is given {len(converted)} values; the last one wins",
                 hint=f"give {key} one value"))
             converted = converted[-1] if converted else None
+        if flag.field == "flannel.conf" and converted == defaults.FLANNEL_CONF_PATH:
+            converted = None  # k3stui's own default path: the plan says "unset"
         plan = with_value(plan, flag.field, converted)
     if role:
         plan = with_value(plan, "role", role)

@@ -16,7 +16,7 @@ from k3stui.plan import Plan, Secret, get_value
 # the operator copies the server's /var/lib/rancher/k3s/server/node-token there.
 AGENT_TOKEN_FILE = "/etc/rancher/k3s/k3stui-agent-token"
 # Where the rendered net-conf.json goes on every node unless `flannel.conf` says otherwise.
-NETCONF_NODE_PATH = "/etc/rancher/k3s/flannel-net-conf.json"
+NETCONF_NODE_PATH = defaults.FLANNEL_CONF_PATH
 KCM_ARG = "kube-controller-manager-arg"
 
 # Per-host identity: it belongs to the host the plan describes (plan.role) and must not be copied
