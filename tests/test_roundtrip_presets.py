@@ -77,7 +77,8 @@ def test_rendered_files_on_the_rendered_plan_give_back_the_plan(rendered) -> Non
 
 
 @pytest.mark.parametrize("role", ["server", "agent"])
-def test_check_on_the_rendered_config_is_clean(rendered, role: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_on_the_rendered_config_is_clean(rendered, role: str,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
     name, out = rendered
     if role not in _roles(name):
         pytest.skip(f"{name} is an {load_shipped(name).plan.role} plan")
