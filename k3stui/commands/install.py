@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 from k3stui.findings import InputError
@@ -16,11 +15,10 @@ def _no_plan_inputs(args: argparse.Namespace) -> bool:
 
 
 def prepare(args: argparse.Namespace, *, reader: object | None = None):  # -> Actions
-    """Inputs -> Actions (reads the host; changes nothing). Shared with the TUI."""
+    """Inputs -> Actions (reads the host; changes nothing)."""
     from k3stui.commands.check import check_inputs
-    from k3stui.install.actions import node_paths, plan_actions
     from k3stui.install.airgap import load_bundle
-    from k3stui.install.hostinfo import HostReader
+    from k3stui.install.api import prepare as prepare_plan
 
     bundle = None
     if args.airgap:
@@ -30,26 +28,18 @@ def prepare(args: argparse.Namespace, *, reader: object | None = None):  # -> Ac
                 raise InputError(f"{args.airgap}: no plan.yaml in the bundle; give --preset FILE")
             args.preset = bundle.plan_file
     plan, findings = check_inputs(args)
-    role = args.role or plan.role
-    root = str(Path(args.root).resolve()) if args.root else "/"
     if args.install_script and not Path(args.install_script).is_file():
         raise InputError(f"--install-script {args.install_script}: no such file")
-    k3s_version = args.k3s_version
-    if reader is None:
-        reader = HostReader(root)
-    host = reader.read(files=node_paths(plan, role, bundle, k3s_version))  # type: ignore[attr-defined]
-    script = str(Path(args.install_script).resolve()) if args.install_script else None
-    return plan_actions(
+    return prepare_plan(
         plan,
-        role,
-        root,
-        host,
-        bundle,
-        k3s_version=k3s_version,
-        install_script=script,
+        args.role,
+        root=args.root or "/",
+        airgap=bundle,
+        install_script=args.install_script,
+        k3s_version=args.k3s_version,
         findings=findings,
-        stamp=time.strftime("%Y%m%d-%H%M%S"),
-    )
+        reader=reader,
+    )  # type: ignore[arg-type]
 
 
 def _confirm(args: argparse.Namespace) -> bool:

@@ -14,7 +14,7 @@ import queue
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -263,8 +263,9 @@ def run_actions(actions: Actions, on_line: OnLine, *, runner: Callable[..., int]
             if isinstance(exc, Terminated)
             else str(exc) or type(exc).__name__
         )
-        undone = journal.rollback()
-        undone += _restore_sysctls(sysctl_before, runner, log)
+        with _no_interrupts():  # a second Ctrl-C must not stop the undo halfway
+            undone = journal.rollback()
+            undone += _restore_sysctls(sysctl_before, runner, log)
         for line in undone:
             log(f"undo: {line}")
         what = "; ".join(undone) if undone else "nothing had been changed"
@@ -291,14 +292,19 @@ def _run(c: CommandAction, root: str, journal: Journal, log: OnLine, runner: Cal
     for g in c.guard:
         journal.guard(Path(g), keep=False)
     argv = list(c.argv)
-    if c.download:
-        import tempfile
+    if not c.download:
+        return runner(argv, process_env(c.env), log)
+    import shutil
+    import tempfile
 
-        tmp = Path(tempfile.mkdtemp(prefix="k3stui-")) / "install.sh"
+    tmp = Path(tempfile.mkdtemp(prefix="k3stui-"))
+    try:
         log(f"downloading {c.download}")
-        download(c.download, tmp)
-        argv[1] = str(tmp)
-    return runner(argv, process_env(c.env), log)
+        download(c.download, tmp / "install.sh")
+        argv[1] = str(tmp / "install.sh")
+        return runner(argv, process_env(c.env), log)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _restore_sysctls(before: dict[str, str], runner: Callable[..., int], log: OnLine) -> list[str]:
@@ -308,6 +314,18 @@ def _restore_sysctls(before: dict[str, str], runner: Callable[..., int], log: On
             if runner(["sysctl", "-w", f"{key}={value}"], process_env({}), log) == 0:
                 out.append(f"sysctl {key} back to {value}")
     return out
+
+
+@contextlib.contextmanager
+def _no_interrupts() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def _trap_sigterm() -> object:
