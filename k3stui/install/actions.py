@@ -37,7 +37,7 @@ SCRIPT_BIN_FILES = (
 SCRIPT_UNIT_FILES = ("k3s.service", "k3s.service.env", "k3s-agent.service", "k3s-agent.service.env")
 _SECRET_LINE = re.compile(
     r"^(?P<head>[ \t+-]*['\"]?[A-Za-z0-9_-]*(?:token|TOKEN|password|secret)"
-    r"(?![A-Za-z0-9_-]*(?:file|FILE))[A-Za-z0-9_-]*['\"]?\s*[:=]\s*).+$",
+    r"(?![A-Za-z0-9_-]*(?:file|File|FILE))[A-Za-z0-9_-]*['\"]?\s*[:=]\s*).+$",
     re.M,
 )
 

@@ -281,7 +281,9 @@ def run_actions(actions: Actions, on_line: OnLine, *, runner: Callable[..., int]
 
 def _write(f: FileAction, root: str, journal: Journal) -> None:
     target = fsio.under_root(root, f.dest) if root != "/" else Path(f.dest)
-    journal.guard(target)
+    # Backups of config files stay after success; a replaced k3s binary or image archive (tens of
+    # MB, and in the old bundle anyway) is kept only until the run has succeeded.
+    journal.guard(target, keep=f.source is None)
     target.parent.mkdir(parents=True, exist_ok=True)
     # TODO(fsio): an atomic copy for the big bundle artifacts instead of holding them in memory.
     data = f.content if f.content is not None else Path(f.source or "").read_bytes()

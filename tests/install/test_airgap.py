@@ -230,3 +230,19 @@ def test_bundle_refuses_a_non_empty_folder_without_force(tmp_path: Path, artifac
     with pytest.raises(WriteRefused):
         make_bundle(PRESETS["flannel-vxlan"], tmp_path / "b4", artifacts_dir=artifacts)
     make_bundle(PRESETS["flannel-vxlan"], tmp_path / "b4", artifacts_dir=artifacts, force=True)
+
+
+def test_replaced_binary_comes_back_on_failure_and_leaves_no_backup_on_success(
+    bundle_dir: Path, sandbox: Path
+):
+    old = sandbox / "usr/local/bin/k3s"
+    old.write_bytes(b"old k3s\n")
+    os.chmod(old, 0o755)
+    (bundle_dir / "artifacts/fail").write_text("")  # the bundle's (fake) install.sh fails
+    before = snapshot(sandbox)
+    _, result, _ = install(PRESETS["cilium"], "server", sandbox, None, load_bundle(bundle_dir))
+    assert not result.ok and snapshot(sandbox) == before
+    os.unlink(bundle_dir / "artifacts/fail")
+    _, result, _ = install(PRESETS["cilium"], "server", sandbox, None, load_bundle(bundle_dir))
+    assert result.ok and old.read_bytes() == BINARY
+    assert not list(old.parent.glob("k3s.k3stui-*.bak"))

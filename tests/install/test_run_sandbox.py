@@ -193,3 +193,16 @@ def test_plain_http_server_url_is_refused(sandbox, script):
     host = reader(sandbox).read(files=node_paths(plan, "agent", None))
     actions = plan_actions(plan, "agent", str(sandbox), host, None, install_script=str(script))
     assert any(f.code == "INST091" for f in actions.findings)
+
+
+def test_mask_hides_known_secrets_and_token_looking_keys():
+    from k3stui.install.actions import mask
+
+    text = (
+        "token: abc\n+agent-token: 'def'\nK3S_TOKEN=ghi\ntoken-file: /etc/t\nK3S_TOKEN_FILE=/etc/t\n"
+        "x: s3cr3t\n"
+    )
+    assert mask(text, ["s3cr3t"]) == (
+        "token: ********\n+agent-token: ********\nK3S_TOKEN=********\ntoken-file: /etc/t\n"
+        "K3S_TOKEN_FILE=/etc/t\nx: ********\n"
+    )
