@@ -174,8 +174,13 @@ Put them in a folder and make the bundle again (`k3stui bundle --preset plan.yam
        sudo k3stui install --airgap . --role server --dry-run
        sudo k3stui install --airgap . --role server --yes
 
+{%- if agents %}
    On agents use `--role agent`; first copy the server's `/var/lib/rancher/k3s/server/node-token`
    to {{ token_file | q }} (mode 0600).
+{%- else %}
+   This plan names no server URL, so it cannot install agents: set `server: https://<server>:6443`
+   in the plan and make the bundle again.
+{%- endif %}
    k3stui verifies every checksum, places `k3s` at `/usr/local/bin/k3s` (0755) and the images in
    `/var/lib/rancher/k3s/agent/images/`, writes the config files (backing up what it replaces),
    embeds the upstream charts into the auto-deploy manifest (`chartContent`) and runs
@@ -237,6 +242,7 @@ def readme(
         manifest=manifest if chart_needed(plan) else None,
         tarball=f"{folder}.tar.gz",
         folder=folder,
+        agents=any(r == "agent" for r, _ in commands),
     )
 
 
