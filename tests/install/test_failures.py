@@ -122,3 +122,45 @@ def test_refused_actions_change_nothing(sandbox, script):
     result = run_actions(actions, lambda line: None)
     assert not result.ok and "nothing was changed" in result.message
     assert snapshot(sandbox, ignore_logs=False) == before
+
+
+def test_sysctl_values_are_put_back_when_a_later_step_fails(tmp_path: Path):
+    """With a fake command runner: nothing real is applied, the order and the undo are checked."""
+    from k3stui.install.actions import Actions, CommandAction
+    from k3stui.install.runner import run_actions
+
+    key = "net.ipv6.conf.all.accept_ra"
+    current = Path("/proc/sys/net/ipv6/conf/all/accept_ra")
+    if not current.exists():
+        pytest.skip("no IPv6 sysctls here")
+    calls: list[list[str]] = []
+
+    def runner(argv, env, on_line):
+        calls.append(list(argv))
+        return 0 if argv[0] == "sysctl" else 1
+
+    actions = Actions(
+        role="server",
+        root=str(tmp_path),
+        files=(),
+        findings=(),
+        log_path=str(tmp_path / "install.log"),
+        commands=(
+            CommandAction(
+                "sysctl",
+                ("sysctl", "-p", "/etc/sysctl.d/90-k3stui-network.conf"),
+                {},
+                "apply sysctls",
+                sysctl_keys=(key,),
+            ),
+            CommandAction("install", ("sh", "/nonexistent/install.sh"), {}, "the install script"),
+        ),
+    )
+    result = run_actions(actions, lambda line: None, runner=runner)
+    assert not result.ok
+    assert calls == [
+        ["sysctl", "-p", "/etc/sysctl.d/90-k3stui-network.conf"],
+        ["sh", "/nonexistent/install.sh"],
+        ["sysctl", "-w", f"{key}={current.read_text().strip()}"],
+    ]
+    assert f"sysctl {key} back to" in result.message
