@@ -148,6 +148,7 @@ def run_command(argv: Sequence[str], env: dict[str, str], on_line: OnLine, *, cw
         _cwd=cwd,
         _in=b"",
         _decode_errors="replace",
+        _new_group=True,  # so stopping it stops what it started too (curl, systemctl)
     )
     try:
         while True:
@@ -164,13 +165,13 @@ def run_command(argv: Sequence[str], env: dict[str, str], on_line: OnLine, *, cw
         return int(proc.exit_code)
     except BaseException:
         with contextlib.suppress(Exception):
-            proc.terminate()
+            proc.process.signal_group(signal.SIGTERM)
             for _ in range(50):
                 if not proc.is_alive():
                     break
                 time.sleep(0.05)
             else:
-                proc.kill()
+                proc.process.kill_group()
         raise
 
 

@@ -164,3 +164,29 @@ def test_sysctl_values_are_put_back_when_a_later_step_fails(tmp_path: Path):
         ["sysctl", "-w", f"{key}={current.read_text().strip()}"],
     ]
     assert f"sysctl {key} back to" in result.message
+
+
+def test_interrupt_stops_the_script_and_its_children(tmp_path: Path):
+    import time
+
+    from k3stui.install.runner import process_env, run_command
+
+    pidfile = tmp_path / "child.pid"
+    slow = tmp_path / "slow.sh"
+    slow.write_text(f"sleep 30 &\necho $! > {pidfile}\necho started\nwait\n")
+
+    def on_line(line: str) -> None:
+        if line == "started":
+            raise KeyboardInterrupt
+
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        run_command(["sh", str(slow)], process_env({}), on_line)
+    assert time.monotonic() - t0 < 10
+    child = int(pidfile.read_text())
+    for _ in range(40):
+        if not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the script's child kept running")
