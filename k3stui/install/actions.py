@@ -235,8 +235,9 @@ def file_diff(
             True,
             mode_note + f"{what} binary file {dest} ({new_size or '?'} bytes, sha256 {new_sha or '?'})\n",
         )
-    if old.exists and old.content == new and not mode_note:
-        return False, ""
+    same = old.content == new if old.content is not None else old.sha256 == hashlib.sha256(new).hexdigest()
+    if old.exists and same and not mode_note:
+        return False, ""  # big files are known by checksum only
     old_text = (
         _text(old.content) if old.exists and old.content is not None else ("" if not old.exists else None)
     )
