@@ -4,7 +4,9 @@ without a backup. Renderers return data; this module is the only one that touche
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Iterable
@@ -19,7 +21,7 @@ class WriteRefused(Exception):
 class _HasPath(Protocol):
     path: str
     mode: int
-    content: bytes
+    content: bytes | None  # None: copy from `source` (big artifacts are never held in memory)
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -> Path:
@@ -40,6 +42,34 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -
         raise
     _fsync_dir(target.parent)
     return target
+
+
+def atomic_copy(src: str | os.PathLike[str], dest: str | os.PathLike[str], mode: int = 0o644) -> Path:
+    """`atomic_write` for big files (K3s binary, image archives): streamed in 1 MiB blocks."""
+    target = Path(dest)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".k3stui-tmp")
+    try:
+        with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
+            os.fchmod(out.fileno(), mode)
+            shutil.copyfileobj(inp, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(target.parent)
+    return target
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """sha256 of a file, streamed."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -100,5 +130,8 @@ def write_tree(out_dir: str | os.PathLike[str], files: Iterable[_HasPath], force
         target = under_root(out, f.path)
         target.parent.mkdir(parents=True, exist_ok=True)
         under_root(out, f.path)  # again: a parent created above could be a symlink planted meanwhile
-        written.append(atomic_write(target, f.content, f.mode))
+        if f.content is None:
+            written.append(atomic_copy(f.source, target, f.mode))  # type: ignore[attr-defined]
+        else:
+            written.append(atomic_write(target, f.content, f.mode))
     return written

@@ -84,3 +84,35 @@ def test_write_tree_refuses_escaping_paths(tmp_path: Path) -> None:
     with pytest.raises(WriteRefused):
         write_tree(tmp_path / "out", [_f("../evil")])
     assert not (tmp_path / "evil").exists()
+
+
+def test_atomic_copy_streams_a_big_file_with_its_mode(tmp_path) -> None:
+    import hashlib
+
+    from k3stui.fsio import atomic_copy, sha256_file
+
+    src = tmp_path / "k3s-airgap-images-amd64.tar.zst"
+    with src.open("wb") as fh:  # 5 MiB and a bit: several 1 MiB blocks plus a tail
+        for i in range(5):
+            fh.write(bytes([i]) * (1 << 20))
+        fh.write(b"tail")
+    dest_dir = tmp_path / "images"
+    dest_dir.mkdir()
+    dest = atomic_copy(src, dest_dir / src.name, 0o640)
+    assert sha256_file(dest) == hashlib.sha256(src.read_bytes()).hexdigest()
+    assert dest.stat().st_mode & 0o7777 == 0o640
+    assert [p.name for p in dest_dir.iterdir()] == [src.name]  # no temp file left
+
+
+def test_bundle_keeps_big_artifacts_by_path(tmp_path) -> None:
+    from k3stui.install.bundle import bundle_files, scan_artifacts
+    from k3stui.plan import Plan
+
+    arts = tmp_path / "arts"
+    arts.mkdir()
+    (arts / "k3s").write_bytes(b"\x7fELF fake")
+    (arts / "k3s-airgap-images-amd64.tar.zst").write_bytes(b"zstd" * 1000)
+    found, _ = scan_artifacts(arts)
+    files, _ = bundle_files(Plan(), found)
+    big = {f.path: f for f in files if f.path.startswith("artifacts/")}
+    assert big and all(f.content is None and f.source is not None for f in big.values())

@@ -12,7 +12,6 @@ Layout of a bundle folder (made by `k3stui bundle`, read by `k3stui install --ai
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
 import re
 import tarfile
@@ -20,6 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from k3stui import fsio
 
 SUMS = "SHA256SUMS"
 PLAN_FILE = "plan.yaml"
@@ -60,14 +61,6 @@ class Bundle:
 # --- reading a bundle (I/O, read-only) --------------------------------------------------------
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def parse_sums(text: str) -> dict[str, str]:
     """`sha256sum` output ("<hex>  <path>", "*" for binary mode) -> {path: hex}."""
     out = {}
@@ -100,7 +93,7 @@ def load_bundle(directory: str | Path) -> Bundle:
             problems.append(f"{SUMS} names a path outside the bundle: {rel!r}")
         elif not p.is_file():
             problems.append(f"{rel} is listed in {SUMS} but missing")
-        elif sha256_file(p) != want:
+        elif fsio.sha256_file(p) != want:
             problems.append(f"{rel} is corrupt: its SHA-256 does not match {SUMS}")
         else:
             ok.add(rel)

@@ -29,7 +29,8 @@ BUNDLE_JSON = "bundle.json"
 class BundleFile:
     path: str
     mode: int
-    content: bytes = field(repr=False)
+    content: bytes | None = field(default=None, repr=False)
+    source: Path | None = None  # big artifacts are copied from here, never read whole
 
 
 @dataclass
@@ -45,7 +46,12 @@ class BundleReport:
 class Artifact:
     name: str
     kind: str  # binary | install-script | images | chart
-    content: bytes = field(repr=False)
+    source: Path  # image archives run to hundreds of MB: keep the path, stream when copying
+
+    @property
+    def content(self) -> bytes:
+        """Whole content: only for chart archives (small, and needed for chartContent)."""
+        return self.source.read_bytes()
 
 
 def scan_artifacts(directory: str | Path | None) -> tuple[list[Artifact], list[str]]:
@@ -62,7 +68,7 @@ def scan_artifacts(directory: str | Path | None) -> tuple[list[Artifact], list[s
         if kind is None:
             ignored.append(p.name)
             continue
-        found.append(Artifact(p.name, kind, p.read_bytes()))
+        found.append(Artifact(p.name, kind, p))
     return found, ignored
 
 
@@ -111,7 +117,10 @@ def bundle_files(
     for a in artifacts:
         sub = CHARTS if a.kind == "chart" else ARTIFACTS
         mode = 0o755 if a.kind in ("binary", "install-script") else 0o644
-        out.append(BundleFile(f"{sub}/{a.name}", mode, a.content))
+        if a.kind == "chart":
+            out.append(BundleFile(f"{sub}/{a.name}", mode, a.content))
+        else:
+            out.append(BundleFile(f"{sub}/{a.name}", mode, source=a.source))
     meta = {
         "generator": "k3stui",
         "k3s-version": plan.k3s_version or k3s_version,
@@ -138,7 +147,10 @@ def airgap_manifest_dir() -> str:
 
 
 def sums_file(files: list[BundleFile]) -> BundleFile:
-    sums = {f.path: hashlib.sha256(f.content).hexdigest() for f in files}
+    sums = {
+        f.path: hashlib.sha256(f.content).hexdigest() if f.content is not None else fsio.sha256_file(f.source)
+        for f in files
+    }
     return BundleFile(airgap.SUMS, 0o644, airgap.format_sums(sums).encode())
 
 

@@ -358,7 +358,7 @@ class HostReader:
         mode = st.st_mode & 0o7777
         try:
             if st.st_size > _CONTENT_LIMIT:
-                from k3stui.install.airgap import sha256_file
+                from k3stui.fsio import sha256_file
 
                 return FileState(True, None, mode, sha256=sha256_file(p), size=st.st_size)
             data = p.read_bytes()

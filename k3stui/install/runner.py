@@ -286,9 +286,10 @@ def _write(f: FileAction, root: str, journal: Journal) -> None:
     # MB, and in the old bundle anyway) is kept only until the run has succeeded.
     journal.guard(target, keep=f.source is None)
     target.parent.mkdir(parents=True, exist_ok=True)
-    # TODO(fsio): an atomic copy for the big bundle artifacts instead of holding them in memory.
-    data = f.content if f.content is not None else Path(f.source or "").read_bytes()
-    fsio.atomic_write(target, data, f.mode)
+    if f.content is not None:
+        fsio.atomic_write(target, f.content, f.mode)
+    else:  # a bundle artifact: streamed, never held in memory
+        fsio.atomic_copy(f.source or "", target, f.mode)
 
 
 def _run(c: CommandAction, root: str, journal: Journal, log: OnLine, runner: Callable[..., int]) -> int:
