@@ -296,3 +296,16 @@ def test_chart_export_files(helm, tmp_path: Path) -> None:
         target.write_bytes(f.content)
     helm("lint", "--strict", str(tmp_path / "chart/k3s-cni"), "-f", str(tmp_path / "chart/values.yaml"))
     assert chart_export_files(SCENARIOS["default-flannel"]) == []
+
+
+@pytest.mark.parametrize("name", sorted(ALL_PLANS))
+def test_airgap_needed_charts_match_what_helm_renders(helm, tmp_path: Path, name: str) -> None:
+    """The installer predicts which upstream charts a bundle must carry; the chart's templates
+    decide what is installed. Hold the two to the same answer (incl. the version-gated CRD charts)."""
+    from k3stui.install.airgap import needed_charts
+
+    values = chart_values(ALL_PLANS[name])
+    docs = _docs(_template(helm, CHART, _values_file(tmp_path, values)))
+    rendered = {(d["spec"]["chart"], str(d["spec"].get("version", "")))
+                for d in docs if d["kind"] == "HelmChart"}
+    assert {(r.name, r.version) for r in needed_charts(values)} == rendered
