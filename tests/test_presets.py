@@ -286,3 +286,12 @@ def test_preset_import_to_stdout_and_errors(run_cli, tmp_path: Path) -> None:
     r = run_cli("preset", "import", "--name", "x", "--exec=--disable-kube-proxy=maybe", env=ENV)
     assert r.returncode == 1 and r.stdout == ""
     assert run_cli("preset", "import", "--name", "Bad Name", env=ENV).returncode == 2
+
+
+def test_preset_import_writes_the_capture_but_reports_rule_errors(run_cli, tmp_path: Path) -> None:
+    out = tmp_path / "captured.yaml"
+    r = run_cli("preset", "import", "--exec", "server --node-ip 10.0.0.999", "--name", "captured",
+                "--out", str(out))
+    assert r.returncode == 1
+    assert "CIDR011" in r.stderr and "node-ip" in r.stderr
+    assert "10.0.0.999" in out.read_text()  # an exact capture, ready to be fixed

@@ -121,6 +121,15 @@ def _import(args: argparse.Namespace) -> int:
         print(f"wrote {args.out}", file=sys.stderr)
     else:
         sys.stdout.write(text)
+    # The preset is an exact capture of what the user has; the rules still say what is wrong with it.
+    from k3stui.rules import validate
+
+    rule_found = sort_findings(validate(plan, k3s_version=args.k3s_version))
+    if has_errors(rule_found):
+        _print_findings(rule_found, sys.stderr)
+        print("k3stui: the imported plan has errors (above); edit the preset, then "
+              "'k3stui preset validate FILE'.", file=sys.stderr)
+        return EXIT_FINDINGS
     return EXIT_OK
 
 
