@@ -251,7 +251,7 @@ def test_preset_validate_exit_codes(run_cli, tmp_path: Path) -> None:
 
 def test_preset_import_drops_token_and_refuses_overwrite(run_cli, tmp_path: Path) -> None:
     cfg = tmp_path / "config.yaml"
-    cfg.write_text("token: s3cr3t-value\nserver: https://10.0.0.30:6443\nflannel-backend: host-gw\n")
+    cfg.write_text("token: s3cr3t-value\nserver: https://10.0.0.30:6443\nflannel-iface: ens33\n")
     out = tmp_path / "mine.yaml"
     r = run_cli(
         "preset",
@@ -270,7 +270,7 @@ def test_preset_import_drops_token_and_refuses_overwrite(run_cli, tmp_path: Path
     assert "token-file" in r.stderr
     preset = load_preset_text(out.read_text(), str(out))
     assert preset.plan.role == "agent" and preset.plan.node_ip == ("10.0.0.31",)
-    assert preset.plan.token is None and preset.plan.flannel.backend == "host-gw"
+    assert preset.plan.token is None and preset.plan.flannel.iface == "ens33"
     r = run_cli("preset", "import", "--name", "mine", "--config", str(cfg), "--out", str(out), env=ENV)
     assert r.returncode == 2 and "--force" in r.stderr
     r = run_cli(

@@ -112,6 +112,7 @@ def _import(args: argparse.Namespace) -> int:
     if has_errors(found):
         print("k3stui: the inputs have errors; no preset written. Fix them and run again.", file=sys.stderr)
         return EXIT_FINDINGS
+    captured = plan  # validated as given: a dropped token was still there
     plan = replace(plan, token=None, extra={k: v for k, v in plan.extra.items() if k not in secrets})
     preset = presets.Preset(args.name, args.description, plan)
     text = presets.dump_preset(preset)
@@ -124,7 +125,7 @@ def _import(args: argparse.Namespace) -> int:
     # The preset is an exact capture of what the user has; the rules still say what is wrong with it.
     from k3stui.rules import validate
 
-    rule_found = sort_findings(validate(plan, k3s_version=args.k3s_version))
+    rule_found = sort_findings(validate(captured, k3s_version=args.k3s_version))
     if has_errors(rule_found):
         _print_findings(rule_found, sys.stderr)
         print("k3stui: the imported plan has errors (above); edit the preset, then "
