@@ -115,6 +115,19 @@ SHORT_FLAGS: dict[str, str] = {f.short: f.name for f in FLAGS.values() if f.shor
 BY_FIELD: dict[str, Flag] = {f.field: f for f in FLAGS.values() if f.field}
 CRITICAL: tuple[str, ...] = tuple(f.name for f in FLAGS.values() if f.critical)
 
+# StringSlice flags: K3s splits each value on commas (util.SplitStringSlice), so
+# `cluster-cidr: "a,b"` and a two-item list are the same setting.
+COMMA_SPLIT: frozenset[str] = frozenset(
+    {"cluster-cidr", "service-cidr", "cluster-dns", "node-ip", "node-external-ip", "tls-san", "disable"}
+)
+
+
+def slice_items(value: object) -> list[str]:
+    """A StringSlice flag's value as K3s sees it: comma-split, stripped, empties dropped."""
+    items = value if isinstance(value, list) else [value]
+    return [p.strip() for item in items for p in str(item).split(",") if p.strip()]
+
+
 # kube-controller-manager arguments that the plan models (node pod-CIDR sizes).
 KCM_MASK_ARGS = {
     "node-cidr-mask-size": "node_cidr_mask_size",

@@ -67,3 +67,9 @@ def test_unified_diff() -> None:
     diff = unified_diff(COMMENTED, new, "/etc/rancher/k3s/config.yaml")
     assert "-flannel-backend: vxlan" in diff and "+flannel-backend: host-gw" in diff
     assert unified_diff(COMMENTED, COMMENTED, "x") == ""
+
+
+def test_a_comma_string_and_a_list_are_the_same_setting() -> None:
+    text = "cluster-cidr: 10.42.0.0/16,fd00:42::/56   # dual\ndisable: traefik\n"
+    new = merge_config(text, {"cluster-cidr": ["10.42.0.0/16", "fd00:42::/56"], "disable": ["traefik"]})
+    assert new == text

@@ -6,10 +6,7 @@ from typing import Any
 
 from k3stui import flags
 
-# StringSlice flags: K3s splits each value on commas (util.SplitStringSlice).
-COMMA_SPLIT: frozenset[str] = frozenset(
-    {"cluster-cidr", "service-cidr", "cluster-dns", "node-ip", "node-external-ip", "tls-san", "disable"}
-)
+COMMA_SPLIT = flags.COMMA_SPLIT
 
 # Values never echoed into a message or a preset.
 SECRET_KEYS: frozenset[str] = frozenset(

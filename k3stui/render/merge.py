@@ -25,7 +25,12 @@ def _load(text: str) -> Any:
         raise ValueError(f"the existing config is not valid YAML: {exc}") from exc
 
 
-def _same(old: Any, new: Any) -> bool:
+def _same(key: str, old: Any, new: Any) -> bool:
+    """Equal as K3s reads them: `cluster-cidr: a` is the same as `cluster-cidr: [a]`."""
+    from k3stui.flags import COMMA_SPLIT, slice_items
+
+    if key in COMMA_SPLIT:
+        return slice_items(old) == slice_items(new)
     if isinstance(old, list) or isinstance(new, list):
         both = isinstance(old, list) and isinstance(new, list)
         return both and [str(x) for x in old] == [str(x) for x in new]
@@ -105,7 +110,7 @@ def merge_config(existing_text: str, updates: dict[str, Any], removals: Iterable
             replace[start] = (end, "")
     appended = []
     for key, value in updates.items():
-        if key in doc and _same(doc[key], value):
+        if key in doc and _same(key, doc[key], value):
             continue
         if key not in blocks:
             appended.append(_dump_key(key, value, offset))
