@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from k3stui.findings import Finding, InputError
 from k3stui.importers import build_plan
 from k3stui.plan import Plan
+
+if TYPE_CHECKING:
+    from k3stui.presets import Preset
 
 
 def read_text(path: str | Path, what: str = "file") -> str:
@@ -51,20 +55,29 @@ def config_dir_files(directory: str | Path) -> list[Path]:
     return [p for p in entries if p.suffix.lower() in (".yaml", ".yml") and not p.is_dir()]
 
 
-def load_preset_arg(value: str) -> Plan:
+def load_preset_arg(value: str) -> Preset:
     """--preset: a file path, or the name of a shipped preset."""
     from k3stui import presets
 
     looks_like_path = "/" in value or value.endswith((".yaml", ".yml")) or Path(value).is_file()
     if looks_like_path:
-        return presets.load_preset_text(read_text(value, "preset file"), value).plan
-    return presets.load_shipped(value).plan
+        return presets.load_preset_text(read_text(value, "preset file"), value)
+    return presets.load_shipped(value)
+
+
+def preset_label(args: argparse.Namespace) -> tuple[str, str] | None:
+    """(name, description) of the --preset the plan starts from, to label what is rendered."""
+    value = getattr(args, "preset", None)
+    if not value:
+        return None
+    preset = load_preset_arg(value)
+    return preset.name, preset.description
 
 
 def plan_from_args_namespace(args: argparse.Namespace) -> tuple[Plan, list[Finding]]:
     """Plan + importer findings from the parsed command-line inputs. Raises InputError."""
     preset_value = getattr(args, "preset", None)
-    preset = load_preset_arg(preset_value) if preset_value else None
+    preset = load_preset_arg(preset_value).plan if preset_value else None
     paths: list[Path] = [Path(p) for p in getattr(args, "config", None) or []]
     if getattr(args, "config_dir", None):
         paths += config_dir_files(args.config_dir)

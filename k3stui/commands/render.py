@@ -46,10 +46,13 @@ def _chart(plan: Any, args: argparse.Namespace) -> Any:
 
 def _write_out(plan: Any, args: argparse.Namespace) -> int:
     from k3stui.fsio import WriteRefused, write_tree
+    from k3stui.inputs import preset_label
     from k3stui.render.files import render_all
 
+    label = preset_label(args)
+    named = {"name": label[0], "description": label[1]} if label else {}
     try:
-        files = render_all(plan, k3s_version=args.k3s_version, chart=_chart(plan, args))
+        files = render_all(plan, k3s_version=args.k3s_version, chart=_chart(plan, args), **named)
         write_tree(args.out, files, force=args.force)
     except (ValueError, WriteRefused) as exc:
         _say(f"k3stui: not written: {exc}")

@@ -91,13 +91,10 @@ def _role_files(plan: Plan, role: str, k3s_version: str | None, notes: list[str]
     return out
 
 
-def _preset_file(plan: Plan, notes: list[str]) -> RenderedFile | None:
-    try:
-        from k3stui.presets import Preset, dump_preset
-    except ImportError:
-        notes.append("No plan.yaml: the preset writer (k3stui.presets) is not available in this build.")
-        return None
-    text = dump_preset(Preset(PRESET_NAME, "the plan these files were rendered from", plan))
+def _preset_file(plan: Plan, name: str, description: str) -> RenderedFile:
+    from k3stui.presets import Preset, dump_preset
+
+    text = dump_preset(Preset(name, description, plan))
     # The preset writer leaves secrets (the token) out, so plan.yaml is safe to share.
     return RenderedFile("plan.yaml", None, 0o644, (), text.encode(),
                         "the whole plan as a k3stui preset, secrets left out "
@@ -166,10 +163,12 @@ def manifest(files: Sequence[RenderedFile]) -> bytes:
     return (json.dumps({"generator": f"k3stui {__version__}", "files": entries}, indent=2) + "\n").encode()
 
 
-def render_all(plan: Plan, *, k3s_version: str | None = None,
-               chart: ChartExport | None = None) -> list[RenderedFile]:
-    """Every file of the output folder, manifest.json last. Raises ValueError for a plan whose
-    node paths cannot be placed (relative or with '..'); the rules report those first."""
+def render_all(plan: Plan, *, k3s_version: str | None = None, chart: ChartExport | None = None,
+               name: str = PRESET_NAME,
+               description: str = "the plan these files were rendered from") -> list[RenderedFile]:
+    """Every file of the output folder, manifest.json last. `name`/`description` label plan.yaml
+    (a preset's own, when rendered from one). Raises ValueError for a plan whose node paths cannot
+    be placed (relative or with '..'); the rules report those first."""
     from k3stui.render.install_cmd import one_liner
 
     notes: list[str] = []
@@ -183,9 +182,7 @@ def render_all(plan: Plan, *, k3s_version: str | None = None,
             commands.append((role, one_liner(install_command(plan, role, k3s_version=k3s_version))))
     if plan.flannel.conf and netconf(plan) is None and plan.cni.kind == "flannel":
         notes.append(f"flannel-conf points at {plan.flannel.conf}, a file you provide on every node.")
-    preset = _preset_file(plan, notes)
-    if preset is not None:
-        files.append(preset)
+    files.append(_preset_file(plan, name, description))
     files += chart_files
     files.append(RenderedFile("README.md", None, 0o644, (), _readme(files, notes, commands),
                               "what each file is and where it goes"))
