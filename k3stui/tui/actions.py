@@ -53,7 +53,7 @@ def preview_items(state: PlanState) -> list[tuple[str, str]]:
     """(title, text) for the preview pane: what the plan means, then every rendered file."""
     from k3stui.render.explain import explain, format_explanation
 
-    items = [("What it means: ports, MTU, capacity, routes", format_explanation(explain(state.applied)))]
+    items = [("Ports, MTU, capacity, routes", format_explanation(explain(state.applied)))]
     for f in rendered_files(state):
         if f.path.startswith(_CHART_SOURCE) or f.path.endswith(".tgz"):
             continue  # the shipped chart's own files and its package: not the plan's, not readable
@@ -63,8 +63,14 @@ def preview_items(state: PlanState) -> list[tuple[str, str]]:
             body = f.content.decode("utf-8")
         except UnicodeDecodeError:
             body = f"({len(f.content)} bytes of binary data)"
-        items.append((f.path, header + body))
+        items.append((_short_title(f.path), header + body))
     return items
+
+
+def _short_title(path: str) -> str:
+    """`server/etc/rancher/k3s/config.yaml.d/50-k3stui-network.yaml` -> `server: 50-k3stui-network.yaml`."""
+    folder, _, rest = path.partition("/")
+    return f"{folder}: {rest.rsplit('/', 1)[-1]}" if rest else path
 
 
 def _preset_name(stem: str) -> str:

@@ -204,7 +204,7 @@ async def test_preview_shows_rendered_files_and_explanation(make_app):
         assert app.screen.query_one(TabbedContent).active == "preview"
         listing = app.screen.query_one("#preview-list", OptionList)
         titles = [o.id for o in listing.options]
-        assert titles[0].startswith("What it means")
+        assert titles[0].startswith("Ports, MTU")
         assert len(titles) > 2
         text = str(app.screen.query_one("#preview-text").render())
         assert "Ports to open" in text

@@ -130,6 +130,8 @@ class PlanEditorScreen(Screen[None]):
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "preview" and self._preview_stale:
             self.refresh_preview()
+        if event.pane.id in ("preview", "findings"):
+            self.query_one(HelpPanel).show(None)
         if event.pane.id == "preview":
             self.query_one("#preview-list").focus()
         elif event.pane.id:

@@ -5,7 +5,7 @@ The screen hands in (title, text) pairs; the pane keeps the chosen entry across 
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, ScrollableContainer
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -18,7 +18,7 @@ class PreviewPane(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield OptionList(id="preview-list")
-        with VerticalScroll(id="preview-scroll"):
+        with ScrollableContainer(id="preview-scroll"):  # both ways: long lines are not wrapped
             yield Static("", id="preview-text", markup=False)
 
     def show(self, items: list[tuple[str, str]]) -> None:

@@ -1,0 +1,93 @@
+"""SVG snapshots of the main screens at 80x24 and 120x40 (pytest-textual-snapshot).
+
+Regenerate after a deliberate UI change: pytest tests/tui --snapshot-update, then review the SVGs.
+The app is rooted in tmp_path and starts from a fixed plan, so nothing of this host shows.
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, TabbedContent
+
+from k3stui.tui.screens.plan_editor import PlanEditorScreen
+from k3stui.tui.state import PlanState
+
+SIZES = [(80, 24), (120, 40)]
+
+
+async def show_tab(pilot, tab: str) -> None:
+    """Switch tabs once the plan screen is up (the app pushes it from on_mount), then settle."""
+    for _ in range(50):
+        if isinstance(pilot.app.screen, PlanEditorScreen) and pilot.app.screen.query(TabbedContent):
+            break
+        await pilot.pause(0.05)
+    await pilot.pause(0.1)
+    pilot.app.screen.query_one(TabbedContent).active = tab
+    await settle(pilot)
+    assert pilot.app.screen.query_one(TabbedContent).active == tab
+
+
+async def settle(pilot) -> None:
+    """A tab switch animates its underline and moves focus: wait for both before the picture.
+    A blinking cursor would make the picture depend on timing: keep it steady."""
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+    for _ in range(3):  # the footer recomposes for the newly focused field a few frames later
+        await pilot.pause(0.1)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_start_screen(snap_compare, make_app, size):
+    assert snap_compare(make_app(), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_plan_cluster_tab(snap_compare, make_app, size):
+    assert snap_compare(make_app(PlanState()), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_addresses_with_a_bad_cidr(snap_compare, make_app, size):
+    state = PlanState()
+    state.set_text("cluster_cidr", "10.42.0.0/33")
+
+    async def show_addresses(pilot):
+        await show_tab(pilot, "addresses")
+
+    assert snap_compare(make_app(state), terminal_size=size, run_before=show_addresses)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_pod_network_with_calico(snap_compare, make_app, size):
+    state = PlanState()
+    state.set_text("cni.kind", "calico")
+
+    async def show_network(pilot):
+        await show_tab(pilot, "network")
+
+    assert snap_compare(make_app(state), terminal_size=size, run_before=show_network)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_preview_host_gw(snap_compare, make_app, size):
+    state = PlanState()
+    state.set_text("flannel.backend", "host-gw")
+    state.set_text("nodes", "srv1=10.0.0.30@server, ag1=10.0.0.31")
+
+    async def show_preview(pilot):
+        await show_tab(pilot, "preview")
+
+    assert snap_compare(make_app(state), terminal_size=size, run_before=show_preview)
+
+
+def test_save_prompt(snap_compare, make_app, tmp_path):
+    async def open_save(pilot):
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        pilot.app.screen.query_one("#path").value = "saved/lab.yaml"  # not tmp_path: stable SVG
+        await settle(pilot)
+
+    assert snap_compare(make_app(PlanState()), terminal_size=(80, 24), run_before=open_save)
