@@ -21,6 +21,11 @@ def format_value(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def _on_off(value: bool) -> str:
+    """Said in words, not only in colour: the state must read the same under NO_COLOR."""
+    return "on" if value else "off"
+
+
 _MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
 
 
@@ -42,7 +47,7 @@ class FieldRow(Widget):
         with Horizontal(classes="field-line"):
             yield Label(fld.label, classes="field-label")
             if fld.kind == "bool":
-                yield Checkbox("on", bool(value), compact=True, classes="field-input")
+                yield Checkbox(_on_off(bool(value)), bool(value), compact=True, classes="field-input")
             elif fld.kind == "choice":
                 choices = list(fld.choices)
                 if value is not None and str(value) not in choices:  # an imported value we do not list
@@ -76,6 +81,7 @@ class FieldRow(Widget):
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         event.stop()
+        event.checkbox.label = _on_off(event.value)
         self._edited(event.value)
 
     def _edited(self, value: str | bool) -> None:
@@ -121,6 +127,7 @@ class FieldRow(Widget):
         if isinstance(widget, Checkbox):
             with widget.prevent(Checkbox.Changed):
                 widget.value = bool(value)
+            widget.label = _on_off(bool(value))
         elif isinstance(widget, Select):
             with widget.prevent(Select.Changed):
                 widget.value = display_text(self.field, value) if value is not None else Select.NULL
