@@ -11,14 +11,15 @@ from k3stui.findings import Finding, has_errors, sort_findings
 
 
 def check_inputs(args: argparse.Namespace) -> tuple[Any, list[Finding]]:
-    """Plan + every finding (importers', then the rules'), sorted. Raises InputError."""
+    """The plan with its implied values applied (what render and install use) and every finding
+    (importers', implications', rules'), sorted. Raises InputError."""
     from k3stui.inputs import plan_from_args_namespace, server_plans
-    from k3stui.rules import validate
+    from k3stui.rules import evaluate
 
     plan, found = plan_from_args_namespace(args)
     version = getattr(args, "k3s_version", None)
-    found = found + validate(plan, k3s_version=version, servers=server_plans(args))
-    return plan, sort_findings(found)
+    plan, judged = evaluate(plan, k3s_version=version, servers=server_plans(args))
+    return plan, sort_findings(found + judged)
 
 
 def plan_summary(plan: Any, version: str | None) -> dict[str, Any]:

@@ -77,12 +77,12 @@ def _validate(args: argparse.Namespace) -> int:
         return EXIT_FINDINGS
     version = args.k3s_version or preset.plan.k3s_version
     try:
-        from k3stui.rules import validate
+        from k3stui.rules import evaluate
     except ImportError:
         print(f"{args.file}: matches the preset schema (the rules are not available in this build, "
               "so only the format was checked)")
         return EXIT_OK
-    found = sort_findings(validate(preset.plan, k3s_version=version))
+    found = evaluate(preset.plan, k3s_version=version)[1]
     _print_findings(found)
     return EXIT_FINDINGS if has_errors(found) else EXIT_OK
 
@@ -123,9 +123,9 @@ def _import(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     # The preset is an exact capture of what the user has; the rules still say what is wrong with it.
-    from k3stui.rules import validate
+    from k3stui.rules import evaluate
 
-    rule_found = sort_findings(validate(captured, k3s_version=args.k3s_version))
+    rule_found = evaluate(captured, k3s_version=args.k3s_version)[1]
     if has_errors(rule_found):
         _print_findings(rule_found, sys.stderr)
         print("k3stui: the imported plan has errors (above); edit the preset, then "

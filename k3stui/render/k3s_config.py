@@ -49,16 +49,15 @@ def agent_server_url(plan: Plan) -> str | None:
     return None
 
 
-def _implied(plan: Plan) -> dict[str, Any]:
-    """Values a custom CNI forces on the server, whatever the plan's own fields say."""
-    out: dict[str, Any] = {}
-    if plan.cni.kind != "flannel":
-        out["flannel.backend"] = "none"
-    if plan.cni.kind in ("calico", "cilium"):
-        out["disable_network_policy"] = True  # the CNI enforces NetworkPolicy itself
-    if plan.cni.kind == "cilium" and plan.cni.cilium.kube_proxy_replacement:
-        out["disable_kube_proxy"] = True
-    return out
+def _as_server(plan: Plan) -> Plan:
+    """The plan as its servers run it: the values its choices imply applied (one source:
+    implications.py; idempotent, so an already applied plan is unchanged). Done here too so the
+    server file is right even for a plan of an agent, which carries no server flags itself."""
+    from dataclasses import replace
+
+    from k3stui.implications import apply_implications
+
+    return replace(apply_implications(replace(plan, role="server"))[0], role=plan.role)
 
 
 def _as_config_value(flag: flags.Flag, value: Any) -> Any:
@@ -74,14 +73,14 @@ def _as_config_value(flag: flags.Flag, value: Any) -> Any:
 
 
 def _modeled(plan: Plan, role: str) -> dict[str, Any]:
-    implied = _implied(plan)
+    source = _as_server(plan) if role == "server" else plan
     out: dict[str, Any] = {}
     for flag in flags.FLAGS.values():
         if flag.field is None or (role == "agent" and flag.scope == "server"):
             continue
         if flag.name in _HOST_IDENTITY and role != plan.role:
             continue
-        value = implied.get(flag.field, get_value(plan, flag.field))
+        value = get_value(source, flag.field)
         if value is None or value == get_value(_DEFAULT_PLAN, flag.field):
             continue
         out[flag.name] = _as_config_value(flag, value)

@@ -28,7 +28,7 @@ from k3stui.rules import (  # noqa: F401
 from k3stui.rules.context import Context
 from k3stui.rules.registry import FUNCTIONS, INFOS, RuleInfo, emit
 
-__all__ = ["RULES", "RuleInfo", "findings_for", "validate"]
+__all__ = ["RULES", "RuleInfo", "evaluate", "findings_for", "validate"]
 
 RULES: tuple[RuleInfo, ...] = tuple(sorted(INFOS.values(), key=lambda r: r.code))
 
@@ -51,6 +51,27 @@ def validate(plan: Plan, *, k3s_version: str | None = None, servers: Sequence[Pl
     for fn in FUNCTIONS:
         found.extend(fn(ctx))
     return sort_findings(found)
+
+
+def evaluate(
+    plan: Plan, *, k3s_version: str | None = None, servers: Sequence[Plan] = ()
+) -> tuple[Plan, list[Finding]]:
+    """The one way every shell judges a plan (check, render, install, preset, the TUI): the values
+    the plan's choices imply are applied (`implications.py`), each reported as a note (IMPL001),
+    then every rule runs on the result. Returns that plan, which is what gets rendered."""
+    from k3stui.implications import apply_implications
+
+    applied, implied = apply_implications(plan)
+    found = [
+        emit("IMPL001", f"{i.key} is {_show(i.value)}: {i.reason}",
+             "Implied by your choices; set it yourself to make it explicit.", key=i.key)
+        for i in implied
+    ]
+    return applied, sort_findings(found + validate(applied, k3s_version=k3s_version, servers=servers))
+
+
+def _show(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def findings_for(findings: list[Finding], key: str) -> list[Finding]:

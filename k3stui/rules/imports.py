@@ -1,8 +1,9 @@
-"""Codes the importers emit (k3stui/importers/): listed here so RULES shows every code."""
+"""Codes emitted outside the rule functions — by the importers (k3stui/importers/) and by
+`rules.evaluate` for implied values — listed here so RULES shows every code."""
 
 from __future__ import annotations
 
-from k3stui.rules.registry import NET, E, W, register
+from k3stui.rules.registry import NET, E, N, W, register
 
 register(
     W("IMPORT001", "config", "unknown K3s key (kept verbatim)", f"{NET} §1, §2 (flags.py)"),
@@ -14,4 +15,6 @@ register(
                                "documentation", f"{NET} §4"),
     W("NETCONF005", "Backend", "unknown net-conf.json key", f"{NET} §4"),
     W("NETCONF006", "Backend.Type", "net-conf.json Backend.Type differs from flannel-backend", f"{NET} §4"),
+    N("IMPL001", "cni.kind", "a value implied by another choice was applied",
+      f"{NET} §8 (custom CNI needs flannel-backend none, disable-network-policy)"),
 )

@@ -130,10 +130,11 @@ class PlanState:
     def revalidate(self) -> None:
         """Implications, then the rules: the same calls `k3stui check` makes. Fast (per keystroke)."""
         from k3stui.implications import apply_implications
-        from k3stui.rules import validate
+        from k3stui.rules import evaluate
 
-        self.applied, self.implications = apply_implications(self.plan)
-        found = [*self.import_findings, *validate(self.applied, k3s_version=self.applied.k3s_version)]
+        self.applied, judged = evaluate(self.plan, k3s_version=self.plan.k3s_version)
+        self.implications = apply_implications(self.plan)[1]  # shown with their reasons in their own view
+        found = [*self.import_findings, *(f for f in judged if f.code != "IMPL001")]
         for path, reason in self.input_errors.items():
             fld = BY_PATH[path]
             found.append(error("input", fld.finding_keys[0], f"{fld.label}: {reason}",
