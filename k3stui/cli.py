@@ -56,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"Rules apply to {NEWEST_KNOWN} unless --k3s-version says otherwise.",
     )
     parser.add_argument("--version", action="version", version=f"k3stui {__version__}")
+    tui = parser.add_argument_group("terminal UI (without a command)")
+    tui.add_argument("--root", metavar="DIR",
+                     help="read this host's K3s config and install under DIR instead of / (default /)")
+    tui.add_argument("--out", metavar="DIR", help="default export folder (default: the current folder)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("check", help="validate a network plan from presets, configs and flags",
