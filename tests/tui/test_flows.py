@@ -277,3 +277,22 @@ async def test_install_shows_the_dry_run_and_reports_the_rollback(make_app, tmp_
         assert not (tmp_path / "root/etc/rancher/k3s/config.yaml.d/50-k3stui-network.yaml").exists()
         await pilot.press("escape")
         assert isinstance(app.screen, PlanEditorScreen)
+
+
+async def test_fast_tab_presses_are_not_lost(make_app):
+    """Presses that arrive before a tab switch has settled (key repeat, a fast typist) each count."""
+    app = make_app(state=PlanState(p.Plan(), source="test"))
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        tabs = app.screen.query_one(TabbedContent)
+        assert tabs.active == "cluster"
+        for _ in range(4):  # all within one frame, before any TabActivated message is handled
+            app.screen.action_next_tab()
+        await pilot.pause()
+        await pilot.pause()
+        assert tabs.active == "findings"
+        app.screen.action_previous_tab()
+        app.screen.action_previous_tab()
+        await pilot.pause()
+        await pilot.pause()
+        assert tabs.active == "network"

@@ -45,6 +45,9 @@ class PlanEditorScreen(Screen[None]):
         self.installer_missing = installer_missing
         self._preview_timer: Timer | None = None
         self._preview_stale = True
+        # A tab switch settles through a message; presses arriving before it must step from the
+        # tab already asked for, not the one still shown, or fast presses get lost.
+        self._tab_asked: str | None = None
 
     # ----------------------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -128,6 +131,10 @@ class PlanEditorScreen(Screen[None]):
         self.refresh_view()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == self._tab_asked:
+            self._tab_asked = None
+        if event.pane.id != self.query_one(TabbedContent).active:
+            return  # a stale switch: focusing its fields would pull the view back to it
         if event.pane.id == "preview" and self._preview_stale:
             self.refresh_preview()
         if event.pane.id in ("preview", "findings"):
@@ -173,7 +180,9 @@ class PlanEditorScreen(Screen[None]):
 
     def _step_tab(self, step: int) -> None:
         tabs = self.query_one(TabbedContent)
-        tabs.active = _TAB_IDS[(_TAB_IDS.index(tabs.active) + step) % len(_TAB_IDS)]
+        current = self._tab_asked or tabs.active
+        self._tab_asked = _TAB_IDS[(_TAB_IDS.index(current) + step) % len(_TAB_IDS)]
+        tabs.active = self._tab_asked
 
     def action_save(self) -> None:
         from k3stui.tui.screens.path_prompt import PathPromptScreen
