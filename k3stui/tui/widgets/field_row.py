@@ -41,6 +41,7 @@ class FieldRow(Widget):
         super().__init__(id=fld.widget_id, classes="field-row")
         self.field = fld
         self._state = state
+        self._shown: tuple[Any, ...] | None = None  # what refresh_from last drew
 
     def compose(self) -> ComposeResult:
         fld, value = self.field, self._state.value(self.field.path)
@@ -96,6 +97,12 @@ class FieldRow(Widget):
         """Show this field's findings and implied value; with `values`, also reload the input."""
         self._state = state
         implied = state.implication_for(self.field.path)
+        found = tuple(state.findings_for(self.field))
+        # A keystroke revalidates every field; redraw only the rows whose notes or state changed.
+        shown = (implied, found, state.applied_value(self.field.path) if implied else None)
+        if not values and shown == self._shown:
+            return
+        self._shown = shown
         widget = self.input
         if implied is not None:  # forced by another choice: show the value used, not editable
             self._load_value(state.applied_value(self.field.path))
@@ -108,7 +115,7 @@ class FieldRow(Widget):
             notes.append(f"→ {format_value(implied.value)}, implied by your choices (reason above)",
                           style="italic")
         worst: Severity | None = None
-        for f in state.findings_for(self.field):
+        for f in found:
             if notes:
                 notes.append("\n")
             bold = "b" if f.severity is Severity.ERROR else ""
