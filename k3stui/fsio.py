@@ -9,9 +9,9 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 
 class WriteRefused(Exception):
@@ -24,15 +24,17 @@ class _HasPath(Protocol):
     content: bytes | None  # None: copy from `source` (big artifacts are never held in memory)
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -> Path:
-    """Write via a temp file in the same folder + fsync + os.replace: readers see the old file
-    or the new one, never half of one. The mode is set exactly (umask does not apply)."""
+@contextlib.contextmanager
+def _replacing(path: str | os.PathLike[str], mode: int) -> Iterator[BinaryIO]:
+    """A temp file beside `path` (mode set exactly; umask does not apply) that becomes `path` by
+    fsync + os.replace when the block ends: readers see the old file or the new one, never half.
+    On any error, or Ctrl-C, the temp file is removed and `path` is untouched."""
     target = Path(path)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".k3stui-tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             os.fchmod(fh.fileno(), mode)
-            fh.write(data)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
@@ -41,26 +43,20 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -
             os.unlink(tmp)
         raise
     _fsync_dir(target.parent)
-    return target
+
+
+def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -> Path:
+    """Write `data` to `path` atomically with exactly `mode`."""
+    with _replacing(path, mode) as fh:
+        fh.write(data)
+    return Path(path)
 
 
 def atomic_copy(src: str | os.PathLike[str], dest: str | os.PathLike[str], mode: int = 0o644) -> Path:
     """`atomic_write` for big files (K3s binary, image archives): streamed in 1 MiB blocks."""
-    target = Path(dest)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".k3stui-tmp")
-    try:
-        with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
-            os.fchmod(out.fileno(), mode)
-            shutil.copyfileobj(inp, out, 1 << 20)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(target.parent)
-    return target
+    with _replacing(dest, mode) as out, open(src, "rb") as inp:
+        shutil.copyfileobj(inp, out, 1 << 20)
+    return Path(dest)
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:

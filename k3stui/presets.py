@@ -26,7 +26,7 @@ import yaml
 from k3stui import flags
 from k3stui import plan as plan_mod
 from k3stui.findings import InputError, did_you_mean
-from k3stui.importers._common import SECRET_KEYS, scalar_text
+from k3stui.importers._common import SECRET_KEYS, kind_of, scalar_text
 from k3stui.importers.yamlio import load_yaml_checked
 from k3stui.plan import Plan, Secret
 
@@ -152,17 +152,6 @@ def secrets_in(plan: Plan) -> list[str]:
 _BAD = object()
 
 
-def _kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "null"
-    return {bool: "a boolean", int: "a number", float: "a number", str: "a string"}.get(
-        type(value), type(value).__name__)
-
-
 def _unknown(path: str, key: Any, choices: list[str]) -> str:
     hint = did_you_mean(str(key), choices)
     return f"{path}: unknown key.{hint}" if hint else f"{path}: unknown key"
@@ -188,7 +177,7 @@ def _report(source: str, problems: list[str]) -> str:
 
 def _object_from_data(cls: type, data: Any, path: str, problems: list[str]) -> Any:
     if not isinstance(data, dict):
-        problems.append(f"{path}: must be a mapping, not {_kind(data)}")
+        problems.append(f"{path}: must be a mapping, not {kind_of(data)}")
         return _BAD
     hints = _hints(cls)
     by_key = {kebab(f.name): f for f in _spec_fields(cls)}
@@ -255,19 +244,19 @@ def _value_from_data(tp: Any, value: Any, path: str, problems: list[str],
     origin = typing.get_origin(tp)
     if origin is tuple:
         if not isinstance(value, list):
-            problems.append(f"{path}: must be a list, not {_kind(value)}")
+            problems.append(f"{path}: must be a list, not {kind_of(value)}")
             return _BAD
         item_type = typing.get_args(tp)[0]
         items = [_value_from_data(item_type, v, f"{path}[{i}]", problems) for i, v in enumerate(value)]
         return _BAD if any(i is _BAD for i in items) else tuple(items)
     if origin is dict:
         if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-            problems.append(f"{path}: must be a mapping with string keys, not {_kind(value)}")
+            problems.append(f"{path}: must be a mapping with string keys, not {kind_of(value)}")
             return _BAD
         return dict(value)
     want = {str: "a string", int: "a whole number", bool: "true or false"}[tp]
     if not isinstance(value, tp) or (tp is int and isinstance(value, bool)):
-        problems.append(f"{path}: must be {want}, not {_kind(value)} ({scalar_text(value)!r})")
+        problems.append(f"{path}: must be {want}, not {kind_of(value)} ({scalar_text(value)!r})")
         return _BAD
     if enum is not None and value not in enum:
         hint = did_you_mean(str(value), [str(e) for e in enum])
@@ -298,7 +287,7 @@ def preset_from_data(data: Any, source: str) -> Preset:
     problems: list[str] = []
     if not isinstance(data, dict):
         raise InputError(f"{source}: a preset must be a mapping with apiVersion, kind, metadata "
-                         f"and spec, not {_kind(data)}")
+                         f"and spec, not {kind_of(data)}")
     for key in data:
         if key not in ("apiVersion", "kind", "metadata", "spec"):
             problems.append(_unknown(str(key), key, ["apiVersion", "kind", "metadata", "spec"]))
@@ -309,7 +298,7 @@ def preset_from_data(data: Any, source: str) -> Preset:
     name, description = "", ""
     metadata = data.get("metadata")
     if not isinstance(metadata, dict):
-        problems.append(f"metadata: must be a mapping with name and description, not {_kind(metadata)}")
+        problems.append(f"metadata: must be a mapping with name and description, not {kind_of(metadata)}")
     else:
         for key in metadata:
             if key not in ("name", "description"):
@@ -319,7 +308,7 @@ def preset_from_data(data: Any, source: str) -> Preset:
             problems.append(f"metadata.name: {name!r} must be lower case letters, digits and dashes")
         description = metadata.get("description", "") or ""
         if not isinstance(description, str):
-            problems.append(f"metadata.description: must be a string, not {_kind(description)}")
+            problems.append(f"metadata.description: must be a string, not {kind_of(description)}")
     if "spec" not in data:
         problems.append("spec: required (an empty mapping {} means K3s defaults)")
     spec = data.get("spec")

@@ -38,3 +38,15 @@ def canonical_name(name: str) -> str:
 def is_list_flag(name: str) -> bool:
     flag = flags.lookup(name)
     return flag is not None and flag.kind == "list"
+
+
+def kind_of(value: Any) -> str:
+    """A YAML value's type in words, for messages: "a mapping", "a list", "null", "a number"..."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "null"
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string"}.get(
+        type(value), type(value).__name__)

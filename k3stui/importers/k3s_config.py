@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from k3stui.findings import Finding, InputError, error, warning
-from k3stui.importers._common import canonical_name, is_list_flag, scalar_text
+from k3stui.importers._common import canonical_name, is_list_flag, kind_of, scalar_text
 from k3stui.importers.yamlio import load_yaml_checked
 
 
@@ -26,7 +26,7 @@ def parse_config(text: str, source: str) -> tuple[dict[str, Any], list[Finding]]
     if not isinstance(data, dict):
         raise InputError(
             f"{source}: a K3s config file must be a mapping of flag names to values "
-            f"(got a {_type_name(data)}); write e.g. 'cluster-cidr: 10.42.0.0/16'"
+            f"(got {kind_of(data)}); write e.g. 'cluster-cidr: 10.42.0.0/16'"
         )
     out: dict[str, Any] = {}
     for raw_key, value in data.items():
@@ -37,7 +37,7 @@ def parse_config(text: str, source: str) -> tuple[dict[str, Any], list[Finding]]
             if bad:
                 findings.append(error(
                     "IMPORT007", name, f"{source}: {name}: list items must be plain values, "
-                    f"not {_type_name(bad[0])}", hint=f"write {name} as a list of strings"))
+                    f"not {kind_of(bad[0])}", hint=f"write {name} as a list of strings"))
                 value = [v for v in value if not (isinstance(v, (list, dict)) or v is None)]
             out[key] = list(value)
         elif isinstance(value, dict):
@@ -90,14 +90,3 @@ def merge_configs(configs: Sequence[tuple[str, str]]) -> tuple[dict[str, Any], l
         findings.extend(found)
         docs.append((source, doc))
     return merge_documents(docs), findings
-
-
-def _type_name(value: Any) -> str:
-    if isinstance(value, dict):
-        return "mapping"
-    if isinstance(value, list):
-        return "list"
-    if value is None:
-        return "null"
-    return type(value).__name__
-

@@ -36,6 +36,15 @@ async def type_into(pilot, app, path: str, text: str) -> None:
     await pilot.pause()
 
 
+async def answer_path_prompt(pilot, app, key: str, path: Path) -> None:
+    """Open a path prompt with `key` (ctrl+s save, ctrl+e export), enter `path`, confirm."""
+    await pilot.press(key)
+    await pilot.pause()
+    app.screen.query_one("#path", Input).value = str(path)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 async def choose(pilot, app, path: str, value: str) -> None:
     row(app, path).query_one(Select).value = value
     await pilot.pause()
@@ -149,11 +158,7 @@ async def test_save_preset_writes_a_preset_that_loads_back(make_app, tmp_path: P
     app = make_app(state)
     target = tmp_path / "saved" / "lab.yaml"
     async with app.run_test() as pilot:
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        app.screen.query_one("#path", Input).value = str(target)
-        await pilot.press("enter")
-        await pilot.pause()
+        await answer_path_prompt(pilot, app, "ctrl+s", target)
         assert target.is_file()
         preset = load_preset_text(target.read_text(), str(target))
         assert preset.name == "lab"
@@ -168,11 +173,7 @@ async def test_export_writes_what_render_writes(make_app, tmp_path: Path):
     app = make_app(state)
     folder = tmp_path / "export"
     async with app.run_test() as pilot:
-        await pilot.press("ctrl+e")
-        await pilot.pause()
-        app.screen.query_one("#path", Input).value = str(folder)
-        await pilot.press("enter")
-        await pilot.pause()
+        await answer_path_prompt(pilot, app, "ctrl+e", folder)
         expected = render_all(state.applied, k3s_version=None)
         assert expected
         for f in expected:
@@ -186,11 +187,7 @@ async def test_export_refuses_a_non_empty_folder_without_replace(make_app, tmp_p
     (folder / "keep.txt").write_text("mine")
     app = make_app(PlanState())
     async with app.run_test() as pilot:
-        await pilot.press("ctrl+e")
-        await pilot.pause()
-        app.screen.query_one("#path", Input).value = str(folder)
-        await pilot.press("enter")
-        await pilot.pause()
+        await answer_path_prompt(pilot, app, "ctrl+e", folder)
         assert sorted(x.name for x in folder.iterdir()) == ["keep.txt"]
 
 
