@@ -178,3 +178,15 @@ def test_random_cidrs_never_crash(cidr: str) -> None:
     from k3stui.rules import validate
 
     validate(Plan(cluster_cidr=(cidr,), service_cidr=(cidr,), cluster_dns=(cidr.split("/")[0],)))
+
+
+def test_other_servers_critical_values_are_compared_by_file(run_cli, tmp_path: Path) -> None:
+    mine, other = tmp_path / "s1.yaml", tmp_path / "s2.yaml"
+    mine.write_text("cluster-cidr: 10.42.0.0/16\n")
+    other.write_text("cluster-cidr: 10.52.0.0/16\n")
+    r = run_cli("check", "--config", str(mine), "--server-config", str(other), "--format", "json")
+    assert r.returncode == 1
+    ha = [f for f in json.loads(r.stdout)["findings"] if f["code"] == "HA001"]
+    assert [f["key"] for f in ha] == ["cluster-cidr"] and str(other) in ha[0]["message"]
+    other.write_text("cluster-cidr: 10.42.0.0/16  # same\n")
+    assert run_cli("check", "--config", str(mine), "--server-config", str(other)).returncode == 0

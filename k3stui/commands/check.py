@@ -18,7 +18,8 @@ def check_inputs(args: argparse.Namespace) -> tuple[Any, list[Finding]]:
 
     plan, found = plan_from_args_namespace(args)
     version = getattr(args, "k3s_version", None)
-    plan, judged = evaluate(plan, k3s_version=version, servers=server_plans(args))
+    names = [str(path) for path in getattr(args, "server_config", None) or []]
+    plan, judged = evaluate(plan, k3s_version=version, servers=server_plans(args), server_names=names)
     return plan, sort_findings(found + judged)
 
 

@@ -33,8 +33,10 @@ __all__ = ["RULES", "RuleInfo", "evaluate", "findings_for", "validate"]
 RULES: tuple[RuleInfo, ...] = tuple(sorted(INFOS.values(), key=lambda r: r.code))
 
 
-def validate(plan: Plan, *, k3s_version: str | None = None, servers: Sequence[Plan] = ()) -> list[Finding]:
-    """Every finding for `plan`: errors, then warnings, then info.
+def validate(plan: Plan, *, k3s_version: str | None = None, servers: Sequence[Plan] = (),
+             server_names: Sequence[str] = ()) -> list[Finding]:
+    """Every finding for `plan`: errors, then warnings, then info. `server_names` names the
+    `servers` in messages (their config files, say); without it they are named by address.
 
     The version is `k3s_version`, else the plan's, else the newest known; an unparsable one is
     itself a finding (VER001) and the rules then apply to the newest known release.
@@ -47,14 +49,15 @@ def validate(plan: Plan, *, k3s_version: str | None = None, servers: Sequence[Pl
         hint = f"Use e.g. {k3s_versions.NEWEST_KNOWN}; rules now assume that release."
         found.append(emit("VER001", str(exc), hint))
         version = k3s_versions.resolve(None)
-    ctx = Context(plan, version, tuple(servers))
+    ctx = Context(plan, version, tuple(servers), tuple(server_names))
     for fn in FUNCTIONS:
         found.extend(fn(ctx))
     return sort_findings(found)
 
 
 def evaluate(
-    plan: Plan, *, k3s_version: str | None = None, servers: Sequence[Plan] = ()
+    plan: Plan, *, k3s_version: str | None = None, servers: Sequence[Plan] = (),
+    server_names: Sequence[str] = (),
 ) -> tuple[Plan, list[Finding]]:
     """The one way every shell judges a plan (check, render, install, preset, the TUI): the values
     the plan's choices imply are applied (`implications.py`), each reported as a note (IMPL001),
@@ -67,7 +70,8 @@ def evaluate(
              "Implied by your choices; set it yourself to make it explicit.", key=i.key)
         for i in implied
     ]
-    return applied, sort_findings(found + validate(applied, k3s_version=k3s_version, servers=servers))
+    judged = validate(applied, k3s_version=k3s_version, servers=servers, server_names=server_names)
+    return applied, sort_findings(found + judged)
 
 
 def _show(value: object) -> str:

@@ -75,6 +75,7 @@ class Context:
     plan: p.Plan
     version: K3sVersion
     servers: Sequence[p.Plan] = ()
+    server_names: Sequence[str] = ()  # how to name each other server in messages (e.g. its file)
     cluster: tuple[Cidr, ...] = field(init=False)
     service: tuple[Cidr, ...] = field(init=False)
     cluster_nets: tuple[Network, ...] = field(init=False)  # usable entries, in order

@@ -60,6 +60,14 @@ def _show(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def _name(ctx: Context, i: int, other: p.Plan) -> str:
+    if i <= len(ctx.server_names):
+        return f"server {ctx.server_names[i - 1]}"
+    if other.extra.get("node-name"):
+        return f"server {other.extra['node-name']}"
+    return f"server {other.node_ip[0]}" if other.node_ip else f"server #{i}"
+
+
 @rule(
     E("HA001", "cluster-cidr", "critical configuration value differs from another server",
       f"{NET} §0.1, §10.10; #4579"),
@@ -69,7 +77,7 @@ def critical_match(ctx: Context) -> Iterator[Finding]:
         return
     mine = critical_values(ctx.plan)
     for i, other in enumerate(ctx.servers, start=1):
-        who = f"server {other.node_ip[0]}" if other.node_ip else f"server #{i}"
+        who = _name(ctx, i, other)
         theirs = critical_values(other)
         for name, value in mine.items():
             if theirs[name] != value:
