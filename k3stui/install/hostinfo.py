@@ -111,6 +111,10 @@ class ExistingK3s:
     has_state: bool = False  # a datastore exists: critical values are fixed from now on
     plan: Any = None  # the Plan K3s runs with today (config files + unit arguments)
     error: str | None = None  # why the existing configuration could not be read
+    # The raw inputs of that plan, so preflight can merge them again with k3stui's drop-in:
+    config_files: tuple[tuple[str, str], ...] = ()  # (node path, text), in K3s's read order
+    unit: str | None = None  # node path of the unit whose ExecStart was read
+    unit_args: tuple[str, ...] = ()  # its arguments, role word first
 
     @property
     def installed(self) -> bool:
@@ -309,40 +313,40 @@ class HostReader:
             return ExistingK3s()
         role = None
         unit_args: list[str] = []
+        unit: str | None = None
         for u in units:
             args = unit_exec_args(u.read_text(encoding="utf-8", errors="replace"))
             if args:
-                unit_args = args
+                unit_args, unit = args, f"/etc/systemd/system/{u.name}"
                 role = "agent" if args[0] == "agent" else "server"
         has_db = self.path("/var/lib/rancher/k3s/server/db").exists()
         if has_db:
             role = "server"
         elif role is None and self.path("/var/lib/rancher/k3s/agent").exists():
             role = "agent"
-        plan, error = self._existing_plan(unit_args)
-        return ExistingK3s(tuple(found), role, has_db, plan, error)
+        configs, error = self._config_files()
+        plan = None
+        if error is None:
+            plan, error = _existing_plan(configs, unit, unit_args)
+        return ExistingK3s(tuple(found), role, has_db, plan, error, configs, unit, tuple(unit_args))
 
-    def _existing_plan(self, unit_args: list[str]) -> tuple[Any, str | None]:
-        """The plan K3s runs with today, through the same importers `check` uses."""
-        argv = ["check"]
-        if self.path(defaults.CONFIG_FILE).is_file():
-            argv += ["--config", str(self.path(defaults.CONFIG_FILE))]
-        if self.path(defaults.CONFIG_DROPIN_DIR).is_dir():
-            argv += ["--config-dir", str(self.path(defaults.CONFIG_DROPIN_DIR))]
-        if unit_args:
-            argv += ["--exec", shlex.join(unit_args)]
-        if argv == ["check"]:  # no config, no unit flags: K3s runs with its defaults
-            from k3stui.plan import Plan
-
-            return Plan(), None
-        try:
-            from k3stui.cli import build_parser
-            from k3stui.inputs import plan_from_args_namespace
-
-            plan, _findings = plan_from_args_namespace(build_parser().parse_args(argv))
-            return plan, None
-        except Exception as exc:  # an unreadable existing config is reported, not fatal here
-            return None, f"{type(exc).__name__}: {exc}"
+    def _config_files(self) -> tuple[tuple[tuple[str, str], ...], str | None]:
+        """config.yaml, then the drop-ins as K3s lists them (*.yaml and *.yml, by name)."""
+        paths = [defaults.CONFIG_FILE] if self.path(defaults.CONFIG_FILE).is_file() else []
+        folder = self.path(defaults.CONFIG_DROPIN_DIR)
+        if folder.is_dir():
+            names = sorted(
+                (p.name for p in folder.iterdir() if p.suffix.lower() in (".yaml", ".yml") and p.is_file()),
+                key=lambda n: n.encode(),
+            )
+            paths += [f"{defaults.CONFIG_DROPIN_DIR}/{n}" for n in names]
+        out = []
+        for node_path in paths:
+            try:
+                out.append((node_path, self.path(node_path).read_text(encoding="utf-8", errors="replace")))
+            except OSError as exc:
+                return (), f"{node_path}: {exc.strerror or exc}"
+        return tuple(out), None
 
     # --- files the installer would replace -----------------------------------------------
     def file_state(self, node_path: str) -> FileState:
@@ -400,6 +404,18 @@ class HostReader:
 
 
 # --- parsers (pure) ---------------------------------------------------------------------------
+
+
+def _existing_plan(
+    configs: Sequence[tuple[str, str]], unit: str | None, unit_args: Sequence[str]
+) -> tuple[Any, str | None]:
+    """The plan K3s runs with today, merged by the same importers `check` uses."""
+    from k3stui.install import existing
+
+    try:
+        return existing.now(configs, unit, unit_args).plan, None
+    except Exception as exc:  # an unreadable existing config is reported, not fatal here
+        return None, f"{type(exc).__name__}: {exc}"
 
 
 def _modname(name: str) -> str:
