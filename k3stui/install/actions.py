@@ -78,6 +78,8 @@ class Actions:
     log_path: str
     notes: tuple[str, ...] = ()
     secrets: tuple[str, ...] = field(default=(), repr=False)
+    # An existing K3s: (flag, today, from where, after the install, from where) per critical value.
+    existing: tuple[tuple[str, str, str, str, str], ...] = ()
 
     @property
     def refused(self) -> bool:
@@ -383,6 +385,12 @@ def plan_actions(
             )
         )
 
+    # The merge model needs the drop-in exactly as written and what ExecStart will say.
+    from k3stui.render.files import DROPIN_NODE_PATH
+
+    dropin = next((w.content for w in wanted if w.dest == DROPIN_NODE_PATH and w.content), None)
+    dropin_text = dropin.decode("utf-8", "replace") if dropin is not None else None
+    exec_flags = shlex.join([cmd.env.get("INSTALL_K3S_EXEC", role), *cmd.args]) if cmd else None
     found += preflight.check(
         plan,
         role,
@@ -391,7 +399,12 @@ def plan_actions(
         airgap_problems=airgap.problems if airgap else (),
         airgap_arches=airgap.image_arches if airgap else (),
         token_file=token_file_needed(plan, role, k3s_version),
+        dropin=dropin_text,
+        exec_flags=exec_flags,
     )
+    outlook = None
+    if not host.existing.error:
+        outlook = preflight.outlook(plan, role, host.existing, dropin=dropin_text, exec_flags=exec_flags)
     return Actions(
         role=role,
         root=root,
@@ -401,6 +414,7 @@ def plan_actions(
         log_path=target_path(root, f"/var/log/k3stui-install-{stamp}.log"),
         notes=tuple(notes),
         secrets=secrets,
+        existing=tuple(preflight.critical_rows(outlook)) if outlook and role == "server" else (),
     )
 
 
@@ -438,6 +452,16 @@ def describe(actions: Actions) -> str:
         format_findings(list(actions.findings)),
         "",
     ]
+    if actions.existing:
+        out.append("Existing K3s: critical values today -> after this install (merged as K3s merges")
+        out.append("  config.yaml, config.yaml.d/*.yaml by name with k3stui's drop-in, then ExecStart)")
+        for name, before, src_before, after, src_after in actions.existing:
+            if before == after and src_before == src_after:
+                out.append(f"  {name}: {before}  [{src_before}]  unchanged")
+            else:
+                mark = "unchanged value" if before == after else "CHANGES"
+                out.append(f"  {name}: {before}  [{src_before}]  ->  {after}  [{src_after}]  {mark}")
+        out.append("")
     out.append("Files")
     for f in actions.files:
         state = "unchanged" if not f.changed else ("replace (backup first)" if f.existed else "new")

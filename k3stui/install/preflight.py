@@ -7,12 +7,17 @@ the plan rules' codes.
 from __future__ import annotations
 
 import ipaddress
+import shlex
+from dataclasses import dataclass
 from typing import Any
 
 from k3stui import defaults, flags
 from k3stui import plan as p
 from k3stui.findings import Finding, error, info, warning
-from k3stui.install.hostinfo import HostInfo
+from k3stui.importers._common import SECRET_KEYS, canonical_name, scalar_text
+from k3stui.importers.k3s_config import merge_documents, parse_config
+from k3stui.install import existing
+from k3stui.install.hostinfo import ExistingK3s, HostInfo
 
 # Interfaces K3s and the CNIs create: their routes cover the pod CIDR by design.
 _K3S_LINKS = (
@@ -45,7 +50,11 @@ def check(
     airgap_problems: tuple[str, ...] = (),
     airgap_arches: tuple[str, ...] = (),
     token_file: str | None = None,
+    dropin: str | None = None,
+    exec_flags: str | None = None,
 ) -> list[Finding]:
+    """`dropin`: the text of k3stui's config drop-in, `exec_flags`: INSTALL_K3S_EXEC + script
+    args; both are derived from the plan when not given."""
     out: list[Finding] = []
     if not under_root and not host.is_root:
         out.append(
@@ -65,7 +74,7 @@ def check(
                 hint="re-make the bundle with 'k3stui bundle --artifacts DIR' and copy it again",
             )
         )
-    out += _existing(plan, role, host)
+    out += _existing(plan, role, host, dropin, exec_flags)
     out += _modules(plan, host)
     out += _overlaps(plan, host)
     out += _interfaces(plan, host)
@@ -148,7 +157,87 @@ def _show(value: Any) -> str:
     return "(unset)" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _existing(plan: p.Plan, role: str, host: HostInfo) -> list[Finding]:
+def our_dropin(plan: p.Plan, role: str) -> str:
+    """The text of k3stui's drop-in for `role`, as `render` writes it."""
+    from k3stui.render.k3s_config import config_yaml, k3s_args
+
+    return config_yaml(k3s_args(plan, role), role=role)
+
+
+def install_exec(plan: p.Plan, role: str) -> str:
+    """What the unit's ExecStart will say after the install: INSTALL_K3S_EXEC + script args."""
+    from k3stui.render.install_cmd import install_command
+
+    try:
+        cmd = install_command(plan, role)
+    except ValueError:  # an agent without a server URL: INST090 refuses the run anyway
+        return role
+    return shlex.join([cmd.env.get("INSTALL_K3S_EXEC", role), *cmd.args])
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """An existing K3s today and after this install, each merged as K3s merges it."""
+
+    now: existing.Setup
+    after: existing.Setup
+    now_plan: p.Plan  # == now.plan, unless HostInfo was built by hand without its files
+    ours: dict[str, Any]  # k3stui's drop-in: long flag name -> value
+    known: bool  # the host's files were read (False: only a Plan was given, sources unknown)
+
+    def now_source(self, name: str) -> str:
+        return self.now.where(name) if self.known else "the existing configuration"
+
+
+def outlook(
+    plan: p.Plan, role: str, ex: ExistingK3s, *, dropin: str | None = None, exec_flags: str | None = None
+) -> Outlook | None:
+    if not ex.installed or ex.plan is None:
+        return None
+    ours_text = dropin if dropin is not None else our_dropin(plan, role)
+    args = (ex.config_files, ex.unit, ex.unit_args)
+    now = existing.now(*args)
+    after = existing.after(
+        *args, role=role, ours=ours_text, install_exec=exec_flags or install_exec(plan, role)
+    )
+    ours = merge_documents([("ours", parse_config(ours_text, existing.dropin_path())[0])])
+    known = bool(ex.config_files or ex.unit_args)
+    return Outlook(now, after, now.plan if known else ex.plan, ours, known)
+
+
+def critical_rows(o: Outlook) -> list[tuple[str, str, str, str, str]]:
+    """(flag, value today, from where, value after the install, from where) per critical value."""
+    out = []
+    for name in flags.CRITICAL:
+        flag = flags.FLAGS[name]
+        out.append(
+            (
+                name,
+                _show(_effective(o.now_plan, flag)),
+                o.now_source(name),
+                _show(_effective(o.after.plan, flag)),
+                o.after.where(name),
+            )
+        )
+    return out
+
+
+def _norm_key(name: str, value: Any) -> Any:
+    flag = flags.lookup(name)
+    if flag is not None:
+        return _norm(flag, value)
+    if isinstance(value, (list, tuple)):
+        return tuple(scalar_text(v) for v in value)
+    return scalar_text(value)
+
+
+def _show_key(name: str, value: Any) -> str:
+    return "'********'" if name in SECRET_KEYS else _show(value)
+
+
+def _existing(
+    plan: p.Plan, role: str, host: HostInfo, dropin: str | None = None, exec_flags: str | None = None
+) -> list[Finding]:
     ex = host.existing
     if not ex.installed:
         return []
@@ -182,21 +271,145 @@ def _existing(plan: p.Plan, role: str, host: HostInfo) -> list[Finding]:
                 hint="critical values could not be compared; check them by hand",
             )
         )
-    if ex.plan is None or not ex.has_state or role != "server":
+    o = outlook(plan, role, ex, dropin=dropin, exec_flags=exec_flags)
+    if o is None:
         return out
-    for name, before, after in critical_changes(ex.plan, plan):
+    out += _overrides(o)
+    out += _dropped_unit_flags(o, role, critical_checked=ex.has_state and role == "server")
+    out += _kept_values(plan, role, o)
+    if ex.has_state and role == "server":
+        out += _critical(o)
+    return out
+
+
+def _critical(o: Outlook) -> list[Finding]:
+    """Real changes of critical values between today and after the install (both merged)."""
+    out = []
+    ours = existing.dropin_path()
+    for name, before, after in critical_changes(o.now_plan, o.after.plan):
         why = (
             "CIDRs cannot change on an existing cluster"
             if name in _CIDR_FLAGS
             else f"{name} is a critical value and cannot change on an existing cluster"
         )
+        old_src, new_src = o.now_source(name), o.after.where(name)
+        if ours in new_src:
+            hint = f"keep {name}: {_show(before)} in the plan"
+        else:  # the change is not the plan's: the old value lived in the unit the install rewrites
+            hint = (
+                f"put {name}: {_show(before)} into the plan (k3stui writes it into its drop-in) "
+                f"or into {defaults.CONFIG_FILE}"
+            )
         out.append(
             error(
                 "INST013",
                 name,
-                f"{why}: it is {_show(before)} here, the plan says {_show(after)}",
-                hint=f"keep {name}: {_show(before)} in the plan, or uninstall K3s and install "
-                "a new cluster (the datastore holds the old value)",
+                f"{why}: it is {_show(before)} here (from {old_src}), after the install it would be "
+                f"{_show(after)} (from {new_src})",
+                hint=hint + ", or uninstall K3s and install a new cluster "
+                "(the datastore holds the old value)",
+            )
+        )
+    return out
+
+
+def _overrides(o: Outlook) -> list[Finding]:
+    """Keys k3stui's drop-in writes that the user's files (or a surviving unit) also set."""
+    out: list[Finding] = []
+    path = existing.dropin_path()
+    later = set(existing.later_dropins(o.after))
+    for name, value in o.ours.items():
+        mine = _norm_key(name, value)
+        if name in o.after.exec_args:
+            final, winner = o.after.exec_args[name], o.after.exec_source
+        else:
+            final, winner = o.after.file_values.get(name), o.after.where(name)
+        if _norm_key(name, final) != mine:
+            users = [s for s in o.after.file_sources(name) if s in later] or [winner]
+            out.append(
+                error(
+                    "INST015",
+                    name,
+                    f"the plan sets {name}: {_show_key(name, mine)}, but {' + '.join(users)} "
+                    f"{'overrides every file' if winner == o.after.exec_source else 'is read after ' + path}"
+                    f": K3s would run with {_show_key(name, _norm_key(name, final))}, not what the plan says",
+                    hint=f"remove {name} from {' and '.join(users)}, or give it the plan's value there",
+                )
+            )
+            continue
+        for source, doc in o.after.docs:
+            if source == path:
+                break  # only files read before ours are overridden by it
+            theirs = [v for k, v in doc.items() if canonical_name(k.removesuffix("+")) == name]
+            if theirs and _norm_key(name, theirs[-1]) != mine:
+                out.append(
+                    warning(
+                        "INST014",
+                        name,
+                        f"{source} sets {name}: {_show_key(name, _norm_key(name, theirs[-1]))}; "
+                        f"k3stui's drop-in {path} is read after it and wins: K3s will run with "
+                        f"{_show_key(name, mine)}",
+                        hint=f"remove {name} from {source} so one file says what runs",
+                    )
+                )
+    return out
+
+
+def _dropped_unit_flags(o: Outlook, role: str, *, critical_checked: bool) -> list[Finding]:
+    """Flags of the old ExecStart that the install script's rewrite of the unit drops."""
+    if not o.now.exec_args or o.after.exec_source == o.now.exec_source:
+        return []  # no flags today, or the unit is not rewritten (it keeps its flags)
+    out = []
+    for name, raw in o.now.exec_args.items():
+        if name in o.after.exec_args:
+            continue
+        flag = flags.lookup(name)
+        if flag is not None and (flag.field or flag.critical):
+            before, after = _effective(o.now.plan, flag), _effective(o.after.plan, flag)
+        else:
+            before, after = _norm_key(name, raw), _norm_key(name, o.after.file_values.get(name))
+        if before == after or (critical_checked and name in flags.CRITICAL):
+            continue  # the same value from the files; critical changes are INST013's
+        out.append(
+            warning(
+                "INST017",
+                name,
+                f"{o.now.exec_source} sets --{name}={_show_key(name, before)}; the install rewrites it "
+                f"to {shlex.quote('k3s ' + (o.after.exec_flags or role))}, so after it {name} is "
+                f"{_show_key(name, after)} (from {o.after.where(name)})",
+                hint=f"to keep it, put {name}: {_show_key(name, before)} into the plan or into "
+                f"{defaults.CONFIG_FILE}",
+            )
+        )
+    return out
+
+
+def _kept_values(plan: p.Plan, role: str, o: Outlook) -> list[Finding]:
+    """Values the plan leaves alone (its drop-in has no key) that the user's files set otherwise:
+    K3s keeps the user's value, but what k3stui derives from the plan assumes its own."""
+    out = []
+    for flag in flags.FLAGS.values():
+        name = flag.name
+        if name in o.ours or flag.secret or not (flag.field or flag.critical):
+            continue
+        if role == "agent" and flag.scope == "server":
+            continue  # a K3s agent ignores server flags
+        src = o.after.where(name)
+        if src == existing.DEFAULT_SOURCE:
+            continue
+        planned, kept = _effective(plan, flag), _effective(o.after.plan, flag)
+        if planned == kept:
+            continue
+        make = warning if flag.critical else info
+        out.append(
+            make(
+                "INST016",
+                name,
+                f"the plan leaves {name} at {_show(planned)}, but {src} sets {_show(kept)} and K3s "
+                f"keeps it (k3stui's drop-in does not write {name})",
+                hint="import the host's settings into the plan so it says what runs (k3stui check "
+                f"--config {defaults.CONFIG_FILE} --config-dir {defaults.CONFIG_DROPIN_DIR}); what "
+                "k3stui derives from the plan (charts, net-conf.json, these checks) uses the plan's value",
             )
         )
     return out
