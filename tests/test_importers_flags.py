@@ -245,3 +245,28 @@ def test_base_values_survive_and_extra_merges() -> None:
     plan, _ = plan_from_args({"write-kubeconfig-mode": "0644"}, role=None, base=base)
     assert plan.cni == base.cni
     assert plan.extra == {"docker": True, "write-kubeconfig-mode": "0644"}
+
+
+def test_flag_lines_parse_like_exec_and_round_trip() -> None:
+    from k3stui.importers.flags import flag_lines, parse_flag_lines
+
+    text = ("# comment\n--disable-helm-controller=true\nkubelet-arg=max-pods=200\n"
+            "kubelet-arg=eviction-hard=memory.available<100Mi,nodefs.available<10%\n"
+            "tls-san=a,b\n\nhttps-listen-port = 7443\ncluster-init\n")
+    parsed = parse_flag_lines(text)
+    assert parsed.findings == []
+    assert parsed.args == {
+        "disable-helm-controller": True,
+        "kubelet-arg": ["max-pods=200", "eviction-hard=memory.available<100Mi,nodefs.available<10%"],
+        "tls-san": ["a", "b"], "https-listen-port": "7443", "cluster-init": True,
+    }
+    assert parse_flag_lines(flag_lines(parsed.args)).args == parsed.args
+
+
+def test_flag_lines_report_unknown_names_with_did_you_mean() -> None:
+    from k3stui.importers.flags import parse_flag_lines
+
+    parsed = parse_flag_lines("disable-helm-controler=true", "other flags")
+    assert parsed.args == {"disable-helm-controler": "true"}
+    (found,) = parsed.findings
+    assert found.code == "IMPORT001" and "disable-helm-controller" in found.message

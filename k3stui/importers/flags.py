@@ -111,3 +111,35 @@ def _positional(out: ParsedExec, word: str, source: str) -> None:
     shown = word.split("=", 1)[0] + "=..." if looks_env else repr(word)
     out.findings.append(warning(
         "IMPORT003", "", f"{source}: {shown} is not a flag; it is ignored", hint=hint))
+
+
+def parse_flag_lines(text: str, source: str = "flags") -> ParsedExec:
+    """`name=value` lines (one flag a line; `#` comments and blank lines skipped) -> flag values.
+
+    Each line becomes one quoted `--name=value` word for `parse_exec`, so bools, repeated or
+    comma-separated list flags and unknown names follow exactly the INSTALL_K3S_EXEC rules.
+    A line without `=` is a bare `--name` (a bool flag set to true)."""
+    words = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, eq, value = line.partition("=")
+        words.append(shlex.quote(f"--{name.strip().lstrip('-')}{eq}{value.strip()}"))
+    return parse_exec(" ".join(words), source)
+
+
+def flag_lines(args: dict[str, Any]) -> str:
+    """The inverse of `parse_flag_lines` for flag values as `Plan.extra` holds them: a list is one
+    line per item (a kubelet-arg item may itself hold commas), booleans are true/false."""
+    from k3stui.importers._common import scalar_text
+
+    lines = []
+    for name, value in args.items():
+        items = value if isinstance(value, list | tuple) else [value]
+        if not items:
+            continue
+        if isinstance(value, list | tuple) and flags.lookup(name) is None:
+            items = [",".join(scalar_text(v) for v in items)]  # an unknown flag holds one value
+        lines.extend(f"{name}={scalar_text(v)}" for v in items)
+    return "\n".join(lines)
