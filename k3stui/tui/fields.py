@@ -7,14 +7,18 @@ No Textual here: the table and its parsers are plain data and functions, testabl
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Literal
 
 from k3stui import defaults, plan
 from k3stui.flags import BY_FIELD
+from k3stui.presets import ENUMS
 from k3stui.versions import NEWEST_KNOWN
 
-Kind = Literal["text", "list", "int", "bool", "choice", "nodes"]
+# "flags": `name=value` lines of K3s flags k3stui keeps verbatim (`Plan.extra`).
+Kind = Literal["text", "list", "int", "bool", "choice", "nodes", "flags"]
 
 TABS: tuple[tuple[str, str], ...] = (
     ("cluster", "Cluster"),
@@ -36,7 +40,7 @@ SECTIONS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Field:
-    path: str  # plan path for with_value/get_value; "macvlan.*" edits the first Multus network
+    path: str  # plan path for with_value/get_value; `cni.multus.networks[N].*` see `network_fields`
     label: str
     tab: str
     kind: Kind = "text"
@@ -44,21 +48,19 @@ class Field:
     placeholder: str = ""
     section: str = ""  # "" always shown; else a SECTIONS key
     extra_keys: tuple[str, ...] = ()  # finding keys beyond the flag name
+    help_key: str = ""  # the help_texts entry when it is not the path (one text for every network)
 
     @property
     def widget_id(self) -> str:
-        return "f-" + self.path.replace(".", "--").replace("_", "-")
+        path = self.path.replace("[", "-").replace("]", "")
+        return "f-" + path.replace(".", "--").replace("_", "-")
 
     @property
     def finding_keys(self) -> tuple[str, ...]:
         """A finding belongs under this field when its key is one of these."""
         flag = BY_FIELD.get(self.path)
-        if flag:
-            own = flag.name
-        elif self.path.startswith("macvlan."):  # the rules' preset path of the first network
-            own = "cni.multus.networks[0]." + self.path.removeprefix("macvlan.").replace("_", "-")
-        else:
-            own = self.path.replace("_", "-")
+        # else the rules' preset path: cni.calico.linux-dataplane, cni.multus.networks[1].range-start
+        own = flag.name if flag else self.path.replace("_", "-")
         return (own, self.path, *self.extra_keys)
 
 
@@ -115,35 +117,77 @@ FIELDS: tuple[Field, ...] = (
     Field("cni.calico.block_size_v6", "Block size v6", "network", "int", section="calico"),
     Field("cni.calico.mtu", "MTU", "network", "int", section="calico", placeholder="auto"),
     Field("cni.calico.version", "Chart version", "network", section="calico"),
+    Field("cni.calico.linux_dataplane", "Dataplane", "network", "choice",
+          ENUMS[(plan.Calico, "linux_dataplane")], section="calico"),
+    Field("cni.calico.control_plane_replicas", "Replicas", "network", "int", section="calico",
+          placeholder="1 on one node, else 2"),
     Field("cni.cilium.kube_proxy_replacement", "Replace kube-proxy", "network", "bool", section="cilium"),
     Field("cni.cilium.k8s_service_host", "k8sServiceHost", "network", section="cilium"),
     Field("cni.cilium.k8s_service_port", "k8sServicePort", "network", "int", section="cilium"),
-    Field("cni.cilium.routing_mode", "Routing mode", "network", "choice", ("tunnel", "native"),
-          section="cilium"),
-    Field("cni.cilium.tunnel_protocol", "Tunnel", "network", "choice", ("vxlan", "geneve"),
-          section="cilium"),
+    Field("cni.cilium.routing_mode", "Routing mode", "network", "choice",
+          ENUMS[(plan.Cilium, "routing_mode")], section="cilium"),
+    Field("cni.cilium.tunnel_protocol", "Tunnel", "network", "choice",
+          ENUMS[(plan.Cilium, "tunnel_protocol")], section="cilium"),
     Field("cni.cilium.pool_cidrs", "Pool CIDRs", "network", "list", section="cilium",
           placeholder="follow cluster-cidr"),
-    Field("cni.cilium.ipam_mode", "IPAM", "network", "choice", ("cluster-pool", "kubernetes"),
-          section="cilium"),
-    Field("cni.cilium.encryption", "Encryption", "network", "choice", ("none", "wireguard", "ipsec"),
-          section="cilium"),
+    Field("cni.cilium.ipam_mode", "IPAM", "network", "choice",
+          ENUMS[(plan.Cilium, "ipam_mode")], section="cilium"),
+    Field("cni.cilium.encryption", "Encryption", "network", "choice",
+          ENUMS[(plan.Cilium, "encryption")], section="cilium"),
     Field("cni.cilium.mtu", "MTU", "network", "int", section="cilium", placeholder="auto"),
     Field("cni.cilium.auto_direct_node_routes", "Direct routes", "network", "bool", section="cilium"),
+    Field("cni.cilium.operator_replicas", "Operator replicas", "network", "int", section="cilium",
+          placeholder="1 on one node, else 2"),
     Field("cni.cilium.version", "Chart version", "network", section="cilium"),
     Field("cni.multus.whereabouts", "Whereabouts", "network", "bool", section="multus"),
-    Field("macvlan.master", "macvlan master", "network", section="multus", placeholder="eth0"),
-    Field("macvlan.subnet", "Subnet", "network", section="multus", placeholder="192.168.1.0/24"),
-    Field("macvlan.range_start", "Range start", "network", section="multus", placeholder="192.168.1.200"),
-    Field("macvlan.range_end", "Range end", "network", section="multus", placeholder="192.168.1.216"),
-    Field("macvlan.gateway", "Gateway", "network", section="multus", placeholder="192.168.1.1"),
-    Field("macvlan.mode", "Mode", "network", "choice", plan.MACVLAN_MODES, section="multus"),
     # Host
     Field("node_ip", "node-ip", "host", "list", placeholder="auto (default-route address)"),
     Field("node_external_ip", "node-external-ip", "host", "list", placeholder="none"),
     Field("flannel.iface", "flannel-iface", "host", placeholder="default-route interface"),
+    Field("flannel.conf", "flannel-conf", "host", placeholder="rendered net-conf.json when needed"),
+    Field("flannel.cni_conf", "flannel-cni-conf", "host", placeholder="built-in conflist"),
     Field("accept_ra", "accept_ra", "host", "choice", ("0", "1", "2")),
+    Field("extra", "Other K3s flags", "host", "flags", placeholder="name=value, one a line"),
 )
+
+# One macvlan network's options: (attribute, label, kind, choices, placeholder).
+NETWORK_ATTRS: tuple[tuple[str, str, Kind, tuple[str, ...], str], ...] = (
+    ("name", "Name", "text", (), "macvlan"),
+    ("master", "Master", "text", (), "eth0"),
+    ("subnet", "Subnet", "text", (), "192.168.1.0/24"),
+    ("range_start", "Range start", "text", (), "192.168.1.200"),
+    ("range_end", "Range end", "text", (), "192.168.1.216"),
+    ("gateway", "Gateway", "text", (), "192.168.1.1"),
+    ("mode", "Mode", "choice", ENUMS[(plan.MacvlanNetwork, "mode")], ""),
+    ("ipam", "IPAM", "choice", ENUMS[(plan.MacvlanNetwork, "ipam")], ""),
+    ("namespace", "Namespace", "text", (), "default"),
+    ("mtu", "MTU", "int", (), "master's MTU"),
+)
+_NETWORK_PATH = re.compile(r"cni\.multus\.networks\[(\d+)\]\.(\w+)")
+
+
+def network_path(path: str) -> tuple[int, str] | None:
+    """`cni.multus.networks[1].subnet` -> (1, "subnet"); None for any other path."""
+    m = _NETWORK_PATH.fullmatch(path)
+    return (int(m[1]), m[2]) if m else None
+
+
+@cache
+def network_fields(index: int) -> tuple[Field, ...]:
+    """The rows of macvlan network `index`; their finding keys are the rules' own for that index."""
+    return tuple(Field(f"cni.multus.networks[{index}].{attr}", label, "network", kind, choices,
+                       placeholder, section="multus", help_key=f"macvlan.{attr}")
+                 for attr, label, kind, choices, placeholder in NETWORK_ATTRS)
+
+
+def field_for(path: str) -> Field:
+    """The Field of any editable path, the table's or a network's. KeyError when there is none."""
+    if path in BY_PATH:
+        return BY_PATH[path]
+    where = network_path(path)
+    if where is None:
+        raise KeyError(path)
+    return network_fields(where[0])[[a for a, *_ in NETWORK_ATTRS].index(where[1])]
 
 BY_PATH: dict[str, Field] = {f.path: f for f in FIELDS}
 # Choice fields that may be unset (None): K3s's own default applies.
@@ -166,6 +210,10 @@ def display_text(field: Field, value: Any) -> str:
         return ", ".join(value)
     if field.kind == "nodes":
         return ", ".join(f"{n.name}={n.address}" + ("" if n.role == "agent" else f"@{n.role}") for n in value)
+    if field.kind == "flags":
+        from k3stui.importers.flags import flag_lines
+
+        return flag_lines(value)
     return str(value)
 
 
@@ -175,6 +223,8 @@ def parse_text(field: Field, text: str) -> Any:
     Only the shape is checked here (a number is a number): whether a value is *right* is the
     rules' job, so a wrong CIDR still reaches the plan and is reported at its field."""
     text = text.strip()
+    if field.kind == "flags":
+        return parse_flags(text)
     if field.kind == "list":
         return tuple(part.strip() for part in text.split(",") if part.strip())
     if field.kind == "nodes":
@@ -198,3 +248,46 @@ def _node(text: str) -> plan.Node:
         raise ValueError(f"{text!r}: write nodes as name=address[@server], comma separated")
     address, _, role = rest.partition("@")
     return plan.Node(name.strip(), address.strip(), role.strip() or "agent")
+
+
+def parse_flags(text: str) -> dict[str, Any]:
+    """`name=value` lines -> `Plan.extra`, through the importers (the same reading as a config or
+    INSTALL_K3S_EXEC). Unknown names are kept (the rules' view reports them, see `unknown_flags`);
+    a flag the plan models, a secret or a malformed line is a ValueError."""
+    from k3stui.flags import lookup
+    from k3stui.importers._common import SECRET_KEYS
+    from k3stui.importers.args import plan_from_args
+    from k3stui.importers.flags import parse_flag_lines
+
+    parsed = parse_flag_lines(text, "other flags")
+    for name in parsed.args:
+        flag = lookup(name)
+        if flag is not None and (flag.field or name == "no-flannel"):
+            raise ValueError(f"{name} has its own field: set it there")
+        if name in SECRET_KEYS:
+            raise ValueError(f"{name} is a secret: give it on the node, never in a plan")
+    base = plan.Plan()
+    applied, found = plan_from_args(parsed.args, role=None, base=base)
+    problems = [f for f in (*parsed.findings, *found) if f.code != "IMPORT001"]
+    if problems:
+        raise ValueError(problems[0].message)
+    if any(getattr(applied, f) != getattr(base, f) for f in
+           ("node_cidr_mask_size", "node_cidr_mask_size_ipv4", "node_cidr_mask_size_ipv6")):
+        raise ValueError("node-cidr-mask-size has its own fields (Addresses tab): set it there")
+    return applied.extra
+
+
+def unknown_flags(extra: dict[str, Any]) -> list[Any]:
+    """IMPORT001 (did-you-mean) for each name in `extra` K3s does not know, from the importer itself,
+    so a typo stays reported after a save and reload, not only while it is typed."""
+    from k3stui.flags import lookup
+
+    return list(_unknown_names(tuple(k for k in extra if lookup(k) is None)))
+
+
+@cache
+def _unknown_names(names: tuple[str, ...]) -> tuple[Any, ...]:
+    """Cached: the message depends on the names only, and difflib is too slow for every keystroke."""
+    from k3stui.importers.args import plan_from_args
+
+    return tuple(plan_from_args(dict.fromkeys(names, ""), role=None, base=plan.Plan())[1]) if names else ()

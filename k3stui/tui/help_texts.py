@@ -251,6 +251,20 @@ HELP: dict[str, Help] = {
         "Calico MTU", "Pod interface MTU; empty lets Calico detect it.", "auto",
         "cni-charts.md (Calico calicoNetwork.mtu)",
     ),
+    "cni.calico.linux_dataplane": Help(
+        "Calico Linux dataplane",
+        "installation.calicoNetwork.linuxDataplane: Iptables, Nftables, BPF or VPP. BPF needs the "
+        "Kubernetes service endpoint (127.0.0.1:6444 on K3s) and usually no kube-proxy.",
+        "Iptables",
+        "cni-charts.md §3 Values and Installation enums (linuxDataplane)",
+    ),
+    "cni.calico.control_plane_replicas": Help(
+        "Calico control-plane replicas",
+        "installation.controlPlaneReplicas: copies of calico-kube-controllers and typha. Use 1 on a "
+        "single node. Empty: k3stui writes 1 for a one-node plan, else 2.",
+        "1 on one node, else 2",
+        "cni-charts.md §3 Values and Installation enums (controlPlaneReplicas)",
+    ),
     "cni.calico.version": Help(
         "Calico chart version", "The tigera-operator chart version k3stui pins.", defaults.CALICO_VERSION,
         "cni-charts.md (pinned charts)",
@@ -308,6 +322,13 @@ HELP: dict[str, Help] = {
         "off",
         "cni-charts.md (Cilium autoDirectNodeRoutes)",
     ),
+    "cni.cilium.operator_replicas": Help(
+        "Cilium operator replicas",
+        "operator.replicas. The operator has a required hostname anti-affinity, so on a single-node "
+        "cluster a second replica stays Pending. Empty: 1 for a one-node plan, else 2.",
+        "1 on one node, else 2",
+        "cni-charts.md §2 Keys a K3s install needs (operator.replicas)",
+    ),
     "cni.cilium.version": Help(
         "Cilium chart version", "The cilium chart version k3stui pins.", defaults.CILIUM_VERSION,
         "cni-charts.md (pinned charts)",
@@ -319,26 +340,62 @@ HELP: dict[str, Help] = {
         "off",
         "k3s-network.md §8 Multus; docs networking/multus-ipams.md",
     ),
+    # One entry per macvlan network option (every network's row shows the same help).
+    "macvlan.name": Help(
+        "macvlan network name",
+        "The NetworkAttachmentDefinition's name (a DNS-1123 name, unique in its namespace). Pods ask "
+        "for it with the annotation k8s.v1.cni.cncf.io/networks: <name>.",
+        "macvlan (first network), macvlan-N after",
+        "cni-charts.md §4.1 NetworkAttachmentDefinition CRD",
+    ),
     "macvlan.master": Help(
         "macvlan master interface",
-        "The host NIC the macvlan interfaces hang off: pods get addresses on that flat network.",
+        "The host NIC the macvlan interfaces hang off: pods get addresses on that flat network. Most "
+        "Wi-Fi NICs cannot be masters; one master cannot carry both macvlan and ipvlan.",
         "none",
-        "seed-scenarios.md §7",
+        "cni-charts.md §4.2 macvlan plugin config; seed-scenarios.md §7",
     ),
     "macvlan.subnet": Help(
-        "macvlan subnet", "The flat network's subnet, e.g. the LAN the master NIC is on.", "none",
-        "seed-scenarios.md §7",
+        "macvlan subnet",
+        "The flat network's subnet, e.g. the LAN the master NIC is on. Must not overlap cluster-cidr "
+        "or service-cidr.",
+        "none",
+        "cni-charts.md §4.3 IPAM options; k3s-network.md §10.1",
     ),
     "macvlan.range_start": Help(
         "Range start", "First address handed to pods; keep the range out of the LAN's DHCP pool.", "none",
-        "seed-scenarios.md §7",
+        "cni-charts.md §4.3 IPAM options (rangeStart / range_start)",
     ),
-    "macvlan.range_end": Help("Range end", "Last address handed to pods.", "none", "seed-scenarios.md §7"),
-    "macvlan.gateway": Help("Gateway", "The subnet's router, for pod routes.", "none",
-                            "seed-scenarios.md §7"),
+    "macvlan.range_end": Help(
+        "Range end", "Last address handed to pods.", "none",
+        "cni-charts.md §4.3 IPAM options (rangeEnd / range_end)",
+    ),
+    "macvlan.gateway": Help(
+        "Gateway", "The subnet's router, for pod routes. Must be in the subnet and outside the range.",
+        "none", "cni-charts.md §4.3 IPAM options (gateway)",
+    ),
     "macvlan.mode": Help(
-        "macvlan mode", "bridge (pods on the same master talk directly), private, vepa, passthru.",
-        "bridge", "cni-charts.md (Multus macvlan)",
+        "macvlan mode", "bridge (pods on the same master talk directly), private, vepa, passthru. The "
+        "host cannot reach its own macvlan children in bridge mode.",
+        "bridge", "cni-charts.md §4.2 macvlan plugin config",
+    ),
+    "macvlan.ipam": Help(
+        "macvlan IPAM",
+        "host-local: leases are per node, so ranges must not overlap across nodes. whereabouts: "
+        "cluster-wide allocation (turn on Whereabouts above).",
+        "host-local",
+        "cni-charts.md §4.3 IPAM options",
+    ),
+    "macvlan.namespace": Help(
+        "NetworkAttachmentDefinition namespace",
+        "Where the network is defined (a DNS-1123 label); pods in other namespaces name it "
+        "<namespace>/<name>.",
+        "default",
+        "cni-charts.md §4.1 NetworkAttachmentDefinition CRD",
+    ),
+    "macvlan.mtu": Help(
+        "macvlan MTU", "The macvlan interface's MTU, 0..the master's MTU. Empty: the master's MTU.",
+        "the master's MTU", "cni-charts.md §4.2 macvlan plugin config (mtu)",
     ),
     # --- Host ---
     "node_ip": Help(
@@ -362,12 +419,34 @@ HELP: dict[str, Help] = {
         "the default-route interface",
         "k3s-network.md §1, §10 #4; #72, #1131",
     ),
+    "flannel.conf": Help(
+        "flannel-conf (per node)",
+        "Path of the net-conf.json flannel reads on this node; when set, K3s uses the file as-is. "
+        "k3stui renders one when DirectRouting, MTU, VNI or port need it. Empty: K3s's own file.",
+        "<data-dir>/agent/etc/flannel/net-conf.json (written by K3s)",
+        "k3s-network.md §1 --flannel-conf, §0 rule 2, §4",
+    ),
+    "flannel.cni_conf": Help(
+        "flannel-cni-conf (per node)",
+        "Path of a CNI conflist K3s copies to agent/etc/cni/net.d/10-flannel.conflist instead of its "
+        "built-in one (e.g. to chain plugins). Added June 2022.",
+        "the built-in conflist",
+        "k3s-network.md §1 --flannel-cni-conf, §8",
+    ),
     "accept_ra": Help(
         "net.ipv6.conf.all.accept_ra",
         "Set 2 when the host's IPv6 default route comes from router advertisements, else the route is "
         "dropped when it expires (K3s enables forwarding). Accepting RAs has a man-in-the-middle risk.",
         "unset (kernel default)",
         "k3s-network.md §3 RA-learned default route, §9; basic-network-options.md",
+    ),
+    "extra": Help(
+        "Other K3s flags (kept verbatim)",
+        "Every K3s flag k3stui does not model, one name=value a line (as in config.yaml: booleans "
+        "true/false; a list flag repeated or comma separated). Unknown names are reported with a "
+        "did-you-mean: K3s refuses to start with one.",
+        "none",
+        "k3s-network.md §1, §2 config file keys",
     ),
 }
 

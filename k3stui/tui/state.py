@@ -14,11 +14,13 @@ from typing import Any
 
 from k3stui import plan as p
 from k3stui.findings import Finding, Severity, error, sort_findings
-from k3stui.tui.fields import BY_PATH, OPTIONAL_CHOICES, Field, parse_text
+from k3stui.tui.fields import OPTIONAL_CHOICES, Field, field_for, network_path, parse_text, unknown_flags
 
-_MACVLAN = "macvlan."
-# The macvlan network the Multus section edits until the plan has one.
+# The macvlan network the Multus section shows (and edits into being) while the plan has none.
 _NEW_NETWORK = p.MacvlanNetwork(name="macvlan", master="", subnet="")
+# Emptying one of these network fields means the model's default, not "unset".
+_NETWORK_DEFAULTS = {"name": "", "master": "", "subnet": "", "mode": "bridge", "ipam": "host-local",
+                     "namespace": "default"}
 
 
 @dataclass
@@ -39,27 +41,38 @@ class PlanState:
     def value(self, path: str) -> Any:
         if path == "multus":
             return self.plan.cni.multus is not None
-        if path.startswith(_MACVLAN):
-            net = self._first_network() or _NEW_NETWORK
-            return getattr(net, path.removeprefix(_MACVLAN))
+        where = network_path(path)
+        if where is not None:
+            index, attr = where
+            nets = self.networks
+            return getattr(nets[index] if index < len(nets) else _NEW_NETWORK, attr)
         if path.startswith("cni.multus.") and self.plan.cni.multus is None:
             return p.get_value(p.Multus(), path.removeprefix("cni.multus."))
         return p.get_value(self.plan, path)
 
     def applied_value(self, path: str) -> Any:
         """The value after implications (what validation and rendering see)."""
-        if path == "multus" or path.startswith((_MACVLAN, "cni.multus.")):
+        if path == "multus" or path.startswith("cni.multus."):
             return self.value(path)
         return p.get_value(self.applied, path)
 
     def implication_for(self, path: str) -> Any | None:
         """The implication that changed this field, if any (matched by flag name or path)."""
-        keys = BY_PATH[path].finding_keys if path in BY_PATH else (path,)
+        try:
+            keys = field_for(path).finding_keys
+        except KeyError:
+            keys = (path,)
         return next((i for i in self.implications if i.key in keys), None)
 
-    def _first_network(self) -> p.MacvlanNetwork | None:
+    @property
+    def networks(self) -> tuple[p.MacvlanNetwork, ...]:
         multus = self.plan.cni.multus
-        return multus.networks[0] if multus and multus.networks else None
+        return multus.networks if multus else ()
+
+    @property
+    def network_count(self) -> int:
+        """Networks the Multus section shows: at least one (a blank one to type into) when on."""
+        return max(1, len(self.networks)) if self.plan.cni.multus is not None else 0
 
     @property
     def counts(self) -> dict[Severity, int]:
@@ -72,15 +85,18 @@ class PlanState:
     def findings_for(self, fld: Field) -> list[Finding]:
         from k3stui.rules import findings_for
 
+        keys = fld.finding_keys
+        if fld.kind == "flags":  # findings about a flag kept verbatim belong under the flags editor
+            keys = (*keys, *self.plan.extra)
         out: list[Finding] = []
-        for key in fld.finding_keys:
+        for key in keys:
             out.extend(f for f in findings_for(self.findings, key) if f not in out)
         return out
 
     # ----------------------------------------------------------------------------- editing
     def set_text(self, path: str, text: str) -> None:
         """Text typed into an input (or a choice picked): parse, store, revalidate."""
-        fld = BY_PATH[path]
+        fld = field_for(path)
         try:
             value = parse_text(fld, text)
         except ValueError as exc:
@@ -99,6 +115,31 @@ class PlanState:
             self._store(path, on)
         self.revalidate()
 
+    def add_network(self) -> int:
+        """Append a macvlan network (turning Multus on); returns its index. A blank first network
+        shown but not yet in the plan is stored first, so the new one is the next one shown."""
+        nets = self.networks or (_NEW_NETWORK,)
+        names = {n.name for n in nets}
+        name = next(f"macvlan-{i}" for i in range(len(nets) + 1, len(nets) + 100)
+                    if f"macvlan-{i}" not in names)
+        self._set_networks((*nets, replace(_NEW_NETWORK, name=name)))
+        self.revalidate()
+        return len(nets)
+
+    def remove_network(self, index: int) -> None:
+        """Drop network `index`; later networks move up (their findings follow their new index).
+        Their text errors are dropped too: the rows they were typed into are gone."""
+        nets = self.networks
+        if 0 <= index < len(nets):
+            self._set_networks(nets[:index] + nets[index + 1:])
+        for path in [k for k in self.input_errors if network_path(k)]:
+            del self.input_errors[path]
+        self.revalidate()
+
+    def _set_networks(self, nets: tuple[p.MacvlanNetwork, ...]) -> None:
+        multus = self.plan.cni.multus or p.Multus()
+        self.plan = p.with_value(self.plan, "cni.multus", replace(multus, networks=nets))
+
     def load(self, plan: p.Plan, source: str, import_findings: list[Finding] | None = None) -> None:
         self.plan, self.source = plan, source
         self.import_findings = list(import_findings or [])
@@ -107,22 +148,26 @@ class PlanState:
 
     def _unset_value(self, path: str) -> Any:
         """Emptying a field means K3s's (or the chart's) default: the model's own default."""
-        if path.startswith(_MACVLAN):
-            return None
+        where = network_path(path)
+        if where is not None:
+            return _NETWORK_DEFAULTS.get(where[1])
         if path.startswith("cni.multus."):
             return p.get_value(p.Multus(), path.removeprefix("cni.multus."))
         return p.get_value(p.Plan(), path)
 
     def _store(self, path: str, value: Any) -> None:
-        if path.startswith(_MACVLAN):
-            attr = path.removeprefix(_MACVLAN)
-            multus = self.plan.cni.multus or p.Multus()
-            first = self._first_network() or _NEW_NETWORK
-            if attr in ("master", "subnet", "mode") and value is None:
-                value = "" if attr != "mode" else "bridge"
-            first = replace(first, **{attr: value})
-            multus = replace(multus, networks=(first, *multus.networks[1:]))
-            self.plan = p.with_value(self.plan, "cni.multus", multus)
+        where = network_path(path)
+        if where is not None:
+            index, attr = where
+            nets = list(self.networks)
+            if index > len(nets):
+                return  # no such row is shown
+            if index == len(nets):  # typing into the blank network shown makes it real
+                nets.append(_NEW_NETWORK)
+            nets[index] = replace(nets[index], **{attr: value})
+            self._set_networks(tuple(nets))
+        elif path == "extra":
+            self.plan = p.with_value(self.plan, path, _keep_unchanged(self.plan.extra, value))
         else:
             self.plan = p.with_value(self.plan, path, value)
 
@@ -134,12 +179,27 @@ class PlanState:
 
         self.applied, judged = evaluate(self.plan, k3s_version=self.plan.k3s_version)
         self.implications = apply_implications(self.plan)[1]  # shown with their reasons in their own view
-        found = [*self.import_findings, *(f for f in judged if f.code != "IMPL001")]
+        extra = self.plan.extra
+        # An unknown flag's did-you-mean while it is in the plan: the import's own (with its
+        # source) if it made one, else the importer's view of the plan's flags.
+        kept = [f for f in self.import_findings if f.code != "IMPORT001" or f.key in extra]
+        reported = {f.key for f in kept if f.code == "IMPORT001"}
+        unknown = [f for f in unknown_flags(extra) if f.key not in reported]
+        found = [*kept, *unknown, *(f for f in judged if f.code != "IMPL001")]
         for path, reason in self.input_errors.items():
-            fld = BY_PATH[path]
+            fld = field_for(path)
             found.append(error("input", fld.finding_keys[0], f"{fld.label}: {reason}",
                                "type a value of the right kind, or clear the field for the default"))
         self.findings = sort_findings(found)
+
+
+def _keep_unchanged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Flags whose line reads the same keep their old value, so editing one line of the flags
+    editor does not turn another's number (from a config file) into text."""
+    from k3stui.importers.flags import flag_lines
+
+    return {k: old[k] if k in old and flag_lines({k: old[k]}) == flag_lines({k: v}) else v
+            for k, v in new.items()}
 
 
 # ------------------------------------------------------------------------------- starting points
