@@ -26,6 +26,14 @@ class K3sCommands(Provider):
                 ("Toggle help panel", "show or hide the help for the focused option",
                  partial(run, "toggle_help")),
             ]
+            if screen.state.plan.cni.multus is not None:  # type: ignore[attr-defined]
+                networks = screen.query_one("#networks")
+                out += [
+                    ("Add macvlan network", "append a Multus macvlan network (F7)",
+                     partial(networks.run_action, "add_network")),
+                    ("Remove macvlan network", "remove the focused (else the last) network (F8)",
+                     partial(networks.run_action, "remove_network")),
+                ]
             out += [(f"Switch to tab: {title}", f"show the {title} tab",
                      partial(run, f"show_tab('{tab}')")) for tab, title in TABS]
         return out

@@ -20,6 +20,7 @@ from k3stui.tui.widgets.field_row import FieldRow
 from k3stui.tui.widgets.findings_list import FindingsList
 from k3stui.tui.widgets.help_panel import HelpPanel
 from k3stui.tui.widgets.implications_view import ImplicationsView
+from k3stui.tui.widgets.macvlan_networks import MacvlanNetworks
 from k3stui.tui.widgets.preview_pane import PreviewPane
 from k3stui.tui.widgets.summary_bar import SummaryBar
 
@@ -80,6 +81,8 @@ class PlanEditorScreen(Screen[None]):
                     with Vertical(id=f"sec-{section}", classes="section"):
                         yield Label(title, classes="section-title")
                         yield from (FieldRow(f, self.state) for f in rows)
+                        if section == "multus":
+                            yield MacvlanNetworks(self.state, id="networks")
 
     def on_mount(self) -> None:
         self.title = "k3stui"
@@ -102,6 +105,8 @@ class PlanEditorScreen(Screen[None]):
             row.refresh_from(state, values=values)
         for section in SECTIONS:
             self.query_one(f"#sec-{section}").display = section_visible(section, state.applied)
+        if self.query_one(MacvlanNetworks).shown != state.network_count:  # Multus turned on, a load
+            self.call_next(self._sync_networks)
         family = p.ip_family(state.applied)
         cidrs = ", ".join(p.effective_cluster_cidr(state.applied))
         self.query_one("#ip-family", Static).update(f"IP family: {family}  (from cluster-cidr {cidrs})")
@@ -130,6 +135,23 @@ class PlanEditorScreen(Screen[None]):
             self.state.set_text(event.path, event.value)
         self.refresh_view()
 
+    async def _sync_networks(self, focus: int | None = None, *, rebuild: bool = False) -> None:
+        networks = self.query_one(MacvlanNetworks)
+        await networks.sync(self.state, rebuild=rebuild)
+        self.refresh_view()
+        if focus is not None:
+            networks.focus_network(focus)
+
+    async def on_macvlan_networks_requested(self, event: MacvlanNetworks.Requested) -> None:
+        if event.remove is None:
+            index = self.state.add_network()
+            self.say(f"Added macvlan network {index + 1}")
+        else:
+            self.state.remove_network(event.remove)
+            index = max(0, event.remove - 1)
+            self.say(f"Removed macvlan network {event.remove + 1}")
+        await self._sync_networks(index, rebuild=True)
+
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == self._tab_asked:
             self._tab_asked = None
@@ -147,7 +169,7 @@ class PlanEditorScreen(Screen[None]):
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         row = next((n for n in event.widget.ancestors_with_self if isinstance(n, FieldRow)), None)
         if row is not None:
-            self.query_one(HelpPanel).show(row.field.path)
+            self.query_one(HelpPanel).show(row.field.help_key or row.field.path)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id in ("save", "export", "install"):

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, Label, Select, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 
 from k3stui.findings import Severity
 from k3stui.tui.fields import OPTIONAL_CHOICES, Field, display_text
@@ -61,13 +61,16 @@ class FieldRow(Widget):
                     compact=True,
                     classes="field-input",
                 )
+            elif fld.kind == "flags":  # several lines: one flag a line
+                yield TextArea(display_text(fld, value), placeholder=fld.placeholder, compact=True,
+                               soft_wrap=False, highlight_cursor_line=False, classes="field-input")
             else:
                 yield Input(display_text(fld, value), placeholder=fld.placeholder, compact=True,
                             classes="field-input")
         yield Static("", classes="field-notes", markup=False)
 
     @property
-    def input(self) -> Input | Select | Checkbox:
+    def input(self) -> Input | Select | Checkbox | TextArea:
         return self.query_one(".field-input")  # type: ignore[return-value]
 
     # The row speaks for its input: one message type for the screen to handle. Widgets also post
@@ -75,6 +78,10 @@ class FieldRow(Widget):
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         self._edited(event.value)
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        self._edited(event.text_area.text)
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
@@ -138,6 +145,11 @@ class FieldRow(Widget):
         elif isinstance(widget, Select):
             with widget.prevent(Select.Changed):
                 widget.value = display_text(self.field, value) if value is not None else Select.NULL
+        elif isinstance(widget, TextArea):
+            text = display_text(self.field, value)
+            if widget.text != text and not widget.has_focus:
+                with widget.prevent(TextArea.Changed):
+                    widget.load_text(text)
         else:
             text = display_text(self.field, value)
             if widget.value != text and not widget.has_focus:

@@ -1,0 +1,89 @@
+"""The Multus section's macvlan networks: each network's rows under its own title, with Remove,
+and Add at the end. The widget only asks; the screen changes the plan through `PlanState`."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, Label
+
+from k3stui.tui.fields import network_fields
+from k3stui.tui.state import PlanState
+from k3stui.tui.widgets.field_row import FieldRow
+
+
+class MacvlanNetworks(Vertical):
+    """Posts `MacvlanNetworks.Requested`; `sync` rebuilds the rows when the count changed."""
+
+    # F-keys: Input already binds most ctrl+letters (ctrl+a home, ctrl+d delete ...).
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f7", "add_network", "Add network"),
+        Binding("f8", "remove_network", "Remove network"),
+    ]
+
+    class Requested(Message):
+        """Add a network (`remove` None) or remove network `remove`."""
+
+        def __init__(self, remove: int | None = None) -> None:
+            super().__init__()
+            self.remove = remove
+
+    def __init__(self, state: PlanState, **kwargs: str) -> None:
+        super().__init__(**kwargs)
+        self._state = state
+
+    def compose(self) -> ComposeResult:
+        for i in range(self._state.network_count):
+            with Vertical(id=f"net-{i}", classes="network"):
+                with Horizontal(classes="network-head"):
+                    yield Label(f"Network {i + 1}", classes="network-title")
+                    yield Button("Remove", id=f"net-remove-{i}", compact=True, classes="network-remove",
+                                 tooltip=f"remove network {i + 1} (F8)")
+                yield from (FieldRow(f, self._state) for f in network_fields(i))
+        yield Button("Add network", id="net-add", compact=True, tooltip="add a macvlan network (F7)")
+
+    @property
+    def shown(self) -> int:
+        return len(self.query_children(".network"))
+
+    async def sync(self, state: PlanState, *, rebuild: bool = False) -> None:
+        """Rebuild the rows when the number of networks changed, or when asked (a removal shifts
+        every later network's values and findings up by one)."""
+        self._state = state
+        if rebuild or self.shown != state.network_count:
+            await self.recompose()
+
+    def focus_network(self, index: int) -> None:
+        """Keyboard users land on the network's first option (or on Add when there is none)."""
+        rows = self.query(f"#net-{index} FieldRow").results(FieldRow)
+        target = next(rows, None)
+        if target is not None:
+            target.input.focus()
+        else:
+            self.query_one("#net-add").focus()
+
+    def focused_network(self) -> int:
+        """The network holding the focus; the last one when the focus is elsewhere (Add)."""
+        focused = self.screen.focused
+        for node in focused.ancestors_with_self if focused else ():
+            if node.has_class("network") and node.id:
+                return int(node.id.removeprefix("net-"))
+        return self.shown - 1
+
+    def action_add_network(self) -> None:
+        self.post_message(self.Requested())
+
+    def action_remove_network(self) -> None:
+        if self.shown:
+            self.post_message(self.Requested(self.focused_network()))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "net-add":
+            self.action_add_network()
+        elif event.button.id and event.button.id.startswith("net-remove-"):
+            self.post_message(self.Requested(int(event.button.id.removeprefix("net-remove-"))))

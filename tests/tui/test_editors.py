@@ -1,0 +1,185 @@
+"""Pilot tests of the editors added for options the form could not edit before: several macvlan
+networks, more Calico/Cilium chart options, flannel's node paths and the other K3s flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, OptionList, Select, TabbedContent, TextArea
+
+from k3stui.tui.fields import field_for
+from k3stui.tui.state import PlanState, plan_from_preset_file
+from k3stui.tui.widgets.field_row import FieldRow
+from k3stui.tui.widgets.macvlan_networks import MacvlanNetworks
+
+_KEYS = {"/": "slash", ".": "full_stop", ":": "colon", ",": "comma", "-": "minus", "=": "equals_sign"}
+
+
+def row(app, path: str) -> FieldRow:
+    return app.screen.query_one("#" + field_for(path).widget_id, FieldRow)
+
+
+def notes(app, path: str) -> str:
+    return str(row(app, path).query_one(".field-notes").render())
+
+
+def net(i: int, attr: str) -> str:
+    return f"cni.multus.networks[{i}].{attr}"
+
+
+async def type_into(pilot, app, path: str, text: str) -> None:
+    await pilot.pause()
+    widget = row(app, path).query_one(Input)
+    widget.focus()
+    widget.value = ""
+    await pilot.pause()
+    for ch in text:
+        await pilot.press(_KEYS.get(ch, ch))
+    await pilot.pause()
+
+
+async def show(pilot, app, tab: str) -> None:
+    app.screen.query_one(TabbedContent).active = tab
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def test_second_network_error_shows_under_it_and_goes_with_it(make_app):
+    state = PlanState()
+    state.set_flag("multus", True)
+    app = make_app(state)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await show(pilot, app, "network")
+        networks = app.screen.query_one(MacvlanNetworks)
+        assert networks.shown == 1  # the blank first network to type into
+        await type_into(pilot, app, net(0, "master"), "eth1")
+        await type_into(pilot, app, net(0, "subnet"), "192.168.50.0/24")
+        await pilot.press("f7")  # Add network: bound on the list, focus is inside it
+        await pilot.pause()
+        assert networks.shown == 2 and len(app.state.networks) == 2
+        assert app.screen.focused is row(app, net(1, "name")).input  # lands on the new network
+        await type_into(pilot, app, net(1, "master"), "eth2")
+        await type_into(pilot, app, net(1, "subnet"), "10.42.5.0/24")  # inside cluster-cidr
+        assert app.state.networks[1].subnet == "10.42.5.0/24"
+        assert "overlaps cluster-cidr" in notes(app, net(1, "subnet"))
+        assert row(app, net(1, "subnet")).has_class("-error")
+        assert "overlaps" not in notes(app, net(0, "subnet"))  # only under the network it is about
+        await pilot.click("#net-remove-1")
+        await pilot.pause()
+        assert networks.shown == 1 and len(app.state.networks) == 1
+        assert not app.screen.query("#net-1")
+        assert app.state.networks[0].subnet == "192.168.50.0/24"
+        assert not any("overlaps" in f.message for f in app.state.findings)
+        assert not app.state.has_errors
+
+
+async def test_remove_binding_removes_the_focused_network(make_app):
+    state = PlanState()
+    state.set_flag("multus", True)
+    for i in range(3):
+        state.set_text(net(i, "subnet"), f"192.168.{i}.0/24") if i == 0 else state.add_network()
+    app = make_app(state)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await show(pilot, app, "network")
+        row(app, net(1, "name")).input.focus()
+        await pilot.press("f8")
+        await pilot.pause()
+        assert [n.name for n in app.state.networks] == ["macvlan", "macvlan-3"]
+        assert app.screen.query_one(MacvlanNetworks).shown == 2
+        assert row(app, net(1, "name")).input.value == "macvlan-3"
+
+
+async def test_cilium_option_reaches_the_chart_values_preview(make_app):
+    state = PlanState()
+    state.set_text("cni.kind", "cilium")
+    app = make_app(state)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await show(pilot, app, "network")
+        row(app, "cni.cilium.encryption").query_one(Select).value = "wireguard"
+        await type_into(pilot, app, "cni.cilium.operator_replicas", "3")
+        assert app.state.plan.cni.cilium.encryption == "wireguard"
+        assert app.state.plan.cni.cilium.operator_replicas == 3
+        await show(pilot, app, "preview")
+        await pilot.pause(0.3)
+        listing = app.screen.query_one("#preview-list", OptionList)
+        ids = [o.id for o in listing.options]
+        listing.highlighted = ids.index("chart: values.yaml")
+        await pilot.pause()
+        values = str(app.screen.query_one("#preview-text").render())
+        assert "encryption:\n    enabled: true\n    type: wireguard" in values
+        assert "operator:\n    replicas: 3" in values
+
+
+async def test_unknown_extra_flag_shows_did_you_mean_at_the_field(make_app):
+    app = make_app(PlanState())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await show(pilot, app, "host")
+        area = row(app, "extra").query_one(TextArea)
+        area.focus()
+        for ch in "disable-helm-controler=true":
+            await pilot.press(_KEYS.get(ch, ch))
+        await pilot.pause()
+        assert app.state.plan.extra == {"disable-helm-controler": "true"}
+        assert 'Did you mean "disable-helm-controller"?' in notes(app, "extra")
+        assert row(app, "extra").has_class("-warning")
+        # a flag the plan models belongs in its own field: said at this field, the plan unchanged
+        area.load_text("cluster-cidr=10.0.0.0/8")  # load_text posts no edit: type one more char
+        area.move_cursor(area.document.end)
+        await pilot.press("0")
+        await pilot.pause()
+        assert "has its own field" in notes(app, "extra")
+        assert app.state.plan.cluster_cidr == ()
+
+
+async def test_saved_preset_reloads_every_new_option(make_app, tmp_path: Path):
+    from k3stui.tui.screens.plan_editor import PlanEditorScreen
+
+    state = PlanState()
+    state.set_text("cni.kind", "cilium")
+    state.set_flag("multus", True)
+    app = make_app(state)
+    target = tmp_path / "lab.yaml"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await show(pilot, app, "network")
+        row(app, "cni.cilium.routing_mode").query_one(Select).value = "native"
+        await type_into(pilot, app, "cni.cilium.operator_replicas", "1")
+        await type_into(pilot, app, net(0, "master"), "eth1")
+        await type_into(pilot, app, net(0, "subnet"), "192.168.50.0/24")
+        await pilot.press("f7")
+        await pilot.pause()
+        await type_into(pilot, app, net(1, "master"), "eth2")
+        await type_into(pilot, app, net(1, "subnet"), "192.168.60.0/24")
+        row(app, net(1, "ipam")).query_one(Select).value = "whereabouts"
+        await pilot.pause()
+        await show(pilot, app, "host")
+        await type_into(pilot, app, "flannel.cni_conf", "/etc/cni/custom.conflist")
+        row(app, "extra").query_one(TextArea).focus()
+        for ch in "disable-helm-controler=true":
+            await pilot.press(_KEYS.get(ch, ch))
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        app.screen.query_one("#path", Input).value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert target.is_file()
+
+    plan, _name = plan_from_preset_file(target)
+    assert plan.cni.cilium.routing_mode == "native" and plan.cni.cilium.operator_replicas == 1
+    assert [(n.master, n.subnet, n.ipam) for n in plan.cni.multus.networks] == [
+        ("eth1", "192.168.50.0/24", "host-local"), ("eth2", "192.168.60.0/24", "whereabouts")]
+    assert plan.flannel.cni_conf == "/etc/cni/custom.conflist"
+    assert plan.extra == {"disable-helm-controler": "true"}
+
+    app = make_app(PlanState(plan, f"preset {target}"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, PlanEditorScreen)
+        await show(pilot, app, "network")
+        assert app.screen.query_one(MacvlanNetworks).shown == 2
+        assert row(app, net(1, "subnet")).input.value == "192.168.60.0/24"
+        assert row(app, net(1, "ipam")).input.value == "whereabouts"
+        assert row(app, "cni.cilium.routing_mode").input.value == "native"
+        await show(pilot, app, "host")
+        assert row(app, "extra").input.text == "disable-helm-controler=true"
+        assert 'Did you mean "disable-helm-controller"?' in notes(app, "extra")  # still reported
