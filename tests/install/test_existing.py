@@ -158,3 +158,30 @@ def test_the_dry_run_shows_today_and_after(sandbox):
     unit = "the ExecStart of /etc/systemd/system/k3s.service"
     assert f"cluster-domain: corp  [{unit}]  ->  cluster.local  [K3s default]  CHANGES" in pre
     assert "INST013" in pre and "INST016" in pre
+
+
+def test_after_puts_our_dropin_at_its_place_and_replaces_an_old_copy():
+    from k3stui.install import existing
+
+    d = "/etc/rancher/k3s/config.yaml.d"
+    files = [("/etc/rancher/k3s/config.yaml", "a: 1\n"), (f"{d}/10-a.yml", ""),
+             (f"{d}/50-k3stui-network.yaml", "old: 1\n"), (f"{d}/60-b.yaml", "")]
+    setup = existing.after(files, "/etc/systemd/system/k3s.service", ["server", "--x=1"],
+                           role="server", ours="new: 1\n", install_exec="server")
+    assert [s for s, _ in setup.files] == [files[0][0], f"{d}/10-a.yml", DROPIN, f"{d}/60-b.yaml"]
+    assert dict(setup.files)[DROPIN] == "new: 1\n"
+    assert setup.exec_flags == "server" and existing.later_dropins(setup) == [f"{d}/60-b.yaml"]
+
+
+def test_an_agent_is_not_compared_for_critical_values_but_loses_its_unit_flags(sandbox):
+    from installkit import agent_plan, place_agent_token
+
+    unit = sandbox / "etc/systemd/system/k3s-agent.service"
+    unit.parent.mkdir(parents=True)
+    unit.write_text("[Service]\nExecStart=/usr/local/bin/k3s agent --node-ip=192.168.1.10\n")
+    (sandbox / "var/lib/rancher/k3s/agent").mkdir(parents=True)
+    place_agent_token(sandbox)
+    actions = actions_for(sandbox, agent_plan(Plan()), role="agent")
+    assert not by_code(actions, "INST013") and actions.existing == ()
+    f = by_code(actions, "INST017")["node-ip"]
+    assert "k3s-agent.service" in f.message and "'k3s agent'" in f.message
