@@ -400,16 +400,19 @@ def _kept_values(plan: p.Plan, role: str, o: Outlook) -> list[Finding]:
         planned, kept = _effective(plan, flag), _effective(o.after.plan, flag)
         if planned == kept:
             continue
-        make = warning if flag.critical else info
+        # A critical value the plan does not describe is an error: the chart values, net-conf.json
+        # and address checks k3stui derives from the plan would not match what K3s runs.
+        make = error if flag.critical else info
         out.append(
             make(
                 "INST016",
                 name,
                 f"the plan leaves {name} at {_show(planned)}, but {src} sets {_show(kept)} and K3s "
                 f"keeps it (k3stui's drop-in does not write {name})",
-                hint="import the host's settings into the plan so it says what runs (k3stui check "
-                f"--config {defaults.CONFIG_FILE} --config-dir {defaults.CONFIG_DROPIN_DIR}); what "
-                "k3stui derives from the plan (charts, net-conf.json, these checks) uses the plan's value",
+                hint="import the host's settings into the plan so it says what runs (k3stui preset "
+                f"import --config {defaults.CONFIG_FILE} --config-dir {defaults.CONFIG_DROPIN_DIR} "
+                "--name host, or start the TUI from this host's config); what k3stui derives from the "
+                "plan (charts, net-conf.json, these checks) uses the plan's value",
             )
         )
     return out

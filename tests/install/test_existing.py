@@ -39,13 +39,15 @@ def by_code(actions, code: str) -> dict[str, object]:
     return {f.key: f for f in actions.findings if f.code == code}
 
 
-def test_a_user_value_the_plan_leaves_alone_is_kept_not_refused(sandbox):
+def test_a_critical_value_the_plan_does_not_describe_is_an_error_not_a_change(sandbox):
+    """K3s would keep the user's 10.52.0.0/16 (no change, so no INST013), but the plan means
+    10.42.0.0/16: charts and net-conf.json derived from it would not match what runs."""
     server_host(sandbox, config="cluster-cidr: 10.52.0.0/16\n")
     actions = actions_for(sandbox, Plan())
-    assert not by_code(actions, "INST013") and not actions.refused
-    kept = by_code(actions, "INST016")["cluster-cidr"]  # the plan's own value is not what runs
-    assert kept.severity.value == "warning" and "10.52.0.0/16" in kept.message
-    assert "/etc/rancher/k3s/config.yaml" in kept.message
+    assert not by_code(actions, "INST013")
+    kept = by_code(actions, "INST016")["cluster-cidr"]
+    assert actions.refused and kept.severity.value == "error" and "10.52.0.0/16" in kept.message
+    assert "/etc/rancher/k3s/config.yaml" in kept.message and "preset import" in kept.hint
     row = next(r for r in actions.existing if r[0] == "cluster-cidr")
     assert row == ("cluster-cidr", "10.52.0.0/16", "/etc/rancher/k3s/config.yaml",
                    "10.52.0.0/16", "/etc/rancher/k3s/config.yaml")
