@@ -62,7 +62,8 @@ class MacvlanNetworks(Vertical):
         rows = self.query(f"#net-{index} FieldRow").results(FieldRow)
         target = next(rows, None)
         if target is not None:
-            target.input.focus()
+            target.input.focus(scroll_visible=False)
+            self.query_one(f"#net-{index}").scroll_visible(top=True)  # from its title down
         else:
             self.query_one("#net-add").focus()
 
