@@ -91,3 +91,28 @@ def test_save_prompt(snap_compare, make_app, tmp_path):
         await settle(pilot)
 
     assert snap_compare(make_app(PlanState()), terminal_size=(80, 24), run_before=open_save)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_pod_network_multus_two_networks(snap_compare, make_app, size):
+    """Two macvlan networks; the second's subnet overlaps cluster-cidr, said under that field."""
+    from k3stui.tui.fields import field_for
+
+    state = PlanState()
+    state.set_flag("multus", True)
+    state.set_text("cni.multus.networks[0].master", "eth1")
+    state.set_text("cni.multus.networks[0].subnet", "192.168.50.0/24")
+    state.add_network()
+    state.set_text("cni.multus.networks[1].master", "eth2")
+    state.set_text("cni.multus.networks[1].subnet", "10.42.5.0/24")
+
+    async def show_second_network(pilot):
+        await show_tab(pilot, "network")
+        subnet = pilot.app.screen.query_one("#" + field_for("cni.multus.networks[1].subnet").widget_id)
+        subnet.query_one(Input).focus()
+        await settle(pilot)
+        # the second network from its title down, not the tab's top
+        pilot.app.screen.query_one("#net-1").scroll_visible(animate=False, top=True)
+        await settle(pilot)
+
+    assert snap_compare(make_app(state), terminal_size=size, run_before=show_second_network)
