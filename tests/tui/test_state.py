@@ -1,0 +1,56 @@
+"""PlanState without Textual: the network list and the flags editor as plain calls (what a CLI
+could make too), and the table's help coverage."""
+
+from __future__ import annotations
+
+from k3stui.tui.fields import FIELDS, NETWORK_ATTRS, field_for
+from k3stui.tui.help_texts import HELP
+from k3stui.tui.state import PlanState
+
+
+def test_networks_add_edit_remove_and_findings_follow_the_index() -> None:
+    state = PlanState()
+    assert state.network_count == 0
+    state.set_flag("multus", True)
+    assert state.network_count == 1 and state.networks == ()  # a blank one to type into
+    state.set_text("cni.multus.networks[0].master", "eth1")
+    state.set_text("cni.multus.networks[0].subnet", "192.168.50.0/24")
+    assert state.add_network() == 1
+    assert state.add_network() == 2
+    assert [n.name for n in state.networks] == ["macvlan", "macvlan-2", "macvlan-3"]
+    state.set_text("cni.multus.networks[2].subnet", "10.42.5.0/24")
+    state.set_text("cni.multus.networks[2].mtu", "x")  # a text error on a row that will move
+    third = field_for("cni.multus.networks[2].subnet")
+    assert any("overlaps cluster-cidr" in f.message for f in state.findings_for(third))
+    state.remove_network(1)
+    second = field_for("cni.multus.networks[1].subnet")
+    assert [n.name for n in state.networks] == ["macvlan", "macvlan-3"]
+    assert any("overlaps cluster-cidr" in f.message for f in state.findings_for(second))
+    assert state.input_errors == {}
+    state.set_text("cni.multus.networks[1].namespace", "")  # empty: the model's default
+    assert state.networks[1].namespace == "default"
+
+
+def test_add_network_keeps_the_blank_first_one() -> None:
+    state = PlanState()
+    state.set_flag("multus", True)
+    assert state.add_network() == 1
+    assert [n.name for n in state.networks] == ["macvlan", "macvlan-2"]
+
+
+def test_flags_editor_keeps_unchanged_values_and_rejects_modelled_flags() -> None:
+    state = PlanState()
+    state.plan = state.plan.__class__(extra={"https-listen-port": 7443, "cluster-init": True})
+    state.set_text("extra", "https-listen-port=7443\ncluster-init=true\ntls-san=a,b")
+    assert state.plan.extra == {"https-listen-port": 7443, "cluster-init": True, "tls-san": ["a", "b"]}
+    state.set_text("extra", "flannel-backend=host-gw")
+    assert "own field" in state.input_errors["extra"]
+    state.set_text("extra", "agent-token=x")
+    assert "secret" in state.input_errors["extra"]
+    state.set_text("extra", "kube-controller-manager-arg=node-cidr-mask-size=25")
+    assert "Addresses tab" in state.input_errors["extra"]
+
+
+def test_every_field_has_help() -> None:
+    assert [f.path for f in FIELDS if f.path not in HELP] == []
+    assert [a for a, *_ in NETWORK_ATTRS if f"macvlan.{a}" not in HELP] == []
