@@ -183,3 +183,36 @@ async def test_saved_preset_reloads_every_new_option(make_app, tmp_path: Path):
         await show(pilot, app, "host")
         assert row(app, "extra").input.text == "disable-helm-controler=true"
         assert 'Did you mean "disable-helm-controller"?' in notes(app, "extra")  # still reported
+
+
+async def test_palette_adds_a_network(make_app):
+    state = PlanState()
+    state.set_flag("multus", True)
+    app = make_app(state)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        for ch in "add macvlan":
+            await pilot.press("space" if ch == " " else ch)
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        for _ in range(10):
+            await pilot.pause(0.1)
+        assert len(app.state.networks) == 2
+        assert app.screen.query_one(MacvlanNetworks).shown == 2
+
+
+async def test_turning_multus_on_shows_a_network_to_fill_in(make_app):
+    from textual.widgets import Checkbox
+
+    app = make_app(PlanState())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await show(pilot, app, "network")
+        networks = app.screen.query_one(MacvlanNetworks)
+        assert networks.shown == 0
+        row(app, "multus").query_one(Checkbox).value = True
+        await pilot.pause()
+        await pilot.pause()
+        assert networks.shown == 1
+        await type_into(pilot, app, net(0, "master"), "eth1")
+        assert app.state.networks[0].master == "eth1"
