@@ -267,7 +267,7 @@ def test_preset_import_drops_token_and_refuses_overwrite(run_cli, tmp_path: Path
     )
     assert r.returncode == 0, r.stderr
     assert "s3cr3t-value" not in r.stdout + r.stderr + out.read_text()
-    assert "token-file" in r.stderr
+    assert "PRESET001" in r.stderr and "token-file" in r.stderr
     preset = load_preset_text(out.read_text(), str(out))
     assert preset.plan.role == "agent" and preset.plan.node_ip == ("10.0.0.31",)
     assert preset.plan.token is None and preset.plan.flannel.iface == "ens33"

@@ -9,6 +9,7 @@ import pytest
 from rules_plans import AGENT, DUAL_CIDRS, LAN, TWO_NODES, V6_CIDRS, calico, cilium, macvlan, multus
 
 from k3stui.findings import Severity
+from k3stui.importers import CODES
 from k3stui.plan import Cni, Flannel, Node, Plan, Secret
 from k3stui.rules import RULES, validate
 
@@ -297,16 +298,9 @@ CASES: list[Case] = [
     Case("HOST004", Plan(**V6_CIDRS, accept_ra=1), Plan(**V6_CIDRS, accept_ra=2)),
 ]
 
-IMPORT_CODES = {  # emitted outside the rule functions; each tested where it is emitted
-    "IMPL001",  # tests/test_evaluate.py
-    "IMPORT001",
-    "IMPORT002",
-    "NETCONF002",
-    "NETCONF003",
-    "NETCONF004",
-    "NETCONF005",
-    "NETCONF006",
-}
+# Emitted outside the rule functions; each tested where it is emitted: the importers' codes in
+# tests/test_importers_*.py, IMPL001 in tests/test_evaluate.py, PRESET001 in tests/test_presets.py.
+IMPORT_CODES = set(CODES) | {"IMPL001", "PRESET001"}
 
 
 def _codes(plan: Plan, version: str | None, servers: tuple[Plan, ...] = ()) -> list[str]:

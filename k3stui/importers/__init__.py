@@ -17,22 +17,32 @@ from k3stui.importers.k3s_config import merge_configs
 from k3stui.importers.netconf import apply_netconf
 from k3stui.plan import Plan
 
-# Every finding code the importers emit, for the rule table: code -> (severity, what it means).
-CODES: dict[str, tuple[str, str]] = {
-    "IMPORT001": ("warning", "unknown K3s flag or config key (kept verbatim, did-you-mean)"),
-    "IMPORT002": ("error", "a flag value of the wrong type (bool / int)"),
-    "IMPORT003": ("warning", "a word in the flags string that is not a flag"),
-    "IMPORT004": ("warning", "a key appears twice in one YAML mapping"),
-    "IMPORT005": ("error", "a flag that needs a value has none"),
-    "IMPORT006": ("warning", "a single-value flag given several times; the last wins"),
-    "IMPORT007": ("error", "a config value K3s cannot use (mapping, null, nested list)"),
-    "IMPORT009": ("info", "no-flannel read as flannel-backend: none"),
-    "NETCONF002": ("error", "net-conf.json without Backend or Backend.Type (flannel falls back to udp)"),
-    "NETCONF003": ("error", "net-conf.json network keys disagree with cluster-cidr"),
-    "NETCONF004": ("warning", "net-conf.json key spelled differently from flannel's documentation"),
-    "NETCONF005": ("warning", "net-conf.json key or backend type flannel does not know"),
-    "NETCONF006": ("warning", "net-conf.json Backend.Type disagrees with flannel-backend"),
-    "NETCONF007": ("error", "net-conf.json value of the wrong JSON type"),
+# Every finding code the importers emit: code -> (severity, usual key, what it means, source).
+# The one list: the rule table (`k3stui rules`) registers these from here.
+_NET = "k3s-network.md"
+CODES: dict[str, tuple[str, str, str, str]] = {
+    "IMPORT001": ("warning", "config", "unknown K3s flag or config key (kept verbatim, did-you-mean)",
+                  f"{_NET} §1, §2 (flags.py)"),
+    "IMPORT002": ("error", "config", "a flag value of the wrong type (bool / int)", f"{_NET} §2 (flags.py)"),
+    "IMPORT003": ("warning", "exec", "a word in the flags string that is not a flag", f"{_NET} §2"),
+    "IMPORT004": ("warning", "config", "a key appears twice in one YAML mapping", f"{_NET} §2"),
+    "IMPORT005": ("error", "exec", "a flag that needs a value has none", f"{_NET} §2"),
+    "IMPORT006": ("warning", "config", "a single-value flag given several times; the last wins",
+                  f"{_NET} §2"),
+    "IMPORT007": ("error", "config", "a config value K3s cannot use (mapping, null, nested list)",
+                  f"{_NET} §2 (pkg/configfilearg/parser.go)"),
+    "IMPORT009": ("info", "no-flannel", "no-flannel read as flannel-backend: none", f"{_NET} §1 (#6574)"),
+    "NETCONF002": ("error", "Backend.Type",
+                   "net-conf.json without Backend or Backend.Type (flannel falls back to udp)",
+                   f"{_NET} §0.9, §4"),
+    "NETCONF003": ("error", "Network", "net-conf.json network keys disagree with cluster-cidr", f"{_NET} §4"),
+    "NETCONF004": ("warning", "Backend", "net-conf.json key spelled differently from flannel's documentation",
+                   f"{_NET} §4"),
+    "NETCONF005": ("warning", "Backend", "net-conf.json key or backend type flannel does not know",
+                   f"{_NET} §4"),
+    "NETCONF006": ("warning", "Backend.Type", "net-conf.json Backend.Type disagrees with flannel-backend",
+                   f"{_NET} §4"),
+    "NETCONF007": ("error", "Backend", "net-conf.json value of the wrong JSON type", f"{_NET} §4"),
 }
 
 
