@@ -7,6 +7,7 @@ All file reading for plans happens here, with errors that name the file and say 
 from __future__ import annotations
 
 import argparse
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,7 +57,18 @@ def config_dir_files(directory: str | Path) -> list[Path]:
 
 
 def load_preset_arg(value: str) -> Preset:
-    """--preset: a file path, or the name of a shipped preset."""
+    """--preset: a file path, or the name of a shipped preset. A command needs it for the plan and
+    again for its label (render's plan.yaml): it is read once per version of the file."""
+    try:
+        st = Path(value).stat()
+        stamp: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
+    except OSError:
+        stamp = None
+    return _load_preset(value, stamp)
+
+
+@functools.cache
+def _load_preset(value: str, _stamp: tuple[int, int] | None) -> Preset:
     from k3stui import presets
 
     looks_like_path = "/" in value or value.endswith((".yaml", ".yml")) or Path(value).is_file()

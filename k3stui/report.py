@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import TextIO
 
 from k3stui.findings import Finding, Severity
@@ -43,3 +44,9 @@ def summary_line(findings: list[Finding]) -> str:
     verdict = "plan has errors" if counts[Severity.ERROR] else "plan is valid"
     return (f"{verdict}: {counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} warning(s), "
             f"{counts[Severity.INFO]} note(s)")
+
+
+def print_findings(findings: list[Finding], stream: TextIO | None = None) -> None:
+    """Print findings for a person on `stream` (stdout by default), coloured only on a terminal."""
+    stream = stream or sys.stdout
+    print(format_findings(findings, colour=use_colour(stream)), file=stream)

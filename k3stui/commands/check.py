@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         json.dump(out, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        from k3stui.report import format_findings, use_colour
+        from k3stui.report import print_findings
 
-        print(format_findings(found, colour=use_colour(sys.stdout)))
+        print_findings(found)
     return 1 if has_errors(found) else 0

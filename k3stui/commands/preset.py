@@ -8,9 +8,9 @@ import sys
 from dataclasses import replace
 from typing import Any
 
+from k3stui.cli import EXIT_FINDINGS, EXIT_OK
 from k3stui.findings import Finding, InputError, has_errors, sort_findings, warning
-
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+from k3stui.report import print_findings
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,13 +35,6 @@ def _show(args: argparse.Namespace) -> int:
 
     sys.stdout.write(read_text(presets.shipped_path(args.name), "preset file"))
     return EXIT_OK
-
-
-def _print_findings(found: list[Finding], stream: Any = None) -> None:
-    stream = stream or sys.stdout
-    from k3stui.report import format_findings, use_colour
-
-    print(format_findings(found, colour=use_colour(stream)), file=stream)
 
 
 def _schema_problems(data: Any) -> list[str]:
@@ -75,15 +68,10 @@ def _validate(args: argparse.Namespace) -> int:
         for line in schema:
             print(f"  {line}", file=sys.stderr)
         return EXIT_FINDINGS
-    version = args.k3s_version or preset.plan.k3s_version
-    try:
-        from k3stui.rules import evaluate
-    except ImportError:
-        print(f"{args.file}: matches the preset schema (the rules are not available in this build, "
-              "so only the format was checked)")
-        return EXIT_OK
-    found = evaluate(preset.plan, k3s_version=version)[1]
-    _print_findings(found)
+    from k3stui.rules import evaluate
+
+    found = evaluate(preset.plan, k3s_version=args.k3s_version or preset.plan.k3s_version)[1]
+    print_findings(found)
     return EXIT_FINDINGS if has_errors(found) else EXIT_OK
 
 
@@ -108,7 +96,7 @@ def _import(args: argparse.Namespace) -> int:
         found.append(_dropped(secrets))
     found = sort_findings(found)
     if found:
-        _print_findings(found, sys.stderr)
+        print_findings(found, sys.stderr)
     if has_errors(found):
         print("k3stui: the inputs have errors; no preset written. Fix them and run again.", file=sys.stderr)
         return EXIT_FINDINGS
@@ -127,7 +115,7 @@ def _import(args: argparse.Namespace) -> int:
 
     rule_found = evaluate(captured, k3s_version=args.k3s_version)[1]
     if has_errors(rule_found):
-        _print_findings(rule_found, sys.stderr)
+        print_findings(rule_found, sys.stderr)
         print("k3stui: the imported plan has errors (above); edit the preset, then "
               "'k3stui preset validate FILE'.", file=sys.stderr)
         return EXIT_FINDINGS

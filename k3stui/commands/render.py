@@ -11,19 +11,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from k3stui.findings import Finding, Severity, has_errors
-
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+from k3stui.cli import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
+from k3stui.findings import Severity, has_errors
+from k3stui.report import print_findings
 
 
 def _say(text: str) -> None:
     print(text, file=sys.stderr)
-
-
-def _print_findings(found: list[Finding]) -> None:
-    from k3stui.report import format_findings, use_colour
-
-    print(format_findings(found, colour=use_colour(sys.stdout)))
 
 
 def _usage_problem(args: argparse.Namespace) -> str | None:
@@ -120,11 +114,11 @@ def run(args: argparse.Namespace) -> int:
 
     plan, found = check_inputs(args)
     if has_errors(found):
-        _print_findings(found)
+        print_findings(found)
         _say("k3stui: nothing rendered: the plan has errors (listed above).")
         return EXIT_FINDINGS
     if any(f.severity is Severity.WARNING for f in found):
-        _print_findings([f for f in found if f.severity is not Severity.INFO])
+        print_findings([f for f in found if f.severity is not Severity.INFO])
     status = EXIT_OK
     if args.out:
         status = _write_out(plan, args)
