@@ -75,14 +75,13 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if has_errors(found) else EXIT_OK
 
 
-_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 
 def _import(args: argparse.Namespace) -> int:
     from k3stui import fsio, presets
     from k3stui.inputs import plan_from_args_namespace
 
-    if not _NAME.match(args.name):
+    if not re.match(presets.NAME_PATTERN, args.name):
         raise InputError(f"--name {args.name!r}: use lower case letters, digits and dashes, "
                          "e.g. --name my-cluster")
     if args.out and not args.force:

@@ -6,8 +6,6 @@ from typing import Any
 
 from k3stui import flags
 
-COMMA_SPLIT = flags.COMMA_SPLIT
-
 # Values never echoed into a message or a preset.
 SECRET_KEYS: frozenset[str] = frozenset(
     {f.name for f in flags.FLAGS.values() if f.secret} | {"agent-token", "vpn-auth"}

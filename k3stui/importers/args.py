@@ -11,7 +11,7 @@ from typing import Any
 
 from k3stui import defaults, flags
 from k3stui.findings import Finding, did_you_mean, error, info, warning
-from k3stui.importers._common import COMMA_SPLIT, KNOWN_NAMES, canonical_name, scalar_text, show
+from k3stui.importers._common import KNOWN_NAMES, canonical_name, scalar_text, show
 from k3stui.plan import Plan, Secret, get_value, with_value
 
 _TRUE = {"1", "t", "true"}  # strconv.ParseBool, which urfave/cli uses
@@ -81,7 +81,8 @@ def _convert(flag: flags.Flag, value: Any) -> Any:
         out: list[str] = []
         for item in items:
             text = scalar_text(item)
-            parts = text.split(",") if flag.name in COMMA_SPLIT or not isinstance(value, list) else [text]
+            split = flag.name in flags.COMMA_SPLIT or not isinstance(value, list)
+            parts = text.split(",") if split else [text]
             out.extend(p.strip() for p in parts if p.strip())
         return tuple(out)
     if isinstance(value, list):

@@ -13,7 +13,7 @@ from typing import Any
 
 from k3stui import flags
 from k3stui.findings import Finding, InputError, did_you_mean, error, warning
-from k3stui.importers._common import COMMA_SPLIT, KNOWN_NAMES, canonical_name, show
+from k3stui.importers._common import KNOWN_NAMES, canonical_name, show
 
 ROLES = ("server", "agent")
 
@@ -92,7 +92,7 @@ def parse_exec(text: str, source: str = "--exec") -> ParsedExec:
 def _store(out: ParsedExec, name: str, value: Any, flag: flags.Flag | None,
            seen: set[str], source: str) -> None:
     if flag is not None and flag.kind == "list":
-        parts = [p.strip() for p in value.split(",")] if name in COMMA_SPLIT else [value]
+        parts = [p.strip() for p in value.split(",")] if name in flags.COMMA_SPLIT else [value]
         out.args.setdefault(name, []).extend(p for p in parts if p != "")
         return
     if name in seen and out.args.get(name) != value:
