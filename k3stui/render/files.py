@@ -172,7 +172,7 @@ def render_all(plan: Plan, *, k3s_version: str | None = None, chart: ChartExport
     from k3stui.render.install_cmd import one_liner
 
     notes: list[str] = []
-    _version_notes(plan.k3s_version or k3s_version, notes)
+    _version_notes(k3s_version or plan.k3s_version, notes)
     files: list[RenderedFile] = []
     commands: list[tuple[str, str]] = []
     chart_files = chart.files if chart is not None else []

@@ -44,7 +44,7 @@ def install_command(plan: Plan, role: str, *, k3s_version: str | None = None,
     if role not in ("server", "agent"):
         raise ValueError(f"role must be 'server' or 'agent', not {role!r}")
     env = {"INSTALL_K3S_EXEC": role}
-    version = plan.k3s_version or k3s_version
+    version = k3s_version or plan.k3s_version  # the caller (--k3s-version) wins, as in the rules
     if version:
         env["INSTALL_K3S_VERSION"] = version
     if role == "agent":
