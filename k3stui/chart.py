@@ -12,7 +12,6 @@ import fnmatch
 import gzip
 import io
 import tarfile
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -21,21 +20,8 @@ import yaml
 from k3stui import defaults
 from k3stui.plan import Plan
 from k3stui.render.chart_values import chart_needed, chart_values
+from k3stui.render.files import RenderedFile
 from k3stui.resources import chart_dir as shipped_chart_dir
-
-try:  # the shared seam, when the colleague's module exists
-    from k3stui.render.files import RenderedFile  # type: ignore[import-not-found,unused-ignore]
-except ImportError:  # pragma: no cover - depends on the tree
-
-    @dataclass(frozen=True)
-    class RenderedFile:  # type: ignore[no-redef]
-        path: str  # relative to the output folder
-        dest: str | None  # where it goes on a node; None: not installed as a file
-        mode: int
-        roles: tuple[str, ...]
-        content: bytes
-        description: str
-
 
 CHART_NAME = "k3s-cni"
 MANIFEST_NAME = f"{CHART_NAME}.yaml"
@@ -102,7 +88,12 @@ def values_yaml(values: dict[str, Any]) -> str:
 
 def package_chart(chart_dir: Path, values: dict[str, Any] | None = None) -> tuple[str, bytes]:
     """(`<name>-<version>.tgz`, bytes) of the chart, with `values` as its values.yaml when given."""
-    files = chart_files(chart_dir)
+    return package_files(chart_files(chart_dir), values)
+
+
+def package_files(files: dict[str, bytes], values: dict[str, Any] | None = None) -> tuple[str, bytes]:
+    """`package_chart` for chart files already read (`chart_files`)."""
+    files = dict(files)
     meta = _chart_meta(files)
     if values is not None:
         files["values.yaml"] = values_yaml(values).encode()
@@ -146,9 +137,9 @@ def chart_export_files(plan: Plan, *, k3s_version: str | None = None) -> list[Re
     through the chart (flannel or bring-your-own CNI without Multus)."""
     if not chart_needed(plan):
         return []
-    source = shipped_chart_dir()
+    files = chart_files(shipped_chart_dir())
     values = chart_values(plan, k3s_version=k3s_version)
-    tgz_name, tgz = package_chart(source, values)
+    tgz_name, tgz = package_files(files, values)
     out = [
         RenderedFile(
             path=f"chart/{CHART_NAME}/{rel}",
@@ -158,7 +149,7 @@ def chart_export_files(plan: Plan, *, k3s_version: str | None = None) -> list[Re
             content=data,
             description=f"k3s-cni chart source: {rel}",
         )
-        for rel, data in chart_files(source).items()
+        for rel, data in files.items()
     ]
     out.append(RenderedFile(
         path="chart/values.yaml",
