@@ -153,3 +153,21 @@ def test_create_namespace_follows_k3s_version() -> None:
 def test_chart_needed() -> None:
     assert not chart_needed(SCENARIOS["default-flannel"])
     assert chart_needed(SCENARIOS["multus-macvlan-flannel"]) and chart_needed(SCENARIOS["calico"])
+
+
+@pytest.mark.parametrize(("version", "minimum", "expected"), [
+    ("v4.3.017", "4.3.009", True), ("v4.3.008", "4.3.009", False), ("", "4.3.009", True),
+    ("v3.32.1", "3.32.0", True), ("v3.31.9", "3.32.0", False), ("1.20.0", "1.20.0", True),
+    ("not-a-version", "3.32.0", True),  # unreadable counts as newest, like the chart's atLeast
+])
+def test_chart_version_at_least_matches_the_charts_helper(version: str, minimum: str, expected: bool) -> None:
+    from k3stui.render.chart_values import chart_version_at_least
+
+    assert chart_version_at_least(version, minimum) is expected
+
+
+def test_an_unparsable_k3s_version_gives_the_newest_releases_values() -> None:
+    from dataclasses import replace
+
+    plan = SCENARIOS[sorted(SCENARIOS)[0]]
+    assert chart_values(replace(plan, k3s_version="v1.3x")) == chart_values(replace(plan, k3s_version=None))

@@ -8,10 +8,19 @@ Facts: ../shared/reference/cni-charts.md.
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Any
 
 from k3stui import defaults, versions
-from k3stui.plan import Cni, MacvlanNetwork, Plan, effective_cluster_cidr, node_mask, uses_flannel
+from k3stui.plan import (
+    CNI_KINDS,
+    Cni,
+    MacvlanNetwork,
+    Plan,
+    effective_cluster_cidr,
+    node_mask,
+    uses_flannel,
+)
 
 Values = dict[str, Any]
 
@@ -186,28 +195,36 @@ def _multus(plan: Plan, k3s: versions.K3sVersion) -> Values:
     }
 
 
+def chart_version_at_least(version: str, minimum: str) -> bool:
+    """The chart's `k3s-cni.atLeast` (_helpers.tpl) for upstream chart versions ("v4.3.017",
+    "1.20.0"): an empty or unreadable version means "the newest" and passes."""
+    def key(text: str) -> tuple[int, ...] | None:
+        parts = re.split(r"[.+-]", text.strip().removeprefix("v"))[:3]
+        return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else None
+
+    have = key(version)
+    return have is None or have >= (key(minimum) or ())
+
+
 def _multus_crd_chart_rendered(multus: Values) -> bool:
     """Mirrors multus.yaml: whereabouts with rke2-multus >= v4.3.009 adds the rke2-multus-crd chart."""
-    if not (multus["enabled"] and multus["whereabouts"]):
-        return False
-    version = multus["chart"]["version"].lstrip("v")
-    try:
-        parts = tuple(int(p) for p in version.split("-")[0].split(".")[:3])
-    except ValueError:
-        return True  # unknown format: assume newest, like the chart does for ""
-    return parts >= (4, 3, 9)
+    return bool(multus["enabled"] and multus["whereabouts"]) and chart_version_at_least(
+        multus["chart"]["version"], "4.3.009")
 
 
 def chart_values(plan: Plan, *, k3s_version: str | None = None) -> Values:
     """The k3s-cni chart's values for `plan`. `k3s_version` beats `plan.k3s_version`; both unset
     means the newest K3s k3stui knows. Unknown CNI kinds fall back to "none" (nothing rendered)."""
-    k3s = versions.resolve(k3s_version or plan.k3s_version)
+    try:
+        k3s = versions.resolve(k3s_version or plan.k3s_version)
+    except ValueError:  # the rules report it (VER001) and judge by the newest release; so do we
+        k3s = versions.resolve(None)
     pods_v4, pods_v6 = _split_families(effective_cluster_cidr(plan))
     if not (pods_v4 or pods_v6):  # all invalid: the rules report it; keep the values renderable
         pods_v4 = [defaults.CLUSTER_CIDR_V4]
     cni: Cni = plan.cni
     values: Values = {
-        "cni": cni.kind if cni.kind in ("flannel", "calico", "cilium", "none") else "none",
+        "cni": cni.kind if cni.kind in CNI_KINDS else "none",
         "cilium": _cilium(plan, pods_v4, pods_v6),
         "calico": _calico(plan, pods_v4, pods_v6),
         "multus": _multus(plan, k3s),
