@@ -173,11 +173,21 @@ class Plan:
 # Derived facts. Pure, cheap; rules, renderers and the TUI all read these.
 
 
-def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_network(text: str) -> Network | None:
+    """A CIDR as K3s reads it (host bits masked, like Go's net.ParseCIDR); None if it is not one.
+    Reporting bad entries is the rules' job: everything else just skips them."""
     try:
         return ipaddress.ip_network(text.strip(), strict=False)
     except ValueError:
         return None
+
+
+def networks(cidrs: tuple[str, ...]) -> list[Network]:
+    """The usable entries of a CIDR list, in order."""
+    return [n for n in map(parse_network, cidrs) if n is not None]
 
 
 def effective_cluster_cidr(plan: Plan) -> tuple[str, ...]:
@@ -206,7 +216,7 @@ def default_cluster_dns(service_cidrs: tuple[str, ...]) -> tuple[str, ...]:
     """K3s's default: the 10th address of each service CIDR (k3s pkg/cli/server/server.go)."""
     out = []
     for text in service_cidrs:
-        net = _network(text)
+        net = parse_network(text)
         if net is not None and net.num_addresses > defaults.CLUSTER_DNS_INDEX:
             out.append(str(net.network_address + defaults.CLUSTER_DNS_INDEX))
     return tuple(out)
@@ -233,7 +243,7 @@ def node_mask(plan: Plan, version: int) -> int:
 
 def ip_family(plan: Plan) -> Family:
     """ipv4 / dual / ipv6, from the cluster CIDRs (invalid entries are ignored here)."""
-    versions = {n.version for n in (_network(c) for c in effective_cluster_cidr(plan)) if n}
+    versions = {n.version for n in networks(effective_cluster_cidr(plan))}
     if versions == {4, 6}:
         return "dual"
     if versions == {6}:

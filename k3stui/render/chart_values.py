@@ -7,7 +7,6 @@ Facts: ../shared/reference/cni-charts.md.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Any
 
@@ -18,6 +17,7 @@ from k3stui.plan import (
     MacvlanNetwork,
     Plan,
     effective_cluster_cidr,
+    networks,
     node_mask,
     uses_flannel,
 )
@@ -27,15 +27,8 @@ Values = dict[str, Any]
 
 def _split_families(cidrs: tuple[str, ...]) -> tuple[list[str], list[str]]:
     """IPv4 and IPv6 CIDRs, normalised; invalid entries are the rules' business, not ours."""
-    v4: list[str] = []
-    v6: list[str] = []
-    for text in cidrs:
-        try:
-            net = ipaddress.ip_network(text.strip(), strict=False)
-        except ValueError:
-            continue
-        (v4 if net.version == 4 else v6).append(str(net))
-    return v4, v6
+    nets = networks(cidrs)
+    return [str(n) for n in nets if n.version == 4], [str(n) for n in nets if n.version == 6]
 
 
 def _replicas(plan: Plan, chosen: int | None) -> int:

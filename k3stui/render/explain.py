@@ -10,7 +10,7 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from k3stui import defaults
-from k3stui.plan import Node, Plan, effective_cluster_cidr, node_mask, uses_flannel
+from k3stui.plan import Network, Node, Plan, effective_cluster_cidr, networks, node_mask, uses_flannel
 
 # Bytes an encapsulation takes from the host MTU (flannel code values; Calico/Cilium docs).
 MTU_OVERHEAD: dict[str, int] = {
@@ -19,7 +19,7 @@ MTU_OVERHEAD: dict[str, int] = {
     "calico-None": 0, "cilium-tunnel": 50, "cilium-native": 0,
 }
 _CILIUM_ENCRYPTION_OVERHEAD = {"wireguard": 80, "ipsec": 77, "none": 0}
-_Net = ipaddress.IPv4Network | ipaddress.IPv6Network
+_Net = Network
 
 
 @dataclass(frozen=True)
@@ -51,13 +51,7 @@ class Explanation:
 
 
 def _networks(plan: Plan) -> list[_Net]:
-    out: list[_Net] = []
-    for text in effective_cluster_cidr(plan):
-        try:
-            out.append(ipaddress.ip_network(text.strip(), strict=False))
-        except ValueError:
-            continue
-    return out
+    return networks(effective_cluster_cidr(plan))
 
 
 def _is_ha_etcd(plan: Plan) -> bool:

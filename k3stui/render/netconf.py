@@ -7,12 +7,11 @@ without it.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from typing import Any
 
 from k3stui import defaults
-from k3stui.plan import Plan, effective_cluster_cidr
+from k3stui.plan import Plan, effective_cluster_cidr, parse_network
 from k3stui.render.k3s_config import netconf_node_path
 
 # K3s backend name -> flannel Backend.Type (+ what K3s itself adds for it).
@@ -36,11 +35,9 @@ _OPTION_KEYS: dict[str, dict[str, str]] = {
 
 def _first_of_version(cidrs: tuple[str, ...], version: int) -> str | None:
     for text in cidrs:
-        try:
-            if ipaddress.ip_network(text.strip(), strict=False).version == version:
-                return text.strip()
-        except ValueError:
-            continue
+        net = parse_network(text)
+        if net is not None and net.version == version:
+            return text.strip()
     return None
 
 
