@@ -16,7 +16,7 @@ from typing import Any
 from k3stui import plan as p
 from k3stui.versions import K3sVersion
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Network = p.Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _PREFIX_RE = re.compile(r"^[0-9]{1,3}$")
