@@ -29,6 +29,9 @@ FLANNEL_CONF_PATH = "/etc/rancher/k3s/flannel-net-conf.json"
 SUPERVISOR_PORT = 6443
 APISERVER_LOCAL_PORT = 6444  # kube-apiserver on servers, client load balancer on agents
 INSTALL_SCRIPT_URL = "https://get.k3s.io"
+# Where the install script puts the binary and the units (k3s:install.sh BIN_DIR, SYSTEMD_DIR).
+BIN_DIR = "/usr/local/bin"
+SYSTEMD_DIR = "/etc/systemd/system"
 
 # --- flannel (flannel Documentation/backends.md, pkg/backend/*) ---
 VXLAN_PORT = 8472

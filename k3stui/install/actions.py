@@ -23,7 +23,7 @@ from k3stui.install.hostinfo import FileState, HostInfo
 from k3stui.plan import Plan
 
 MASK = "********"
-BINARY_DEST = "/usr/local/bin/k3s"
+BINARY_DEST = f"{defaults.BIN_DIR}/k3s"
 # What the official install.sh writes: guarded so a failed run can be undone (k3s:install.sh).
 SCRIPT_BIN_FILES = (
     "k3s",
@@ -352,9 +352,8 @@ def plan_actions(
                     hint="server: https://<server>:6443",
                 )
             )
-        bin_dir, unit_dir = "/usr/local/bin", "/etc/systemd/system"
+        bin_dir, unit_dir = target_path(root, defaults.BIN_DIR), target_path(root, defaults.SYSTEMD_DIR)
         if under_root:
-            bin_dir, unit_dir = target_path(root, bin_dir), target_path(root, unit_dir)
             env.update(
                 {
                     "INSTALL_K3S_SKIP_START": "true",

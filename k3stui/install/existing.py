@@ -35,7 +35,6 @@ from k3stui.importers._common import canonical_name
 from k3stui.importers.k3s_config import merge_documents, parse_config
 from k3stui.plan import Plan
 
-UNIT_DIR = "/etc/systemd/system"
 DEFAULT_SOURCE = "K3s default"
 
 
@@ -47,7 +46,7 @@ def dropin_path() -> str:
 
 def rewritten_unit(role: str) -> str:
     """The unit install.sh writes for `role` without INSTALL_K3S_NAME (k3s:install.sh SYSTEM_NAME)."""
-    return f"{UNIT_DIR}/{'k3s' if role == 'server' else 'k3s-agent'}.service"
+    return f"{defaults.SYSTEMD_DIR}/{'k3s' if role == 'server' else 'k3s-agent'}.service"
 
 
 def is_dropin(path: str) -> bool:

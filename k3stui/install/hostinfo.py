@@ -141,12 +141,14 @@ class HostInfo:
 # Modules preflight may ask about; reading them all costs one pass over each module list.
 KNOWN_MODULES = ("vxlan", "wireguard", "br_netfilter", "overlay", "macvlan", "ip_tables", "nf_conntrack")
 
+_DB = f"{defaults.DATA_DIR}/server/db"
+_AGENT_DIR = f"{defaults.DATA_DIR}/agent"
 _EXISTING_MARKERS = (
-    "/etc/rancher/k3s/config.yaml",
-    "/var/lib/rancher/k3s/server/db",
-    "/var/lib/rancher/k3s/server/token",
-    "/var/lib/rancher/k3s/agent",
-    "/usr/local/bin/k3s",
+    defaults.CONFIG_FILE,
+    _DB,
+    f"{defaults.DATA_DIR}/server/token",
+    _AGENT_DIR,
+    f"{defaults.BIN_DIR}/k3s",
 )
 
 
@@ -307,8 +309,8 @@ class HostReader:
         found = [p for p in _EXISTING_MARKERS if self.path(p).exists()]
         dropins = sorted(self.path(defaults.CONFIG_DROPIN_DIR).glob("*.yaml"))
         found += [f"{defaults.CONFIG_DROPIN_DIR}/{p.name}" for p in dropins]
-        units = sorted(self.path("/etc/systemd/system").glob("k3s*.service"))
-        found += [f"/etc/systemd/system/{u.name}" for u in units]
+        units = sorted(self.path(defaults.SYSTEMD_DIR).glob("k3s*.service"))
+        found += [f"{defaults.SYSTEMD_DIR}/{u.name}" for u in units]
         if not found:
             return ExistingK3s()
         role = None
@@ -317,12 +319,12 @@ class HostReader:
         for u in units:
             args = unit_exec_args(u.read_text(encoding="utf-8", errors="replace"))
             if args:
-                unit_args, unit = args, f"/etc/systemd/system/{u.name}"
+                unit_args, unit = args, f"{defaults.SYSTEMD_DIR}/{u.name}"
                 role = "agent" if args[0] == "agent" else "server"
-        has_db = self.path("/var/lib/rancher/k3s/server/db").exists()
+        has_db = self.path(_DB).exists()
         if has_db:
             role = "server"
-        elif role is None and self.path("/var/lib/rancher/k3s/agent").exists():
+        elif role is None and self.path(_AGENT_DIR).exists():
             role = "agent"
         configs, error = self._config_files()
         plan = None
