@@ -306,6 +306,16 @@ class HostReader:
 
     # --- K3s already here? -----------------------------------------------------------------
     def existing(self) -> ExistingK3s:
+        try:
+            return self._existing()
+        except OSError as exc:  # e.g. /var/lib/rancher/k3s/server is 0700 and this is no root
+            self.notes.append(
+                f"could not look for an existing K3s ({exc.filename or ''}: {exc.strerror or exc}); "
+                "run as root to compare with it"
+            )
+            return ExistingK3s()
+
+    def _existing(self) -> ExistingK3s:
         found = [p for p in _EXISTING_MARKERS if self.path(p).exists()]
         dropins = sorted(self.path(defaults.CONFIG_DROPIN_DIR).glob("*.yaml"))
         found += [f"{defaults.CONFIG_DROPIN_DIR}/{p.name}" for p in dropins]
@@ -317,7 +327,7 @@ class HostReader:
         unit_args: list[str] = []
         unit: str | None = None
         for u in units:
-            args = unit_exec_args(u.read_text(encoding="utf-8", errors="replace"))
+            args = unit_exec_args(self._read_text(f"{defaults.SYSTEMD_DIR}/{u.name}") or "")
             if args:
                 unit_args, unit = args, f"{defaults.SYSTEMD_DIR}/{u.name}"
                 role = "agent" if args[0] == "agent" else "server"

@@ -130,3 +130,26 @@ def test_unreadable_existing_config_is_an_error_not_a_crash(tmp_path):
     (tmp_path / "etc/rancher/k3s/config.yaml").write_text("cluster-cidr: [unclosed\n")
     ex = HostReader(tmp_path, use_ip=False).read().existing
     assert ex.installed and ex.plan is None and ex.error
+
+
+def test_a_dangling_unit_link_is_no_crash(tmp_path):
+    units = tmp_path / "etc/systemd/system"
+    units.mkdir(parents=True)
+    (units / "k3s.service").symlink_to("/nonexistent/k3s.service")
+    ex = HostReader(tmp_path, use_ip=False).read().existing
+    assert ex.installed and ex.unit is None and ex.error is None
+
+
+def test_an_unreadable_k3s_folder_is_a_note_not_a_crash(tmp_path, monkeypatch):
+    """Without root, /var/lib/rancher/k3s/server (0700) cannot even be looked into."""
+    real = Path.exists
+
+    def exists(self, *a, **kw):
+        if "rancher" in str(self):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(Path, "exists", exists)
+    host = HostReader(tmp_path, use_ip=False).read()
+    assert not host.existing.installed
+    assert any("could not look for an existing K3s" in n and "root" in n for n in host.notes)
