@@ -384,12 +384,6 @@ def plan_actions(
             )
         )
 
-    # The merge model needs the drop-in exactly as written and what ExecStart will say.
-    from k3stui.render.files import DROPIN_NODE_PATH
-
-    dropin = next((w.content for w in wanted if w.dest == DROPIN_NODE_PATH and w.content), None)
-    dropin_text = dropin.decode("utf-8", "replace") if dropin is not None else None
-    exec_flags = shlex.join([cmd.env.get("INSTALL_K3S_EXEC", role), *cmd.args]) if cmd else None
     found += preflight.check(
         plan,
         role,
@@ -397,13 +391,9 @@ def plan_actions(
         under_root=under_root,
         airgap_problems=airgap.problems if airgap else (),
         airgap_arches=airgap.image_arches if airgap else (),
-        token_file=token_file_needed(plan, role, k3s_version),
-        dropin=dropin_text,
-        exec_flags=exec_flags,
+        token_file=cmd.env.get("K3S_TOKEN_FILE") if cmd else None,
     )
-    outlook = None
-    if not host.existing.error:
-        outlook = preflight.outlook(plan, role, host.existing, dropin=dropin_text, exec_flags=exec_flags)
+    outlook = preflight.outlook(plan, role, host.existing)
     return Actions(
         role=role,
         root=root,

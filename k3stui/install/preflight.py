@@ -50,11 +50,7 @@ def check(
     airgap_problems: tuple[str, ...] = (),
     airgap_arches: tuple[str, ...] = (),
     token_file: str | None = None,
-    dropin: str | None = None,
-    exec_flags: str | None = None,
 ) -> list[Finding]:
-    """`dropin`: the text of k3stui's config drop-in, `exec_flags`: INSTALL_K3S_EXEC + script
-    args; both are derived from the plan when not given."""
     out: list[Finding] = []
     if not under_root and not host.is_root:
         out.append(
@@ -74,7 +70,7 @@ def check(
                 hint="re-make the bundle with 'k3stui bundle --artifacts DIR' and copy it again",
             )
         )
-    out += _existing(plan, role, host, dropin, exec_flags)
+    out += _existing(plan, role, host)
     out += _modules(plan, host)
     out += _overlaps(plan, host)
     out += _interfaces(plan, host)
@@ -158,7 +154,7 @@ def _show(value: Any) -> str:
 
 
 def our_dropin(plan: p.Plan, role: str) -> str:
-    """The text of k3stui's drop-in for `role`, as `render` writes it."""
+    """The text of k3stui's drop-in for `role`, as `render` writes it (render.files._role_files)."""
     from k3stui.render.k3s_config import config_yaml, k3s_args
 
     return config_yaml(k3s_args(plan, role), role=role)
@@ -189,17 +185,13 @@ class Outlook:
         return self.now.where(name) if self.known else "the existing configuration"
 
 
-def outlook(
-    plan: p.Plan, role: str, ex: ExistingK3s, *, dropin: str | None = None, exec_flags: str | None = None
-) -> Outlook | None:
+def outlook(plan: p.Plan, role: str, ex: ExistingK3s) -> Outlook | None:
     if not ex.installed or ex.plan is None:
         return None
-    ours_text = dropin if dropin is not None else our_dropin(plan, role)
+    ours_text = our_dropin(plan, role)
     args = (ex.config_files, ex.unit, ex.unit_args)
     now = existing.now(*args)
-    after = existing.after(
-        *args, role=role, ours=ours_text, install_exec=exec_flags or install_exec(plan, role)
-    )
+    after = existing.after(*args, role=role, ours=ours_text, install_exec=install_exec(plan, role))
     ours = merge_documents([("ours", parse_config(ours_text, existing.dropin_path())[0])])
     known = bool(ex.config_files or ex.unit_args)
     return Outlook(now, after, now.plan if known else ex.plan, ours, known)
@@ -235,9 +227,7 @@ def _show_key(name: str, value: Any) -> str:
     return "'********'" if name in SECRET_KEYS else _show(value)
 
 
-def _existing(
-    plan: p.Plan, role: str, host: HostInfo, dropin: str | None = None, exec_flags: str | None = None
-) -> list[Finding]:
+def _existing(plan: p.Plan, role: str, host: HostInfo) -> list[Finding]:
     ex = host.existing
     if not ex.installed:
         return []
@@ -271,7 +261,7 @@ def _existing(
                 hint="critical values could not be compared; check them by hand",
             )
         )
-    o = outlook(plan, role, ex, dropin=dropin, exec_flags=exec_flags)
+    o = outlook(plan, role, ex)
     if o is None:
         return out
     out += _overrides(o)
