@@ -50,7 +50,6 @@ class FileAction:
     description: str
     content: bytes | None = field(default=None, repr=False)  # what to write...
     source: str | None = None  # ...or a bundle artifact to copy (too big to hold)
-    size: int = 0
     existed: bool = False
     changed: bool = True
     diff: str = ""  # masked unified diff, or a one-line summary for binary files
@@ -124,7 +123,6 @@ class _Wanted:
     content: bytes | None = None
     source: str | None = None
     sha256: str | None = None
-    size: int = 0
 
 
 def _rendered(plan: Plan, role: str, k3s_version: str | None) -> list[_Wanted]:
@@ -222,7 +220,6 @@ def file_diff(
     secrets: Sequence[str],
     *,
     new_sha: str | None = None,
-    new_size: int = 0,
 ) -> tuple[bool, str]:
     """(changed, masked diff). Binary or big content gets a one-line summary instead."""
     mode_note = ""
@@ -233,16 +230,11 @@ def file_diff(
         if same and not mode_note:
             return False, ""
         what = "replace" if old.exists else "new"
-        return (
-            True,
-            mode_note + f"{what} binary file {dest} ({new_size or '?'} bytes, sha256 {new_sha or '?'})\n",
-        )
+        return True, mode_note + f"{what} binary file {dest} (sha256 {new_sha or '?'})\n"
     same = old.content == new if old.content is not None else old.sha256 == hashlib.sha256(new).hexdigest()
     if old.exists and same and not mode_note:
         return False, ""  # big files are known by checksum only
-    old_text = (
-        _text(old.content) if old.exists and old.content is not None else ("" if not old.exists else None)
-    )
+    old_text = "" if not old.exists else _text(old.content) if old.content is not None else None
     new_text = _text(new)
     if old_text is None or new_text is None:
         sha = hashlib.sha256(new).hexdigest()
@@ -299,7 +291,7 @@ def plan_actions(
         if content is not None and any(s.encode() in content for s in secrets):
             mode = 0o600  # it carries the token: owner-only, whatever the renderer said
         old = host.files.get(w.dest, FileState(False))
-        changed, diff = file_diff(w.dest, old, content, mode, secrets, new_sha=w.sha256, new_size=w.size)
+        changed, diff = file_diff(w.dest, old, content, mode, secrets, new_sha=w.sha256)
         files.append(
             FileAction(
                 dest=w.dest,
@@ -308,7 +300,6 @@ def plan_actions(
                 description=w.description,
                 content=content,
                 source=w.source,
-                size=len(content) if content is not None else w.size,
                 existed=old.exists,
                 changed=changed,
                 diff=diff,
