@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from k3stui import fsio
+from k3stui import defaults, fsio
 from k3stui.install import airgap
 from k3stui.install.airgap import ARTIFACTS, CHARTS, FILES, ChartArchive
 from k3stui.plan import Plan
@@ -47,11 +47,7 @@ class Artifact:
     name: str
     kind: str  # binary | install-script | images | chart
     source: Path  # image archives run to hundreds of MB: keep the path, stream when copying
-
-    @property
-    def content(self) -> bytes:
-        """Whole content: only for chart archives (small, and needed for chartContent)."""
-        return self.source.read_bytes()
+    chart: ChartArchive | None = None  # kind "chart": read whole (small; chartContent needs it)
 
 
 def scan_artifacts(directory: str | Path | None) -> tuple[list[Artifact], list[str]]:
@@ -65,10 +61,18 @@ def scan_artifacts(directory: str | Path | None) -> tuple[list[Artifact], list[s
     found, ignored = [], []
     for p in sorted(d.iterdir()):
         kind = airgap.classify(p.name) if p.is_file() else None
+        chart = None
+        if kind == "chart":
+            content = p.read_bytes()
+            meta = airgap.chart_meta(content)
+            if meta is None:  # no Chart.yaml inside: bundled, it would make the node refuse
+                kind = None
+            else:
+                chart = ChartArchive(meta[0], meta[1], f"{CHARTS}/{p.name}", content)
         if kind is None:
             ignored.append(p.name)
             continue
-        found.append(Artifact(p.name, kind, p))
+        found.append(Artifact(p.name, kind, p, chart))
     return found, ignored
 
 
@@ -82,17 +86,12 @@ def bundle_files(
 
     chart = chart_export_files(plan, k3s_version=k3s_version)
     rendered = render_all(plan, k3s_version=k3s_version, chart=ChartExport(chart))
-    archives = []
-    for a in artifacts:
-        if a.kind == "chart":
-            meta = airgap.chart_meta(a.content)
-            if meta:
-                archives.append(ChartArchive(meta[0], meta[1], f"{CHARTS}/{a.name}", a.content))
+    archives = [a.chart for a in artifacts if a.chart is not None]
     missing: list[str] = []
     out: list[BundleFile] = []
     for f in rendered:
         content = f.content
-        if f.dest and f.dest.startswith(airgap_manifest_dir()):
+        if f.dest and f.dest.startswith(defaults.AUTO_DEPLOY_DIR + "/"):
             content, miss = airgap.embed_in_manifest(content, archives)
             missing += [f"chart {m} (its .tgz)" for m in miss]
         if f.path.endswith(".tgz") and f.dest is None:
@@ -115,12 +114,11 @@ def bundle_files(
         if kind not in kinds:
             missing.append(name)
     for a in artifacts:
-        sub = CHARTS if a.kind == "chart" else ARTIFACTS
-        mode = 0o755 if a.kind in ("binary", "install-script") else 0o644
-        if a.kind == "chart":
-            out.append(BundleFile(f"{sub}/{a.name}", mode, a.content))
+        if a.chart is not None:
+            out.append(BundleFile(a.chart.rel, 0o644, a.chart.content))
         else:
-            out.append(BundleFile(f"{sub}/{a.name}", mode, source=a.source))
+            mode = 0o755 if a.kind in ("binary", "install-script") else 0o644
+            out.append(BundleFile(f"{ARTIFACTS}/{a.name}", mode, source=a.source))
     meta = {
         "generator": "k3stui",
         "k3s-version": plan.k3s_version or k3s_version,
@@ -138,12 +136,6 @@ def bundle_files(
         )
     )
     return out, missing
-
-
-def airgap_manifest_dir() -> str:
-    from k3stui import defaults
-
-    return defaults.AUTO_DEPLOY_DIR + "/"
 
 
 def sums_file(files: list[BundleFile]) -> BundleFile:
@@ -226,7 +218,7 @@ def readme(
     """Every user value is shell-quoted where it is a command word, and never interpolated raw."""
     import jinja2
 
-    from k3stui.chart import MANIFEST_DEST
+    from k3stui.chart import MANIFEST_DEST, chart_needed
     from k3stui.render.install_cmd import airgap_liner, install_command
     from k3stui.render.k3s_config import AGENT_TOKEN_FILE
 
@@ -242,8 +234,6 @@ def readme(
             continue
     token_file = plan.token_file or AGENT_TOKEN_FILE
     manifest = {"path": f"files/server{MANIFEST_DEST}", "dest": MANIFEST_DEST}
-    from k3stui.chart import chart_needed
-
     version = plan.k3s_version or k3s_version
     return env.from_string(_README).render(
         version=shlex.quote(version) if version else "",

@@ -216,6 +216,13 @@ def test_missing_upstream_chart_is_named(tmp_path: Path, artifacts: Path, sandbo
     assert any("upstream chart cilium 1.20.0 is not in the bundle" in e for e in errors)
 
 
+def test_a_tgz_that_is_no_chart_is_ignored_not_bundled(tmp_path: Path, artifacts: Path):
+    (artifacts / "backup.tgz").write_bytes(b"not a tar archive")
+    report = make_bundle(PRESETS["cilium"], tmp_path / "b5", artifacts_dir=artifacts)
+    assert report.ignored == ["backup.tgz", "notes.txt"] and report.missing == []
+    assert load_bundle(tmp_path / "b5").problems == ()  # installable, not refused on the node
+
+
 def test_bundle_without_artifacts_lists_them(tmp_path: Path):
     report = make_bundle(PRESETS["flannel-vxlan"], tmp_path / "b3")
     assert len(report.missing) == 3 and any("k3s-airgap-images" in m for m in report.missing)
