@@ -121,7 +121,7 @@ def bundle_files(
             out.append(BundleFile(f"{ARTIFACTS}/{a.name}", mode, source=a.source))
     meta = {
         "generator": "k3stui",
-        "k3s-version": plan.k3s_version or k3s_version,
+        "k3s-version": k3s_version or plan.k3s_version,  # --k3s-version wins, as in install_command
         "role": plan.role,
         "images": [a.name for a in artifacts if a.kind == "images"],
         "charts": [{"name": c.name, "version": c.version, "path": c.rel} for c in archives],
@@ -234,7 +234,7 @@ def readme(
             continue
     token_file = plan.token_file or AGENT_TOKEN_FILE
     manifest = {"path": f"files/server{MANIFEST_DEST}", "dest": MANIFEST_DEST}
-    version = plan.k3s_version or k3s_version
+    version = k3s_version or plan.k3s_version
     return env.from_string(_README).render(
         version=shlex.quote(version) if version else "",
         missing=missing,

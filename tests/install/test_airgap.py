@@ -119,6 +119,17 @@ def test_readme_quotes_hostile_values(tmp_path: Path, artifacts: Path):
     assert "$(touch" not in text.replace(f"'{hostile}'", "")
 
 
+def test_k3s_version_given_on_the_command_line_wins_everywhere(tmp_path: Path):
+    import json
+
+    plan = replace(PRESETS["flannel-vxlan"], k3s_version="v1.30.0+k3s1")
+    make_bundle(plan, tmp_path / "b", k3s_version="v1.31.4+k3s1")
+    assert json.loads((tmp_path / "b/bundle.json").read_text())["k3s-version"] == "v1.31.4+k3s1"
+    text = (tmp_path / "b/README.md").read_text()
+    assert "(K3s v1.31.4+k3s1)" in text and "INSTALL_K3S_VERSION=v1.31.4+k3s1" in text
+    assert "v1.30.0" not in text
+
+
 def test_embedding_sets_chart_content_of_every_needed_chart():
     calico = {
         "cni": "calico",
