@@ -85,7 +85,10 @@ def load_bundle(directory: str | Path) -> Bundle:
     sums_path = d / SUMS
     if not sums_path.is_file():
         return Bundle(str(d), problems=(f"{sums_path} is missing: the bundle cannot be verified",))
-    sums = parse_sums(sums_path.read_text(encoding="utf-8", errors="replace"))
+    try:
+        sums = parse_sums(sums_path.read_text(encoding="utf-8", errors="replace"))
+    except OSError as exc:
+        return Bundle(str(d), problems=(f"{sums_path} cannot be read ({exc.strerror or exc}): run as root",))
     ok: set[str] = set()
     for rel, want in sums.items():
         p = d / rel
@@ -93,7 +96,9 @@ def load_bundle(directory: str | Path) -> Bundle:
             problems.append(f"{SUMS} names a path outside the bundle: {rel!r}")
         elif not p.is_file():
             problems.append(f"{rel} is listed in {SUMS} but missing")
-        elif fsio.sha256_file(p) != want:
+        elif (got := _sha256(p)) is None:
+            problems.append(f"{rel} cannot be read: run as root, or copy the bundle again")
+        elif got != want:
             problems.append(f"{rel} is corrupt: its SHA-256 does not match {SUMS}")
         else:
             ok.add(rel)
@@ -132,6 +137,13 @@ def load_bundle(directory: str | Path) -> Bundle:
         sums={r: sums[r] for r in sorted(ok)},
         problems=tuple(problems),
     )
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return fsio.sha256_file(path)
+    except OSError:
+        return None
 
 
 # --- pure helpers -------------------------------------------------------------------------------

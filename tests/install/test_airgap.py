@@ -205,6 +205,21 @@ def test_corrupt_images_are_named_before_anything_changes(bundle_dir: Path, sand
     assert any("artifacts/k3s-airgap-images-amd64.tar.zst is corrupt" in e for e in errors)
 
 
+def test_an_unreadable_artifact_is_named_not_a_traceback(bundle_dir: Path, monkeypatch):
+    from k3stui import fsio
+
+    real = fsio.sha256_file
+
+    def sha256_file(path):
+        if str(path).endswith("artifacts/k3s"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(fsio, "sha256_file", sha256_file)
+    problems = load_bundle(bundle_dir).problems
+    assert any(p.startswith("artifacts/k3s cannot be read") for p in problems)
+
+
 @pytest.mark.parametrize("gone", ["artifacts/install.sh", "artifacts/k3s"])
 def test_missing_artifacts_are_named(bundle_dir: Path, sandbox: Path, gone: str):
     os.unlink(bundle_dir / gone)
