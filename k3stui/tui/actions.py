@@ -15,7 +15,6 @@ from k3stui.tui.state import PlanState
 if TYPE_CHECKING:
     from k3stui.render.files import RenderedFile
 
-_CHART_SOURCE = "chart/k3s-cni/"
 
 
 def save_preset(state: PlanState, path: Path, *, force: bool = False) -> Path:
@@ -50,12 +49,18 @@ def export_files(state: PlanState, folder: Path, *, force: bool = False) -> int:
 
 
 def preview_items(state: PlanState) -> list[tuple[str, str]]:
-    """(title, text) for the preview pane: what the plan means, then every rendered file."""
+    """(title, text) for the preview pane: what the plan means, then every rendered file. A plan
+    `render_all` refuses (a node path it cannot place) previews the reason instead of the files."""
+    from k3stui.chart import CHART_NAME
     from k3stui.render.explain import explain, format_explanation
 
     items = [("Ports, MTU, capacity, routes", format_explanation(explain(state.applied)))]
-    for f in rendered_files(state):
-        if f.path.startswith(_CHART_SOURCE) or f.path.endswith(".tgz"):
+    try:
+        files = rendered_files(state)
+    except ValueError as exc:
+        return [*items, ("Files: not rendered", f"k3stui render would refuse this plan: {exc}")]
+    for f in files:
+        if f.path.startswith(f"chart/{CHART_NAME}/") or f.path.endswith(".tgz"):
             continue  # the shipped chart's own files and its package: not the plan's, not readable
         roles = ", ".join(f.roles) if f.roles else "all nodes"
         header = f"# {f.description}\n# on the node: {f.dest or '(not copied to nodes)'}  ({roles})\n\n"

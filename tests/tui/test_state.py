@@ -54,3 +54,16 @@ def test_flags_editor_keeps_unchanged_values_and_rejects_modelled_flags() -> Non
 def test_every_field_has_help() -> None:
     assert [f.path for f in FIELDS if f.path not in HELP] == []
     assert [a for a, *_ in NETWORK_ATTRS if f"macvlan.{a}" not in HELP] == []
+
+
+def test_preview_says_why_a_plan_cannot_be_rendered() -> None:
+    """render_all refuses a relative node path (no rule reports it yet): the preview says so
+    instead of raising out of the app."""
+    from k3stui.tui.actions import preview_items
+
+    state = PlanState()
+    state.set_text("flannel.conf", "rel/net.json")
+    state.set_text("flannel.mtu", "1400")  # now a net-conf.json is rendered to that path
+    items = dict(preview_items(state))
+    assert "Ports, MTU, capacity, routes" in items
+    assert "rel/net.json" in items["Files: not rendered"]
