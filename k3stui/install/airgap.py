@@ -266,6 +266,8 @@ def embed_in_manifest(manifest: bytes, archives: Iterable[ChartArchive]) -> tupl
     k3s-cni values (`spec.valuesContent` YAML or `spec.values`). Other documents pass unchanged."""
     import yaml
 
+    from k3stui.chart import values_yaml
+
     archives = list(archives)
     docs = list(yaml.safe_load_all(manifest.decode("utf-8")))
     missing: list[str] = []
@@ -282,7 +284,7 @@ def embed_in_manifest(manifest: bytes, archives: Iterable[ChartArchive]) -> tupl
             values = yaml.safe_load(spec["valuesContent"]) or {}
             if isinstance(values, dict) and "cni" in values:
                 values, miss = embed_charts(values, archives)
-                spec["valuesContent"] = yaml.safe_dump(values, sort_keys=False)
+                spec["valuesContent"] = values_yaml(values)  # as chart.auto_deploy_manifest wrote it
                 missing += miss
                 changed = True
     if not changed:
