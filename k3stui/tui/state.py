@@ -207,16 +207,22 @@ def _keep_unchanged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 
 
 def host_config_files(root: Path) -> list[Path]:
-    """This host's K3s config: config.yaml, then config.yaml.d/*.yaml alphabetically (as K3s reads them)."""
+    """This host's K3s config: config.yaml, then config.yaml.d/*.yaml alphabetically (as K3s reads
+    them). Raises InputError when the folder cannot be looked into (not root, say)."""
+    from k3stui.defaults import CONFIG_DROPIN_DIR, CONFIG_FILE
+    from k3stui.findings import InputError
     from k3stui.inputs import config_dir_files
 
-    main = root / "etc/rancher/k3s/config.yaml"
-    dropins = root / "etc/rancher/k3s/config.yaml.d"
-    return ([main] if main.is_file() else []) + (config_dir_files(dropins) if dropins.is_dir() else [])
+    main, dropins = root / CONFIG_FILE.lstrip("/"), root / CONFIG_DROPIN_DIR.lstrip("/")
+    try:
+        return ([main] if main.is_file() else []) + (config_dir_files(dropins) if dropins.is_dir() else [])
+    except OSError as exc:  # is_file/is_dir raise PermissionError under a folder we may not enter
+        raise InputError(f"{exc.filename or main.parent}: cannot look into it: {exc.strerror or exc}; "
+                         "run k3stui as a user that can read it (e.g. with sudo)") from None
 
 
 def plan_from_host(root: Path) -> tuple[p.Plan, list[Finding]]:
-    """Raises InputError when a file cannot be read."""
+    """Raises InputError when a file (or the folder) cannot be read."""
     from k3stui.importers import build_plan
     from k3stui.inputs import read_text
 

@@ -293,3 +293,26 @@ async def test_fast_tab_presses_are_not_lost(make_app):
         await pilot.pause()
         await pilot.pause()
         assert tabs.active == "network"
+
+
+async def test_an_unreadable_host_config_is_said_not_raised(make_app, tmp_path: Path, monkeypatch):
+    """A user who may not look into /etc/rancher/k3s/config.yaml.d (tests run as root: simulated)."""
+    from k3stui import inputs
+    from k3stui.findings import InputError
+
+    (tmp_path / "root/etc/rancher/k3s/config.yaml.d").mkdir(parents=True)
+
+    def refused(directory):
+        raise InputError(f"{directory}: permission denied")
+
+    monkeypatch.setattr(inputs, "config_dir_files", refused)
+    app = make_app()
+    async with app.run_test() as pilot:
+        options = app.screen.query_one(OptionList)
+        ids = [o.id for o in options.options]
+        assert "permission denied" in str(options.options[ids.index("host")].prompt)
+        options.highlighted = ids.index("host")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, StartScreen)  # still choosing; the reason was notified
+        assert any("permission denied" in str(n.message) for n in app._notifications)

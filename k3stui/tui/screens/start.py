@@ -45,10 +45,12 @@ class StartScreen(Screen[Start]):
     def _options(self) -> list[Option]:
         options = [Option("K3s defaults — flannel vxlan, 10.42.0.0/16 pods, 10.43.0.0/16 services",
                           id="defaults")]
-        host_files = st.host_config_files(self.root)
-        if host_files:
-            names = ", ".join(f"/{f.relative_to(self.root)}" for f in host_files)
-            options.append(Option(f"This host's K3s config — {names}", id="host"))
+        try:
+            host = ", ".join(f"/{f.relative_to(self.root)}" for f in st.host_config_files(self.root))
+        except InputError as exc:  # offered anyway: choosing it says why again
+            host = f"cannot be read: {exc}"
+        if host:
+            options.append(Option(f"This host's K3s config — {host}", id="host"))
         for name, description in st.shipped_presets():
             options.append(Option(f"Preset {name} — {description}", id=f"preset:{name}"))
         return options
