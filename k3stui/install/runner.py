@@ -183,8 +183,15 @@ def download(url: str, dest: Path) -> None:
         raise StepFailed(f"refusing to download {url}: not https")
     import urllib.request
 
-    with urllib.request.urlopen(url, timeout=60) as resp:
-        fsio.atomic_write(dest, resp.read(), 0o700)
+    try:
+        with urllib.request.urlopen(url, timeout=60) as resp:
+            data = resp.read()
+    except (OSError, ValueError) as exc:  # URLError, HTTPError and timeouts are OSErrors
+        raise StepFailed(
+            f"could not download {url} ({exc}); fetch it on a connected machine and pass "
+            "--install-script FILE, or use an air-gapped bundle (k3stui bundle)"
+        ) from exc
+    fsio.atomic_write(dest, data, 0o700)
 
 
 def _read_sysctls(keys: Sequence[str]) -> dict[str, str]:

@@ -190,3 +190,20 @@ def test_interrupt_stops_the_script_and_its_children(tmp_path: Path):
         time.sleep(0.05)
     else:
         pytest.fail("the script's child kept running")
+
+
+def test_a_failed_download_names_the_way_around_it(tmp_path: Path, monkeypatch):
+    """No network: urlopen is replaced by one that fails as an offline host does."""
+    import urllib.error
+    import urllib.request
+
+    from k3stui.install.runner import StepFailed, download
+
+    def offline(url, timeout=None):
+        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.delenv("K3STUI_NO_DOWNLOAD")
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    with pytest.raises(StepFailed, match="--install-script FILE"):
+        download("https://get.k3s.io", tmp_path / "install.sh")
+    assert not (tmp_path / "install.sh").exists()
