@@ -20,13 +20,15 @@ if TYPE_CHECKING:
 def save_preset(state: PlanState, path: Path, *, force: bool = False) -> Path:
     """Write the applied plan as a preset file, atomically. Refuses to replace a file unless `force`."""
     from k3stui.fsio import WriteRefused, atomic_write
-    from k3stui.presets import Preset, dump_preset
+    from k3stui.presets import Preset, dump_preset, load_preset_text
 
+    if path.is_dir():
+        raise WriteRefused(f"{path} is a folder; add a file name, e.g. {path / 'my-plan.yaml'}")
     if path.exists() and not force:
         raise WriteRefused(f"{path} exists; tick 'Replace it' to overwrite it")
-    name = _preset_name(path.stem)
-    text = dump_preset(Preset(name=name, description=f"Saved from k3stui (started from {state.source})",
-                              plan=state.applied))
+    description = f"Saved from k3stui (started from {state.source})"
+    text = dump_preset(Preset(name=preset_name(path.stem), description=description, plan=state.applied))
+    load_preset_text(text, str(path))  # as `k3stui preset import`: never write one k3stui cannot read back
     path.parent.mkdir(parents=True, exist_ok=True)
     return atomic_write(path, text.encode("utf-8"))
 
@@ -78,7 +80,8 @@ def _short_title(path: str) -> str:
     return f"{folder}: {rest.rsplit('/', 1)[-1]}" if rest else path
 
 
-def _preset_name(stem: str) -> str:
-    """Preset names are lower case, digits and dashes."""
-    name = "".join(c if c.isalnum() else "-" for c in stem.lower())
-    return "-".join(filter(None, name.split("-"))) or "my-plan"
+def preset_name(text: str) -> str:
+    """A name `presets.NAME_PATTERN` accepts, from a file name or where the plan came from: lower
+    case ASCII letters, digits and single dashes, at most 63 characters."""
+    name = "".join(c if c.isascii() and c.isalnum() else "-" for c in text.lower())
+    return "-".join(filter(None, name.split("-")))[:63].rstrip("-") or "my-plan"

@@ -3,6 +3,8 @@ could make too), and the table's help coverage."""
 
 from __future__ import annotations
 
+import pytest
+
 from k3stui.tui.fields import FIELDS, NETWORK_ATTRS, field_for
 from k3stui.tui.help_texts import HELP
 from k3stui.tui.state import PlanState
@@ -67,3 +69,18 @@ def test_preview_says_why_a_plan_cannot_be_rendered() -> None:
     items = dict(preview_items(state))
     assert "Ports, MTU, capacity, routes" in items
     assert "rel/net.json" in items["Files: not rendered"]
+
+
+def test_saved_preset_names_load_back(tmp_path) -> None:
+    """The name comes from the file name; any file name gives one the loader accepts."""
+    from k3stui.fsio import WriteRefused
+    from k3stui.tui.actions import preset_name, save_preset
+    from k3stui.tui.state import plan_from_preset_file
+
+    assert preset_name("preset calico") == "preset-calico"
+    assert preset_name("--") == "my-plan"
+    for stem in ("Café Lab", "x" * 70 + "-y", "2024_lab.v2"):
+        path = save_preset(PlanState(), tmp_path / f"{stem}.yaml")
+        assert plan_from_preset_file(path)[1] == preset_name(stem)
+    with pytest.raises(WriteRefused, match="is a folder"):
+        save_preset(PlanState(), tmp_path, force=True)

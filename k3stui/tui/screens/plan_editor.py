@@ -207,9 +207,10 @@ class PlanEditorScreen(Screen[None]):
         tabs.active = self._tab_asked
 
     def action_save(self) -> None:
+        from k3stui.tui.actions import preset_name
         from k3stui.tui.screens.path_prompt import PathPromptScreen
 
-        default = self.app.out_dir / f"{_preset_name(self.state.source)}.yaml"  # type: ignore[attr-defined]
+        default = self.app.out_dir / f"{preset_name(self.state.source)}.yaml"  # type: ignore[attr-defined]
         prompt = PathPromptScreen("Save the plan as a preset file", default, replace_label="Replace it")
         self.app.push_screen(prompt, self._save_to)
 
@@ -259,9 +260,3 @@ class PlanEditorScreen(Screen[None]):
 
         self.app.push_screen(InstallScreen(self.state, self.app.root))  # type: ignore[attr-defined]
 
-
-def _preset_name(source: str) -> str:
-    """A preset file name from where the plan came from: lower case, digits, dashes."""
-    stem = Path(source).stem if "/" in source else source
-    name = "".join(c if c.isalnum() else "-" for c in stem.lower()).strip("-")
-    return "-".join(filter(None, name.split("-"))) or "my-plan"
