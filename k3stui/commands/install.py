@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         if actions.refused and not args.dry_run:
             print("k3stui: install refused; nothing was changed", file=sys.stderr)
         return 1 if actions.refused else 0
-    print(describe(actions).replace("dry run: nothing was changed", "about to do the above"), end="")
+    print(describe(actions, dry_run=False), end="")
     if not _confirm(args):
         print("k3stui: nothing was changed", file=sys.stderr)
         return 1

@@ -419,9 +419,9 @@ def command_text(c: CommandAction, secrets: Sequence[str]) -> str:
     return f"{env_text(c.env, secrets)} {words}".strip()
 
 
-def describe(actions: Actions) -> str:
+def describe(actions: Actions, *, dry_run: bool = True) -> str:
     """Everything a run would do, for people: preflight, each file with its diff, each command
-    with its environment. Secrets masked."""
+    with its environment. Secrets masked. `dry_run=False`: the text shown before asking."""
     from k3stui.report import format_findings
 
     s = actions.secrets
@@ -461,7 +461,13 @@ def describe(actions: Actions) -> str:
     for n in actions.notes:
         out.append(f"Note: {n}")
     out.append(f"Log of a real run: {actions.log_path}")
-    verdict = "REFUSED: fix the errors above first" if actions.refused else "dry run: nothing was changed"
+    verdict = (
+        "REFUSED: fix the errors above first"
+        if actions.refused
+        else "dry run: nothing was changed"
+        if dry_run
+        else "about to do the above"
+    )
     out += ["", verdict]
     return mask("\n".join(out), s) + "\n"
 

@@ -48,6 +48,7 @@ def test_install_with_yes(cli, sandbox: Path, script: Path):
     )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "[INFO]  fake install.sh: done" in r.stdout
+    assert "about to do the above" in r.stdout and "dry run: nothing was changed" not in r.stdout
     assert (sandbox / "etc/rancher/k3s/config.yaml.d/50-k3stui-network.yaml").is_file()
     assert recorded_env(script)["INSTALL_K3S_BIN_DIR"] == f"{sandbox}/usr/local/bin"
 
