@@ -8,10 +8,8 @@ save it as a preset, export its files, install it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
 
 from textual.app import App
-from textual.binding import Binding, BindingType
 
 from k3stui.tui.commands import K3sCommands
 from k3stui.tui.install_flow import installer_missing
@@ -23,7 +21,6 @@ class K3sTuiApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "k3stui"
     COMMANDS = App.COMMANDS | {K3sCommands}
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+o", "open_start", "Open…", show=False)]
 
     def __init__(self, *, root: Path = Path("/"), out_dir: Path | None = None,
                  state: PlanState | None = None) -> None:
@@ -61,6 +58,5 @@ class K3sTuiApp(App[int]):
         return next(s for s in self.screen_stack if isinstance(s, PlanEditorScreen))
 
     def action_open_start(self) -> None:
-        if isinstance(self.screen, StartScreen):
-            return
+        """From the plan screen only (its ctrl+o, the palette): not over a running install."""
         self.push_screen(StartScreen(self.root, can_go_back=self.state is not None), self._started)

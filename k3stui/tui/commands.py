@@ -13,30 +13,28 @@ from k3stui.tui.fields import TABS
 class K3sCommands(Provider):
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         screen = self.screen  # the screen the palette was opened over
+        if screen.__class__.__name__ != "PlanEditorScreen":
+            return []  # the start and install screens: their own keys only (no new plan mid-install)
         run = screen.run_action
         out: list[tuple[str, str, Callable[[], object]]] = [
             ("Load preset / start over", "choose a preset, a preset file, this host's config or defaults",
              partial(self.app.run_action, "open_start")),
+            ("Save plan as preset", "write the plan to a preset file", partial(run, "save")),
+            ("Export files", "write every rendered file to a folder", partial(run, "export")),
+            ("Install on this host", "dry run, confirm, install", partial(run, "install")),
+            ("Toggle help panel", "show or hide the help for the focused option",
+             partial(run, "toggle_help")),
         ]
-        if screen.__class__.__name__ == "PlanEditorScreen":
+        if screen.state.plan.cni.multus is not None:  # type: ignore[attr-defined]
+            networks = screen.query_one("#networks")
             out += [
-                ("Save plan as preset", "write the plan to a preset file", partial(run, "save")),
-                ("Export files", "write every rendered file to a folder", partial(run, "export")),
-                ("Install on this host", "dry run, confirm, install", partial(run, "install")),
-                ("Toggle help panel", "show or hide the help for the focused option",
-                 partial(run, "toggle_help")),
+                ("Add macvlan network", "append a Multus macvlan network (F7)",
+                 partial(networks.run_action, "add_network")),
+                ("Remove macvlan network", "remove the focused (else the last) network (F8)",
+                 partial(networks.run_action, "remove_network")),
             ]
-            if screen.state.plan.cni.multus is not None:  # type: ignore[attr-defined]
-                networks = screen.query_one("#networks")
-                out += [
-                    ("Add macvlan network", "append a Multus macvlan network (F7)",
-                     partial(networks.run_action, "add_network")),
-                    ("Remove macvlan network", "remove the focused (else the last) network (F8)",
-                     partial(networks.run_action, "remove_network")),
-                ]
-            out += [(f"Switch to tab: {title}", f"show the {title} tab",
-                     partial(run, f"show_tab('{tab}')")) for tab, title in TABS]
-        return out
+        return out + [(f"Switch to tab: {title}", f"show the {title} tab", partial(run, f"show_tab('{tab}')"))
+                      for tab, title in TABS]
 
     async def discover(self) -> Hits:
         for name, help_text, command in self._commands():

@@ -262,6 +262,9 @@ async def test_install_shows_the_dry_run_and_reports_the_rollback(make_app, tmp_
         dry_run = str(app.screen.query_one("#dry-run").render())
         assert "50-k3stui-network.yaml" in dry_run and "install script" in dry_run
         assert not (tmp_path / "root/etc/rancher/k3s/config.yaml.d/50-k3stui-network.yaml").exists()
+        await pilot.press("ctrl+o")  # no new plan under the install screen
+        await pilot.pause()
+        assert not isinstance(app.screen, StartScreen)
         await pilot.press("ctrl+r")
         for _ in range(100):
             await pilot.pause(0.1)
@@ -316,3 +319,15 @@ async def test_an_unreadable_host_config_is_said_not_raised(make_app, tmp_path: 
         await pilot.pause()
         assert isinstance(app.screen, StartScreen)  # still choosing; the reason was notified
         assert any("permission denied" in str(n.message) for n in app._notifications)
+
+
+async def test_ctrl_o_goes_back_to_the_start_screen_and_escape_returns(make_app):
+    app = make_app(PlanState())
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert isinstance(app.screen, StartScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, PlanEditorScreen)
