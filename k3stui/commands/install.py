@@ -20,6 +20,9 @@ def prepare(args: argparse.Namespace, *, reader: object | None = None):  # -> Ac
     from k3stui.install.airgap import load_bundle
     from k3stui.install.api import prepare as prepare_plan
 
+    for option, folder in (("--root", args.root), ("--airgap", args.airgap)):
+        if folder and not Path(folder).is_dir():
+            raise InputError(f"{option} {folder}: not a folder")
     bundle = None
     if args.airgap:
         bundle = load_bundle(args.airgap)
@@ -48,7 +51,11 @@ def _confirm(args: argparse.Namespace) -> bool:
     if not sys.stdin.isatty():
         print("k3stui: not a terminal: add --yes to install without a question", file=sys.stderr)
         return False
-    answer = input("Proceed with the install? [y/N] ")
+    try:
+        answer = input("Proceed with the install? [y/N] ")
+    except EOFError:  # Ctrl-D: no
+        print()
+        return False
     return answer.strip().lower() in ("y", "yes")
 
 

@@ -95,6 +95,26 @@ def test_missing_install_script_is_input_error(cli, sandbox: Path, tmp_path: Pat
     assert r.returncode == 2 and "no such file" in r.stderr
 
 
+@pytest.mark.parametrize("option", ["--root", "--airgap"])
+def test_a_folder_that_is_not_there_is_input_error(cli, tmp_path: Path, option: str):
+    r = cli("install", "--preset", "flannel-vxlan", option, str(tmp_path / "typo"), "--dry-run")
+    assert r.returncode == 2 and f"{option} {tmp_path / 'typo'}: not a folder" in r.stderr
+    assert not (tmp_path / "typo").exists()
+
+
+def test_ctrl_d_at_the_question_is_a_no(monkeypatch):
+    import argparse
+
+    from k3stui.commands import install
+
+    def eof(prompt: str = "") -> str:
+        raise EOFError
+
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", eof)
+    assert install._confirm(argparse.Namespace(yes=False)) is False
+
+
 def test_bundle_then_airgap_install(cli, sandbox: Path, tmp_path: Path):
     arts = tmp_path / "arts"
     arts.mkdir()
