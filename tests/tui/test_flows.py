@@ -331,3 +331,18 @@ async def test_ctrl_o_goes_back_to_the_start_screen_and_escape_returns(make_app)
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, PlanEditorScreen)
+
+
+async def test_a_bad_preset_file_path_is_said_not_raised(make_app, tmp_path: Path):
+    app = make_app()
+    async with app.run_test() as pilot:
+        field = app.screen.query_one("#preset-file", Input)
+        bad = {"~nosuchuser-k3stui/p.yaml": "home directory", str(tmp_path): "is a directory",
+               str(tmp_path / "none.yaml"): "no such preset file"}
+        for typed, said in bad.items():
+            field.value = typed
+            field.focus()
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, StartScreen)
+            assert said in str(list(app._notifications)[-1].message)

@@ -8,7 +8,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Checkbox, Input, Label
 
 
@@ -48,8 +48,19 @@ class PathPromptScreen(ModalScreen[tuple[Path, bool] | None]):
         self.dismiss(None)
 
     def _answer(self) -> None:
-        text = self.query_one("#path", Input).value.strip()
-        if not text:
-            self.notify("Type a path first.", severity="warning")
-            return
-        self.dismiss((Path(text).expanduser(), self.query_one("#replace", Checkbox).value))
+        path = typed_path(self.query_one("#path", Input).value, self)
+        if path is not None:
+            self.dismiss((path, self.query_one("#replace", Checkbox).value))
+
+
+def typed_path(text: str, screen: Screen[object]) -> Path | None:
+    """A path as typed, `~` expanded; None (the user told why) when empty or `~nosuchuser`."""
+    text = text.strip()
+    if not text:
+        screen.notify("Type a path first.", severity="warning")
+        return None
+    try:
+        return Path(text).expanduser()
+    except RuntimeError as exc:  # ~name of no user here
+        screen.notify(f"{text}: {exc}", severity="error")
+        return None

@@ -78,11 +78,11 @@ class StartScreen(Screen[Start]):
         self._load_file()
 
     def _load_file(self) -> None:
-        text = self.query_one("#preset-file", Input).value.strip()
-        if text:
-            self._load_preset(Path(text).expanduser())
-        else:
-            self.notify("Type the path of a preset file.", severity="warning")
+        from k3stui.tui.screens.path_prompt import typed_path
+
+        path = typed_path(self.query_one("#preset-file", Input).value, self)
+        if path is not None:
+            self._load_preset(path)
 
     def _load_preset(self, path: Path) -> None:
         try:
