@@ -6,15 +6,19 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from k3stui.findings import InputError
 
+if TYPE_CHECKING:
+    from k3stui.install.actions import Actions
+
 
 def _no_plan_inputs(args: argparse.Namespace) -> bool:
-    return not (getattr(args, "preset", None) or args.config or args.config_dir or args.exec_flags)
+    return not (args.preset or args.config or args.config_dir or args.exec_flags)
 
 
-def prepare(args: argparse.Namespace, *, reader: object | None = None):  # -> Actions
+def prepare(args: argparse.Namespace) -> Actions:
     """Inputs -> Actions (reads the host; changes nothing)."""
     from k3stui.commands.check import check_inputs
     from k3stui.install.airgap import load_bundle
@@ -41,8 +45,7 @@ def prepare(args: argparse.Namespace, *, reader: object | None = None):  # -> Ac
         install_script=args.install_script,
         k3s_version=args.k3s_version,
         findings=findings,
-        reader=reader,
-    )  # type: ignore[arg-type]
+    )
 
 
 def _confirm(args: argparse.Namespace) -> bool:
