@@ -1,16 +1,15 @@
-"""The installer for callers that hold a Plan (the TUI): read the host, plan the actions, run
-them. The CLI goes through the same two calls."""
+"""The installer for callers that hold a Plan: read the host and plan the actions (`prepare`);
+`runner.run_actions` carries them out."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from k3stui.findings import Finding
 from k3stui.install.actions import Actions, node_paths, plan_actions
 from k3stui.install.airgap import Bundle, load_bundle
 from k3stui.install.hostinfo import HostReader
-from k3stui.install.runner import Result, run_actions
 from k3stui.plan import Plan
 
 
@@ -46,8 +45,3 @@ def prepare(
         findings=findings,
         stamp=stamp or time.strftime("%Y%m%d-%H%M%S"),
     )
-
-
-def execute(actions: Actions, on_line: Callable[[str], None]) -> Result:
-    """Carry the actions out, streaming each log line (secrets masked) to on_line."""
-    return run_actions(actions, on_line)
