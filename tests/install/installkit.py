@@ -89,24 +89,29 @@ def presets() -> list[tuple[str, Plan]]:
     return out
 
 
+def prepare(plan: Plan, role: str, root: Path, script: Path | str | None, bundle=None, *, k3s_version=None):
+    """The sandbox read and the plan of action, through the installer's own entry point."""
+    from k3stui.install.api import prepare as api_prepare
+
+    return api_prepare(
+        plan,
+        role,
+        root=str(root),
+        airgap=bundle,
+        install_script=str(script) if script else None,
+        k3s_version=k3s_version,
+        reader=reader(root),
+        stamp="test",
+    )
+
+
 def install(
     plan: Plan, role: str, root: Path, script: Path | None, bundle=None, *, k3s_version=None, on_line=None
 ):
     """preflight + plan_actions + run_actions in the sandbox; (actions, result, lines)."""
-    from k3stui.install.actions import node_paths, plan_actions
     from k3stui.install.runner import run_actions
 
-    host = reader(root).read(files=node_paths(plan, role, bundle, k3s_version))
-    actions = plan_actions(
-        plan,
-        role,
-        str(root),
-        host,
-        bundle,
-        k3s_version=k3s_version,
-        install_script=str(script) if script else None,
-        stamp="test",
-    )
+    actions = prepare(plan, role, root, script, bundle, k3s_version=k3s_version)
     lines: list[str] = []
 
     def collect(line: str) -> None:

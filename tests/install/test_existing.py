@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from installkit import reader
+from installkit import prepare, reader
 
-from k3stui.install.actions import describe, node_paths, plan_actions
+from k3stui.install.actions import describe
 from k3stui.plan import Plan, with_value
 
 K3S = "etc/rancher/k3s"
@@ -31,8 +31,7 @@ def server_host(root: Path, *, config: str | None = None, dropins: dict[str, str
 
 
 def actions_for(root: Path, plan: Plan, role: str = "server"):
-    host = reader(root).read(files=node_paths(plan, role, None))
-    return plan_actions(plan, role, str(root), host, None, install_script="/nonexistent/install.sh")
+    return prepare(plan, role, root, "/nonexistent/install.sh")
 
 
 def by_code(actions, code: str) -> dict[str, object]:

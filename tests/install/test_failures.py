@@ -108,15 +108,13 @@ def test_sigterm_while_the_script_runs_undoes(prepared, script):
 
 
 def test_refused_actions_change_nothing(sandbox, script):
-    from installkit import reader
+    from installkit import prepare
 
-    from k3stui.install.actions import plan_actions
     from k3stui.install.runner import run_actions
+    from k3stui.plan import Plan
 
     (sandbox / "var/lib/rancher/k3s/server/db").mkdir(parents=True)
-    host = reader(sandbox).read()
-    changed = PLAN.__class__(cluster_cidr=("10.50.0.0/16",))
-    actions = plan_actions(changed, "server", str(sandbox), host, None, install_script=str(script))
+    actions = prepare(Plan(cluster_cidr=("10.50.0.0/16",)), "server", sandbox, script)
     assert actions.refused
     before = snapshot(sandbox, ignore_logs=False)
     result = run_actions(actions, lambda line: None)

@@ -19,14 +19,14 @@ from installkit import (
     install,
     install_env,
     place_agent_token,
+    prepare,
     presets,
-    reader,
     recorded_env,
     snapshot,
     token_plan,
 )
 
-from k3stui.install.actions import describe, node_paths, plan_actions
+from k3stui.install.actions import describe
 from k3stui.plan import Plan, with_value
 
 PRESETS = presets()
@@ -71,9 +71,7 @@ def test_server_gets_manifest_agent_does_not(sandbox, script):
     manifest = sandbox / "var/lib/rancher/k3s/server/manifests/k3s-cni.yaml"
     assert manifest.is_file() and stat.S_IMODE(manifest.stat().st_mode) == 0o600
     place_agent_token(sandbox)
-    agent = plan_actions(
-        agent_plan(plan), "agent", str(sandbox), reader(sandbox).read(), None, install_script=str(script)
-    )
+    agent = prepare(agent_plan(plan), "agent", sandbox, script)
     assert not [f for f in agent.files if "manifests" in f.dest]
 
 
@@ -100,8 +98,7 @@ def test_old_token_in_a_replaced_file_is_masked_in_the_diff(sandbox, script):
     dropin = sandbox / "etc/rancher/k3s/config.yaml.d/50-k3stui-network.yaml"
     dropin.parent.mkdir(parents=True)
     dropin.write_text("token: an-old-secret-nobody-knows\n")
-    host = reader(sandbox).read(files=node_paths(Plan(), "server", None))
-    text = describe(plan_actions(Plan(), "server", str(sandbox), host, None, install_script=str(script)))
+    text = describe(prepare(Plan(), "server", sandbox, script))
     assert "an-old-secret-nobody-knows" not in text
     assert "-token: ********" in text
 
@@ -167,9 +164,7 @@ def test_sysctl_is_written_but_not_applied_under_root(sandbox, script):
 def test_dry_run_describes_and_changes_nothing(sandbox, script):
     plan = dict(PRESETS)["cilium"]
     before = snapshot(sandbox, ignore_logs=False)
-    host = reader(sandbox).read(files=node_paths(plan, "server", None))
-    actions = plan_actions(plan, "server", str(sandbox), host, None, install_script=str(script))
-    text = describe(actions)
+    text = describe(prepare(plan, "server", sandbox, script))
     assert snapshot(sandbox, ignore_logs=False) == before
     assert "/etc/rancher/k3s/config.yaml.d/50-k3stui-network.yaml" in text
     assert "+flannel-backend: none" in text
@@ -179,10 +174,7 @@ def test_dry_run_describes_and_changes_nothing(sandbox, script):
 
 
 def test_agent_without_server_url_is_refused(sandbox, script):
-    host = reader(sandbox).read()
-    actions = plan_actions(
-        with_value(Plan(), "role", "agent"), "agent", str(sandbox), host, None, install_script=str(script)
-    )
+    actions = prepare(with_value(Plan(), "role", "agent"), "agent", sandbox, script)
     assert actions.refused
     assert any(f.code == "INST090" for f in actions.findings)
 
@@ -190,8 +182,7 @@ def test_agent_without_server_url_is_refused(sandbox, script):
 def test_plain_http_server_url_is_refused(sandbox, script):
     place_agent_token(sandbox)
     plan = replace(agent_plan(Plan()), server="http://10.0.0.1:6443")
-    host = reader(sandbox).read(files=node_paths(plan, "agent", None))
-    actions = plan_actions(plan, "agent", str(sandbox), host, None, install_script=str(script))
+    actions = prepare(plan, "agent", sandbox, script)
     assert any(f.code == "INST091" for f in actions.findings)
 
 
