@@ -25,6 +25,10 @@ def run(args: argparse.Namespace) -> int:
         )
     except WriteRefused as exc:
         raise InputError(str(exc)) from None
+    except OSError as exc:  # no such parent folder, no permission, disk full
+        where = f" {exc.filename}:" if exc.filename else ""
+        why = exc.strerror or exc
+        raise InputError(f"cannot write the bundle:{where} {why}; choose another --out") from None
     print(f"bundle: {report.path} ({len(report.files)} files), archive: {report.tarball}")
     for name in report.ignored:
         print(f"ignored in --artifacts (not a K3s artifact or chart): {name}")

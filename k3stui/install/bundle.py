@@ -256,7 +256,7 @@ def make_bundle(
     force: bool = False,
     k3s_version: str | None = None,
 ) -> BundleReport:
-    out = Path(out)
+    out = Path(os.path.abspath(out))  # "--out ." names the folder: DIR.tar.gz goes beside it
     tarball = out.with_name(out.name + ".tar.gz")
     if tarball.exists() and not force:
         raise fsio.WriteRefused(f"{tarball} exists; add --force to replace it")

@@ -142,3 +142,14 @@ def test_bundle_missing_artifacts_exit_1_and_airgap_install_refuses(cli, sandbox
     assert r.returncode == 1
     assert "artifacts/install.sh (the K3s install.sh) is missing from the bundle" in r.stdout
     assert snapshot(sandbox, ignore_logs=False) == before
+
+
+def test_bundle_out_dot_and_an_unwritable_out_are_clear(cli, tmp_path: Path):
+    here = tmp_path / "here"
+    here.mkdir()
+    r = cli("bundle", "--preset", "flannel-vxlan", "--out", ".", cwd=here)
+    assert r.returncode == 1 and "internal error" not in r.stderr  # 1: the artifacts are missing
+    assert (tmp_path / "here.tar.gz").is_file() and (here / "SHA256SUMS").is_file()
+    (tmp_path / "file").write_text("")
+    r = cli("bundle", "--preset", "flannel-vxlan", "--out", str(tmp_path / "file" / "b"))
+    assert r.returncode == 2 and "cannot write the bundle" in r.stderr and "--out" in r.stderr
