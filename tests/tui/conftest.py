@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from k3stui.tui.app import K3sTuiApp
-from k3stui.tui.fields import BY_PATH
 from k3stui.tui.state import PlanState
 
 
@@ -22,6 +21,3 @@ def make_app(tmp_path: Path):
 
     return _make
 
-
-def field_id(path: str) -> str:
-    return "#" + BY_PATH[path].widget_id

@@ -6,36 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import Input, OptionList, Select, TabbedContent, TextArea
+from tuikit import notes, press_text, row, type_into
 
-from k3stui.tui.fields import field_for
 from k3stui.tui.state import PlanState, plan_from_preset_file
-from k3stui.tui.widgets.field_row import FieldRow
 from k3stui.tui.widgets.macvlan_networks import MacvlanNetworks
-
-_KEYS = {"/": "slash", ".": "full_stop", ":": "colon", ",": "comma", "-": "minus", "=": "equals_sign"}
-
-
-def row(app, path: str) -> FieldRow:
-    return app.screen.query_one("#" + field_for(path).widget_id, FieldRow)
-
-
-def notes(app, path: str) -> str:
-    return str(row(app, path).query_one(".field-notes").render())
 
 
 def net(i: int, attr: str) -> str:
     return f"cni.multus.networks[{i}].{attr}"
-
-
-async def type_into(pilot, app, path: str, text: str) -> None:
-    await pilot.pause()
-    widget = row(app, path).query_one(Input)
-    widget.focus()
-    widget.value = ""
-    await pilot.pause()
-    for ch in text:
-        await pilot.press(_KEYS.get(ch, ch))
-    await pilot.pause()
 
 
 async def show(pilot, app, tab: str) -> None:
@@ -116,8 +94,7 @@ async def test_unknown_extra_flag_shows_did_you_mean_at_the_field(make_app):
         await show(pilot, app, "host")
         area = row(app, "extra").query_one(TextArea)
         area.focus()
-        for ch in "disable-helm-controler=true":
-            await pilot.press(_KEYS.get(ch, ch))
+        await press_text(pilot, "disable-helm-controler=true")
         await pilot.pause()
         assert app.state.plan.extra == {"disable-helm-controler": "true"}
         assert 'Did you mean "disable-helm-controller"?' in notes(app, "extra")
@@ -154,8 +131,7 @@ async def test_saved_preset_reloads_every_new_option(make_app, tmp_path: Path):
         await show(pilot, app, "host")
         await type_into(pilot, app, "flannel.cni_conf", "/etc/cni/custom.conflist")
         row(app, "extra").query_one(TextArea).focus()
-        for ch in "disable-helm-controler=true":
-            await pilot.press(_KEYS.get(ch, ch))
+        await press_text(pilot, "disable-helm-controler=true")
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -192,8 +168,7 @@ async def test_palette_adds_a_network(make_app):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+p")
         await pilot.pause()
-        for ch in "add macvlan":
-            await pilot.press("space" if ch == " " else ch)
+        await press_text(pilot, "add macvlan")
         await pilot.pause(0.5)
         await pilot.press("enter")
         for _ in range(10):

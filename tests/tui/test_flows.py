@@ -5,35 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import Button, Input, OptionList, Select, TabbedContent
+from tuikit import notes, press_text, row, type_into
 
 from k3stui import plan as p
-from k3stui.tui.fields import BY_PATH
 from k3stui.tui.screens.plan_editor import PlanEditorScreen
 from k3stui.tui.screens.start import StartScreen
 from k3stui.tui.state import PlanState
-from k3stui.tui.widgets.field_row import FieldRow
 from k3stui.tui.widgets.implications_view import ImplicationsView
-
-
-def row(app, path: str) -> FieldRow:
-    return app.screen.query_one("#" + BY_PATH[path].widget_id, FieldRow)
-
-
-def notes(app, path: str) -> str:
-    return str(row(app, path).query_one(".field-notes").render())
-
-
-async def type_into(pilot, app, path: str, text: str) -> None:
-    """Focus the field's input, clear it and type `text` key by key (each keystroke revalidates)."""
-    await pilot.pause()  # let a tab switch (which focuses the tab's first field) settle first
-    widget = row(app, path).query_one(Input)
-    widget.focus()
-    widget.value = ""
-    await pilot.pause()
-    for ch in text:
-        await pilot.press(ch if ch not in "/.:," else {"/": "slash", ".": "full_stop", ":": "colon",
-                                                       ",": "comma"}[ch])
-    await pilot.pause()
 
 
 async def answer_path_prompt(pilot, app, key: str, path: Path) -> None:
@@ -212,8 +190,7 @@ async def test_command_palette_switches_tabs(make_app):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+p")
         await pilot.pause()
-        for ch in "tab findings":
-            await pilot.press("space" if ch == " " else ch)
+        await press_text(pilot, "tab findings")
         await pilot.pause(0.5)
         await pilot.press("down", "enter")
         await pilot.pause()

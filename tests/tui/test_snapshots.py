@@ -13,6 +13,7 @@ from k3stui.tui.screens.plan_editor import PlanEditorScreen
 from k3stui.tui.state import PlanState
 
 SIZES = [(80, 24), (120, 40)]
+both_sizes = pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 
 
 async def show_tab(pilot, tab: str) -> None:
@@ -27,6 +28,14 @@ async def show_tab(pilot, tab: str) -> None:
     assert pilot.app.screen.query_one(TabbedContent).active == tab
 
 
+def on_tab(tab: str):
+    """A `run_before` that shows `tab`."""
+    async def run_before(pilot) -> None:
+        await show_tab(pilot, tab)
+
+    return run_before
+
+
 async def settle(pilot) -> None:
     """A tab switch animates its underline and moves focus: wait for both before the picture.
     A blinking cursor would make the picture depend on timing: keep it steady."""
@@ -38,48 +47,36 @@ async def settle(pilot) -> None:
         await pilot.pause(0.1)
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@both_sizes
 def test_start_screen(snap_compare, make_app, size):
     assert snap_compare(make_app(), terminal_size=size)
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@both_sizes
 def test_plan_cluster_tab(snap_compare, make_app, size):
     assert snap_compare(make_app(PlanState()), terminal_size=size)
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@both_sizes
 def test_addresses_with_a_bad_cidr(snap_compare, make_app, size):
     state = PlanState()
     state.set_text("cluster_cidr", "10.42.0.0/33")
-
-    async def show_addresses(pilot):
-        await show_tab(pilot, "addresses")
-
-    assert snap_compare(make_app(state), terminal_size=size, run_before=show_addresses)
+    assert snap_compare(make_app(state), terminal_size=size, run_before=on_tab("addresses"))
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@both_sizes
 def test_pod_network_with_calico(snap_compare, make_app, size):
     state = PlanState()
     state.set_text("cni.kind", "calico")
-
-    async def show_network(pilot):
-        await show_tab(pilot, "network")
-
-    assert snap_compare(make_app(state), terminal_size=size, run_before=show_network)
+    assert snap_compare(make_app(state), terminal_size=size, run_before=on_tab("network"))
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@both_sizes
 def test_preview_host_gw(snap_compare, make_app, size):
     state = PlanState()
     state.set_text("flannel.backend", "host-gw")
     state.set_text("nodes", "srv1=10.0.0.30@server, ag1=10.0.0.31")
-
-    async def show_preview(pilot):
-        await show_tab(pilot, "preview")
-
-    assert snap_compare(make_app(state), terminal_size=size, run_before=show_preview)
+    assert snap_compare(make_app(state), terminal_size=size, run_before=on_tab("preview"))
 
 
 def test_save_prompt(snap_compare, make_app, tmp_path):
@@ -93,7 +90,7 @@ def test_save_prompt(snap_compare, make_app, tmp_path):
     assert snap_compare(make_app(PlanState()), terminal_size=(80, 24), run_before=open_save)
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@both_sizes
 def test_pod_network_multus_two_networks(snap_compare, make_app, size):
     """Two macvlan networks; the second's subnet overlaps cluster-cidr, said under that field."""
     from k3stui.tui.fields import field_for
