@@ -179,22 +179,22 @@ Put them in a folder and make the bundle again (`k3stui bundle --preset plan.yam
        sudo k3stui install --airgap . --role server --yes
 
 {%- if agents %}
-   On agents use `--role agent`; first copy the server's `/var/lib/rancher/k3s/server/node-token`
+   On agents use `--role agent`; first copy the server's `{{ data_dir }}/server/node-token`
    to {{ token_file | q }} (mode 0600).
 {%- else %}
    This plan names no server URL, so it cannot install agents: set `server: https://<server>:6443`
    in the plan and make the bundle again.
 {%- endif %}
-   k3stui verifies every checksum, places `k3s` at `/usr/local/bin/k3s` (0755) and the images in
-   `/var/lib/rancher/k3s/agent/images/`, writes the config files (backing up what it replaces),
+   k3stui verifies every checksum, places `k3s` at `{{ bin_dir }}/k3s` (0755) and the images in
+   `{{ images_dir }}/`, writes the config files (backing up what it replaces),
    embeds the upstream charts into the auto-deploy manifest (`chartContent`) and runs
    `install.sh` with `INSTALL_K3S_SKIP_DOWNLOAD=true`. If anything fails it undoes every change.
 
 ## Install a node by hand
 
-    sudo install -m 0755 artifacts/k3s /usr/local/bin/k3s
-    sudo mkdir -p /var/lib/rancher/k3s/agent/images
-    sudo cp artifacts/k3s-airgap-images-*.tar* /var/lib/rancher/k3s/agent/images/
+    sudo install -m 0755 artifacts/k3s {{ bin_dir }}/k3s
+    sudo mkdir -p {{ images_dir }}
+    sudo cp artifacts/k3s-airgap-images-*.tar* {{ images_dir }}/
 {%- for role, cmd in commands %}
     # {{ role }}:
     sudo K3STUI_AIRGAP_INSTALL_SH="$PWD/artifacts/install.sh" sh files/{{ role }}/install.sh
@@ -245,6 +245,9 @@ def readme(
         tarball=f"{folder}.tar.gz",
         folder=folder,
         agents=any(r == "agent" for r, _ in commands),
+        bin_dir=defaults.BIN_DIR,
+        images_dir=defaults.IMAGES_DIR,
+        data_dir=defaults.DATA_DIR,
     )
 
 
