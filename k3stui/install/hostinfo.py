@@ -478,8 +478,7 @@ def _hex_addr(text: str, family: int) -> str:
     # /proc prints each 32-bit word in host byte order.
     if sys.byteorder == "little":
         raw = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
-    packed = raw
-    return str(ipaddress.IPv4Address(packed) if family == 4 else ipaddress.IPv6Address(packed))
+    return str(ipaddress.IPv4Address(raw) if family == 4 else ipaddress.IPv6Address(raw))
 
 
 def unit_exec_args(unit_text: str) -> list[str]:
