@@ -323,3 +323,16 @@ async def test_a_bad_preset_file_path_is_said_not_raised(make_app, tmp_path: Pat
             await pilot.pause()
             assert isinstance(app.screen, StartScreen)
             assert said in str(list(app._notifications)[-1].message)
+
+
+async def test_loading_a_plan_replaces_the_text_in_the_focused_field(make_app):
+    app = make_app(PlanState())
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.screen.query_one(TabbedContent).active = "addresses"
+        await type_into(pilot, app, "cluster_cidr", "10.99.0.0/16")
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await pilot.press("enter")  # K3s defaults
+        await pilot.pause()
+        assert app.state.plan.cluster_cidr == ()
+        assert row(app, "cluster_cidr").query_one(Input).value == ""  # not the old plan's text

@@ -115,7 +115,7 @@ class FieldRow(Widget):
             self._load_value(state.applied_value(self.field.path))
             widget.disabled = True
         elif values or widget.disabled:
-            self._load_value(state.value(self.field.path))
+            self._load_value(state.value(self.field.path), load=values)
             widget.disabled = False
         notes = Text()
         if implied is not None:
@@ -136,7 +136,9 @@ class FieldRow(Widget):
         for sev in Severity:
             self.set_class(worst is sev, f"-{sev.value}")
 
-    def _load_value(self, value: Any) -> None:
+    def _load_value(self, value: Any, *, load: bool = False) -> None:
+        """Show `value`. Text being typed is left alone (it may read differently from the value it
+        makes, "a," for ("a",)), except on a `load`: a new plan replaces it."""
         widget = self.input
         if isinstance(widget, Checkbox):
             with widget.prevent(Checkbox.Changed):
@@ -147,11 +149,11 @@ class FieldRow(Widget):
                 widget.value = display_text(self.field, value) if value is not None else Select.NULL
         elif isinstance(widget, TextArea):
             text = display_text(self.field, value)
-            if widget.text != text and not widget.has_focus:
+            if widget.text != text and (load or not widget.has_focus):
                 with widget.prevent(TextArea.Changed):
                     widget.load_text(text)
         else:
             text = display_text(self.field, value)
-            if widget.value != text and not widget.has_focus:
+            if widget.value != text and (load or not widget.has_focus):
                 with widget.prevent(Input.Changed):
                     widget.value = text
