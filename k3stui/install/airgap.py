@@ -184,17 +184,6 @@ def _v(version: str) -> str:
     return version.strip().removeprefix("v")
 
 
-def _at_least(version: str, minimum: str) -> bool:
-    """The chart's k3s-cni.atLeast: an empty version means "the newest" and passes."""
-    if not version:
-        return True
-
-    def key(text: str) -> tuple[int, ...]:
-        return tuple(int(x) if x.isdigit() else 0 for x in re.split(r"[.+-]", _v(text))[:3])
-
-    return key(version) >= key(minimum)
-
-
 @dataclass(frozen=True)
 class ChartRef:
     path: tuple[str, ...]  # where in the k3s-cni values: ("cilium", "chart")
@@ -205,6 +194,8 @@ class ChartRef:
 def needed_charts(values: Mapping[str, Any]) -> list[ChartRef]:
     """The upstream charts the k3s-cni chart will install for these values (mirrors
     templates/{cilium,calico,multus}.yaml: CRD charts only from the versions that split them)."""
+    from k3stui.render.chart_values import chart_version_at_least as _at_least
+
     out: list[ChartRef] = []
 
     def ref(comp: str, key: str, default_version: str = "") -> ChartRef | None:
