@@ -19,6 +19,7 @@ FLANNEL_BACKEND = "vxlan"
 EGRESS_SELECTOR_MODE = "agent"
 DATA_DIR = "/var/lib/rancher/k3s"
 CONFIG_FILE = "/etc/rancher/k3s/config.yaml"
+NODE_TOKEN = "/var/lib/rancher/k3s/server/node-token"  # the token agents join with
 CONFIG_DROPIN_DIR = "/etc/rancher/k3s/config.yaml.d"
 AUTO_DEPLOY_DIR = "/var/lib/rancher/k3s/server/manifests"
 IMAGES_DIR = "/var/lib/rancher/k3s/agent/images"

@@ -466,13 +466,6 @@ def _modules(plan: p.Plan, host: HostInfo) -> list[Finding]:
 # --- addresses, routes, interfaces -----------------------------------------------------------
 
 
-def _net(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
-    try:
-        return ipaddress.ip_network(text.strip(), strict=False)
-    except ValueError:
-        return None
-
-
 def _k3s_link(name: str | None) -> bool:
     return bool(name) and (name in _K3S_LINKS or name.startswith(_K3S_LINK_PREFIXES))
 
@@ -483,7 +476,7 @@ def _overlaps(plan: p.Plan, host: HostInfo) -> list[Finding]:
     ours += [("service-cidr", c) for c in p.effective_service_cidr(plan)]
     skip_own = host.existing.installed  # its own cni0/flannel routes are K3s's, not conflicts
     for key, cidr in ours:
-        net = _net(cidr)
+        net = p.parse_network(cidr)
         if net is None:
             continue  # the plan rules report the bad value
         for a in host.addresses or ():
@@ -499,7 +492,7 @@ def _overlaps(plan: p.Plan, host: HostInfo) -> list[Finding]:
                     )
                 )
         for r in host.routes or ():
-            rnet = _net(r.dst) if r.dst != "default" else None
+            rnet = p.parse_network(r.dst) if r.dst != "default" else None
             if rnet is None or rnet.prefixlen == 0 or rnet.version != net.version:
                 continue
             if skip_own and _k3s_link(r.dev):
@@ -631,6 +624,6 @@ def _token_file(token_file: str | None, host: HostInfo) -> list[Finding]:
             "INST081",
             "token-file",
             f"the join token file {token_file} does not exist",
-            hint=f"copy the server's {defaults.DATA_DIR}/server/node-token there (mode 0600)",
+            hint=f"copy the server's {defaults.NODE_TOKEN} there (mode 0600)",
         )
     ]

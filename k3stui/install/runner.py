@@ -209,10 +209,18 @@ class _Log:
     def __init__(self, path: str, secrets: Sequence[str], on_line: OnLine) -> None:
         self.path, self.secrets, self.on_line = Path(path), secrets, on_line
         self.fh = None
-        with contextlib.suppress(OSError):
+        self.problem = ""  # why there is no log file, said where the log would be named
+        try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             self.fh = os.fdopen(fd, "a", encoding="utf-8")
+        except OSError as exc:
+            self.problem = f"no log file ({self.path}: {exc.strerror or exc})"
+            on_line(f"note: {self.problem}; the output is shown here only")
+
+    @property
+    def where(self) -> str:
+        return self.problem or f"log: {self.path}"
 
     def __call__(self, line: str, *, echo: bool = True) -> None:
         line = mask(line, self.secrets)
@@ -260,7 +268,7 @@ def run_actions(actions: Actions, on_line: OnLine, *, runner: Callable[..., int]
         kept = [str(b) for b in journal.commit()]
         log("done" + (f"; backups kept: {', '.join(kept)}" if kept else ""))
         return Result(
-            True, f"installed the K3s {actions.role}; log: {actions.log_path}", actions.log_path, written
+            True, f"installed the K3s {actions.role}; {log.where}", actions.log_path, written
         )
     except BaseException as exc:
         interrupted = isinstance(exc, (KeyboardInterrupt, Terminated))
@@ -277,7 +285,8 @@ def run_actions(actions: Actions, on_line: OnLine, *, runner: Callable[..., int]
         for line in undone:
             log(f"undo: {line}")
         what = "; ".join(undone) if undone else "nothing had been changed"
-        message = mask(f"failed at '{step}': {why}. Undone: {what}. Log: {actions.log_path}", actions.secrets)
+        message = mask(f"failed at '{step}': {why}. Undone: {what}. {log.where[0].upper()}{log.where[1:]}",
+                       actions.secrets)
         log(message, echo=False)  # the caller shows Result.message
         if not isinstance(exc, (Exception, KeyboardInterrupt, Terminated)):
             raise  # SystemExit and friends: undone, but not swallowed

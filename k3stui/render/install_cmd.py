@@ -18,7 +18,7 @@ from k3stui.plan import Plan
 from k3stui.render.k3s_config import agent_server_url, k3s_args
 
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
-_NODE_TOKEN = f"{defaults.DATA_DIR}/server/node-token"
+_NODE_TOKEN = defaults.NODE_TOKEN
 
 
 @dataclass(frozen=True)

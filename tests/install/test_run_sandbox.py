@@ -197,3 +197,16 @@ def test_mask_hides_known_secrets_and_token_looking_keys():
         "token: ********\n+agent-token: ********\nK3S_TOKEN=********\ntoken-file: /etc/t\n"
         "K3S_TOKEN_FILE=/etc/t\nx: ********\n"
     )
+
+
+def test_a_log_that_cannot_be_written_is_said_not_pretended(sandbox, script):
+    import shutil
+
+    log_dir = sandbox / "var" / "log"
+    shutil.rmtree(log_dir, ignore_errors=True)
+    log_dir.parent.mkdir(parents=True, exist_ok=True)
+    log_dir.write_text("a file where the log folder would go")
+    _, result, lines = install(Plan(), "server", sandbox, script)
+    assert result.ok
+    assert "no log file" in result.message and "; log: " not in result.message
+    assert any(line.startswith("note: no log file") for line in lines)
