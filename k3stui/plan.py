@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field, fields, is_dataclass, replace
+from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from k3stui import defaults
@@ -183,6 +184,13 @@ def parse_network(text: str) -> Network | None:
         return ipaddress.ip_network(text.strip(), strict=False)
     except ValueError:
         return None
+
+
+def is_node_path(path: str) -> bool:
+    """An absolute, normalised path on a node (no '..', no '//', no NUL): what K3s reads a
+    flannel-conf or token-file from, and what k3stui may write a rendered file to."""
+    p = PurePosixPath(path)
+    return p.is_absolute() and ".." not in p.parts and "\0" not in path and str(p) == path
 
 
 def networks(cidrs: tuple[str, ...]) -> list[Network]:

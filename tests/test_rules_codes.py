@@ -296,6 +296,9 @@ CASES: list[Case] = [
     Case("HOST002", Plan(**V6_CIDRS), Plan(**V6_CIDRS, accept_ra=0)),
     Case("HOST003", Plan(**V6_CIDRS, accept_ra=2), Plan(**V6_CIDRS, accept_ra=0)),
     Case("HOST004", Plan(**V6_CIDRS, accept_ra=1), Plan(**V6_CIDRS, accept_ra=2)),
+    Case("PATH001", Plan(flannel=Flannel(conf="rel/net.json", direct_routing=True)),
+         Plan(flannel=Flannel(conf="/etc/net-conf.json", direct_routing=True))),
+    Case("PATH001", Plan(token_file="../token"), Plan(token_file="/etc/rancher/k3s/token")),
 ]
 
 # Emitted outside the rule functions; each tested where it is emitted: the importers' codes in

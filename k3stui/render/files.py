@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from k3stui import defaults
-from k3stui.plan import Plan
+from k3stui.plan import Plan, is_node_path
 from k3stui.render.install_cmd import PlacedFile, install_command, install_script
 from k3stui.render.k3s_config import config_yaml, k3s_args, netconf_node_path
 from k3stui.render.netconf import netconf, netconf_json
@@ -46,10 +46,9 @@ class ChartExport:
 def _node_path(path: str) -> PurePosixPath:
     """A destination on the node must be absolute and plain, or the output folder (and the
     node) could be written outside where the file belongs."""
-    p = PurePosixPath(path)
-    if not p.is_absolute() or ".." in p.parts or "\0" in path or str(p) != path:
+    if not is_node_path(path):
         raise ValueError(f"node path {path!r} must be absolute and normalised (no '..', no '//')")
-    return p
+    return PurePosixPath(path)
 
 
 def _role_files(plan: Plan, role: str, k3s_version: str | None, notes: list[str],

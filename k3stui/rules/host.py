@@ -1,9 +1,11 @@
-"""Host settings: IPv6 router advertisements (accept_ra) once K3s turns forwarding on."""
+"""Host settings: IPv6 router advertisements (accept_ra) once K3s turns forwarding on, and the
+paths on the node that K3s reads (flannel-conf, flannel-cni-conf, token-file)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from k3stui import plan as p
 from k3stui.findings import Finding
 from k3stui.rules.context import Context
 from k3stui.rules.registry import NET, E, N, emit, rule
@@ -39,3 +41,23 @@ def accept_ra(ctx: Context) -> Iterator[Finding]:
         yield emit("HOST004", "accept_ra 1 is ignored once K3s enables IPv6 forwarding; an RA-learned "
                               "default route will expire",
                    f"Set accept_ra 2 if the route comes from RAs ({_MITM}).")
+
+
+# Plan fields that hold a path on the node, by the K3s flag that carries them.
+_NODE_PATHS = {
+    "flannel-conf": "flannel.conf", "flannel-cni-conf": "flannel.cni_conf", "token-file": "token_file",
+}
+
+
+@rule(
+    E("PATH001", "flannel-conf", "a node path that is not absolute and normalised",
+      f"{NET} §1 (flannel-conf, flannel-cni-conf), §2 (K3S_TOKEN_FILE)"),
+)
+def node_paths(ctx: Context) -> Iterator[Finding]:
+    for key, field in _NODE_PATHS.items():
+        value = p.get_value(ctx.plan, field)
+        if value and not p.is_node_path(value):
+            name = value.rstrip("/").split("/")[-1] or "file"
+            yield emit("PATH001", f"{key} {value!r} is not an absolute, normalised path; K3s would read "
+                                  "it relative to its working directory, and k3stui cannot place a file "
+                                  "there", f"Write the full path, e.g. /etc/rancher/k3s/{name}.", key)
