@@ -34,13 +34,15 @@ def save_preset(state: PlanState, path: Path, *, force: bool = False) -> Path:
 
 
 def rendered_files(state: PlanState) -> list[RenderedFile]:
-    """`render_all` with the chart export, as `k3stui render` writes it."""
+    """`render_all` with the chart export, as `k3stui render` writes it (plan.yaml named after the
+    preset the plan started from, as `render --preset` names it)."""
     from k3stui.chart import chart_export_files
     from k3stui.render.files import ChartExport, render_all
 
     plan, version = state.applied, state.applied.k3s_version
     chart = ChartExport(chart_export_files(plan, k3s_version=version))
-    return render_all(plan, k3s_version=version, chart=chart)
+    named = {"name": state.label[0], "description": state.label[1]} if state.label else {}
+    return render_all(plan, k3s_version=version, chart=chart, **named)
 
 
 def export_files(state: PlanState, folder: Path, *, force: bool = False) -> int:

@@ -39,11 +39,11 @@ class K3sTuiApp(App[int]):
     def _started(self, start: Start | None) -> None:
         if start is None:
             return
-        plan, source, found = start
+        plan, source, found, label = start
         if self.state is None:
-            self._open_plan(PlanState(plan, source, found))
+            self._open_plan(PlanState(plan, source, found, label=label))
         else:
-            self.state.load(plan, source, found)
+            self.state.load(plan, source, found, label)
             self._plan_screen().refresh_view(values=True)
 
     def _open_plan(self, state: PlanState) -> None:

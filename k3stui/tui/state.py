@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from k3stui import plan as p
 from k3stui.findings import Finding, Severity, error, sort_findings
+
+if TYPE_CHECKING:
+    from k3stui.presets import Preset
+
 from k3stui.tui.fields import OPTIONAL_CHOICES, Field, field_for, network_path, parse_text, unknown_flags
 
 # The macvlan network the Multus section shows (and edits into being) while the plan has none.
@@ -33,6 +37,9 @@ class PlanState:
     applied: p.Plan = field(default_factory=p.Plan)
     implications: list[Any] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    # (name, description) of the preset the plan started from: labels the exported plan.yaml as
+    # `k3stui render --preset` does.
+    label: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
         self.revalidate()
@@ -140,8 +147,9 @@ class PlanState:
         multus = self.plan.cni.multus or p.Multus()
         self.plan = p.with_value(self.plan, "cni.multus", replace(multus, networks=nets))
 
-    def load(self, plan: p.Plan, source: str, import_findings: list[Finding] | None = None) -> None:
-        self.plan, self.source = plan, source
+    def load(self, plan: p.Plan, source: str, import_findings: list[Finding] | None = None,
+             label: tuple[str, str] | None = None) -> None:
+        self.plan, self.source, self.label = plan, source, label
         self.import_findings = list(import_findings or [])
         self.input_errors.clear()
         self.revalidate()
@@ -231,13 +239,12 @@ def plan_from_host(root: Path) -> tuple[p.Plan, list[Finding]]:
     return plan, list(found)
 
 
-def plan_from_preset_file(path: Path) -> tuple[p.Plan, str]:
-    """(plan, preset name). Raises InputError (unreadable or invalid preset)."""
+def preset_from_file(path: Path) -> Preset:
+    """A preset file. Raises InputError (unreadable or invalid preset)."""
     from k3stui.inputs import read_text
     from k3stui.presets import load_preset_text
 
-    preset = load_preset_text(read_text(path, "preset file"), str(path))
-    return preset.plan, preset.name
+    return load_preset_text(read_text(path, "preset file"), str(path))
 
 
 def shipped_presets() -> list[tuple[str, str]]:

@@ -159,6 +159,26 @@ async def test_export_writes_what_render_writes(make_app, tmp_path: Path):
         assert str(folder) in str(app.screen.query_one("#status").render())
 
 
+async def test_export_of_a_shipped_preset_equals_render_preset(make_app, tmp_path: Path):
+    """Byte for byte what `k3stui render --preset calico` writes, plan.yaml's name included."""
+    from k3stui import cli
+
+    app = make_app()
+    async with app.run_test() as pilot:
+        options = app.screen.query_one(OptionList)
+        options.highlighted = next(i for i, o in enumerate(options.options) if o.id == "preset:calico")
+        await pilot.press("enter")
+        await pilot.pause()
+        await answer_path_prompt(pilot, app, "ctrl+e", tmp_path / "tui")
+    assert cli.main(["render", "--preset", "calico", "--out", str(tmp_path / "cli")]) == 0
+    exported = {f.relative_to(tmp_path / "tui"): f.read_bytes() for f in (tmp_path / "tui").rglob("*")
+                if f.is_file()}
+    rendered = {f.relative_to(tmp_path / "cli"): f.read_bytes() for f in (tmp_path / "cli").rglob("*")
+                if f.is_file()}
+    assert exported == rendered
+    assert b"name: calico" in exported[Path("plan.yaml")]
+
+
 async def test_export_refuses_a_non_empty_folder_without_replace(make_app, tmp_path: Path):
     folder = tmp_path / "busy"
     folder.mkdir()

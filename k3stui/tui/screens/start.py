@@ -17,7 +17,8 @@ from k3stui.findings import Finding, InputError
 from k3stui.tui import state as st
 
 # What the start screen hands back: (plan, where it came from, importers' findings).
-Start = tuple[p.Plan, str, list[Finding]]
+# (plan, where it came from, importer findings, (name, description) of the preset if one)
+Start = tuple[p.Plan, str, list[Finding], tuple[str, str] | None]
 
 
 class StartScreen(Screen[Start]):
@@ -63,7 +64,7 @@ class StartScreen(Screen[Start]):
         event.stop()
         choice = event.option.id or ""
         if choice == "defaults":
-            self.dismiss((p.Plan(), "K3s defaults", []))
+            self.dismiss((p.Plan(), "K3s defaults", [], None))
         elif choice == "host":
             self._load_host()
         elif choice.startswith("preset:"):
@@ -86,11 +87,11 @@ class StartScreen(Screen[Start]):
 
     def _load_preset(self, path: Path) -> None:
         try:
-            plan, name = st.plan_from_preset_file(path)
+            preset = st.preset_from_file(path)
         except InputError as exc:
             self.notify(str(exc), title="Cannot load the preset", severity="error", timeout=10)
             return
-        self.dismiss((plan, f"preset {name}", []))
+        self.dismiss((preset.plan, f"preset {preset.name}", [], (preset.name, preset.description)))
 
     def _load_shipped(self, name: str) -> None:
         from k3stui.presets import load_shipped
@@ -100,7 +101,7 @@ class StartScreen(Screen[Start]):
         except InputError as exc:
             self.notify(str(exc), title="Cannot load the preset", severity="error", timeout=10)
             return
-        self.dismiss((preset.plan, f"preset {preset.name}", []))
+        self.dismiss((preset.plan, f"preset {preset.name}", [], (preset.name, preset.description)))
 
     def _load_host(self) -> None:
         try:
@@ -108,7 +109,7 @@ class StartScreen(Screen[Start]):
         except InputError as exc:
             self.notify(str(exc), title="Cannot read the config", severity="error", timeout=10)
             return
-        self.dismiss((plan, "this host's K3s config", found))
+        self.dismiss((plan, "this host's K3s config", found, None))
 
     def action_focus_file(self) -> None:
         self.query_one("#preset-file", Input).focus()
