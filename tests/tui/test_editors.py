@@ -8,7 +8,7 @@ from pathlib import Path
 from textual.widgets import Input, OptionList, Select, TabbedContent, TextArea
 from tuikit import notes, press_text, row, type_into
 
-from k3stui.tui.state import PlanState, plan_from_preset_file
+from k3stui.tui.state import PlanState, preset_from_file
 from k3stui.tui.widgets.macvlan_networks import MacvlanNetworks
 
 
@@ -140,7 +140,7 @@ async def test_saved_preset_reloads_every_new_option(make_app, tmp_path: Path):
         await pilot.pause()
         assert target.is_file()
 
-    plan, _name = plan_from_preset_file(target)
+    plan = preset_from_file(target).plan
     assert plan.cni.cilium.routing_mode == "native" and plan.cni.cilium.operator_replicas == 1
     assert [(n.master, n.subnet, n.ipam) for n in plan.cni.multus.networks] == [
         ("eth1", "192.168.50.0/24", "host-local"), ("eth2", "192.168.60.0/24", "whereabouts")]

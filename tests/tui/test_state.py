@@ -75,12 +75,12 @@ def test_saved_preset_names_load_back(tmp_path) -> None:
     """The name comes from the file name; any file name gives one the loader accepts."""
     from k3stui.fsio import WriteRefused
     from k3stui.tui.actions import preset_name, save_preset
-    from k3stui.tui.state import plan_from_preset_file
+    from k3stui.tui.state import preset_from_file
 
     assert preset_name("preset calico") == "preset-calico"
     assert preset_name("--") == "my-plan"
     for stem in ("Café Lab", "x" * 70 + "-y", "2024_lab.v2"):
         path = save_preset(PlanState(), tmp_path / f"{stem}.yaml")
-        assert plan_from_preset_file(path)[1] == preset_name(stem)
+        assert preset_from_file(path).name == preset_name(stem)
     with pytest.raises(WriteRefused, match="is a folder"):
         save_preset(PlanState(), tmp_path, force=True)
