@@ -58,8 +58,7 @@ def backend(ctx: Context) -> Iterator[Finding]:
                        "Use flannel-backend: wireguard-native for encrypted pod traffic.")
         elif has("ipsec-unbundled", v):
             yield emit("FLANNEL002", f'flannel-backend "ipsec" on K3s {v}: strongSwan (swanctl, charon) is '
-                                     f'no '
-                                     "longer bundled; every node must provide it",
+                                     "no longer bundled; every node must provide it",
                        "Prefer flannel-backend: wireguard-native (ipsec is fatal from v1.27).")
     elif name == "wireguard":
         if has("wireguard-legacy-removed", v):
@@ -68,8 +67,7 @@ def backend(ctx: Context) -> Iterator[Finding]:
                        "Use flannel-backend: wireguard-native.")
         elif has("wireguard-legacy-deprecated", v):
             yield emit("FLANNEL004", f'flannel-backend "wireguard" (legacy, needs the wg tool) is '
-                                     f'deprecated on '
-                                     f"K3s {v}",
+                                     f"deprecated on K3s {v}",
                        "Use flannel-backend: wireguard-native; change it on all servers, then reboot all "
                        "nodes, servers first.")
     elif name == "wireguard-native":

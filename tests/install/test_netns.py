@@ -109,25 +109,20 @@ def test_missing_interface_is_reported(netns, tmp_path):
     assert not [f for f in check(good, "server", host, under_root=False) if f.code == "INST050"]
 
 
+def _sysctl(netns: str, setting: str) -> None:
+    subprocess.run(["ip", "netns", "exec", netns, "sysctl", "-qw", setting],
+                   check=True, capture_output=True, timeout=10)
+
+
 def test_ra_default_route_and_accept_ra_are_read_in_the_namespace(netns, tmp_path):
     _ip("-n", netns, "-6", "route", "add", "default", "via", "fe80::1", "dev", "k3t0", "proto", "ra")
-    subprocess.run(
-        ["ip", "netns", "exec", netns, "sysctl", "-qw", "net.ipv6.conf.k3t0.accept_ra=1"],
-        check=True,
-        capture_output=True,
-        timeout=10,
-    )
+    _sysctl(netns, "net.ipv6.conf.k3t0.accept_ra=1")
     host = _read(netns, tmp_path)
     assert host.accept_ra.get("k3t0") == 1
     assert [f.code for f in check(Plan(), "server", host, under_root=False) if f.code == "INST070"] == [
         "INST070"
     ]
-    subprocess.run(
-        ["ip", "netns", "exec", netns, "sysctl", "-qw", "net.ipv6.conf.k3t0.accept_ra=2"],
-        check=True,
-        capture_output=True,
-        timeout=10,
-    )
+    _sysctl(netns, "net.ipv6.conf.k3t0.accept_ra=2")
     host = _read(netns, tmp_path)
     assert not [f for f in check(Plan(), "server", host, under_root=False) if f.code == "INST070"]
     assert not [
