@@ -62,6 +62,4 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
     return f' Did you mean "{match[0]}"?' if match else ""
 
 
-class InputError(Exception):
-    """Input that cannot be used at all (missing file, unparsable YAML/JSON): exit 2.
-    The message names the file and, where known, line and column."""
+from k3stui.errors import InputError  # noqa: E402,F401  (re-exported: older imports)

@@ -13,9 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Protocol
 
-
-class WriteRefused(Exception):
-    """A write k3stui will not do (escaping the root, non-empty output folder)."""
+from k3stui.errors import WriteRefused
 
 
 class _HasPath(Protocol):

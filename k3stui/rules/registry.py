@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from k3stui.findings import Finding, Severity
 
@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from k3stui.rules.context import Context
 
 RuleFn = Callable[["Context"], Iterable[Finding]]
+
+# Where a code is emitted: while reading inputs, judging the plan, checking a host before an install
+# (preflight) or after it (doctor). One registry holds them all, so `k3stui rules` lists every code.
+Stage = Literal["import", "plan", "preflight", "doctor"]
 
 # Source shorthands (tags of ../shared/reference/k3s-network.md and cni-charts.md).
 NET = "k3s-network.md"
@@ -30,22 +34,25 @@ class RuleInfo:
     key: str  # the key its findings usually carry
     title: str
     source: str
+    stage: Stage = "plan"
+    doc: str = ""  # what it checks, why, how to fix: `k3stui rules CODE` prints it
 
     def to_dict(self) -> dict[str, str]:
         return {"code": self.code, "severity": self.severity.value, "key": self.key,
-                "title": self.title, "source": self.source}
+                "title": self.title, "source": self.source, "stage": self.stage}
 
 
-def E(code: str, key: str, title: str, source: str) -> RuleInfo:  # table shorthands: E, W, N (note)
-    return RuleInfo(code, Severity.ERROR, key, title, source)
+def E(code: str, key: str, title: str, source: str, *, stage: Stage = "plan", doc: str = "") -> RuleInfo:
+    """Table shorthands: E (error), W (warning), N (note)."""
+    return RuleInfo(code, Severity.ERROR, key, title, source, stage, doc)
 
 
-def W(code: str, key: str, title: str, source: str) -> RuleInfo:
-    return RuleInfo(code, Severity.WARNING, key, title, source)
+def W(code: str, key: str, title: str, source: str, *, stage: Stage = "plan", doc: str = "") -> RuleInfo:
+    return RuleInfo(code, Severity.WARNING, key, title, source, stage, doc)
 
 
-def N(code: str, key: str, title: str, source: str) -> RuleInfo:
-    return RuleInfo(code, Severity.INFO, key, title, source)
+def N(code: str, key: str, title: str, source: str, *, stage: Stage = "plan", doc: str = "") -> RuleInfo:
+    return RuleInfo(code, Severity.INFO, key, title, source, stage, doc)
 
 
 INFOS: dict[str, RuleInfo] = {}
