@@ -60,7 +60,8 @@ _OTHER_SERVER = (
     "disable-controller-manager", "disable-etcd", "disable-helm-controller", "disable-scheduler",
     "embedded-registry", "etcd-arg", "etcd-disable-snapshots", "etcd-expose-metrics",
     "etcd-snapshot-compress", "etcd-snapshot-dir", "etcd-snapshot-name", "etcd-snapshot-retention",
-    "etcd-snapshot-schedule-cron", "etcd-s3", "etcd-s3-bucket", "etcd-s3-endpoint", "etcd-s3-region",
+    "etcd-snapshot-schedule-cron", "etcd-s3", "etcd-s3-access-key", "etcd-s3-bucket", "etcd-s3-endpoint",
+    "etcd-s3-region", "etcd-s3-secret-key", "etcd-s3-session-token",
     "helm-job-image", "https-listen-port", "kube-apiserver-arg", "kube-cloud-controller-manager-arg",
     "kube-controller-manager-arg", "kube-scheduler-arg", "secrets-encryption", "servicelb-namespace",
     "supervisor-metrics", "supervisor-port", "tls-san", "tls-san-security", "write-kubeconfig",
@@ -94,6 +95,13 @@ _BOOL_OTHER = (
 )
 
 
+# Values that must never be printed, logged, diffed or exported (masked everywhere by one function).
+# datastore-endpoint: its URL may carry a password (postgres://user:pass@host/db).
+_SECRET_OTHER = (
+    "agent-token", "vpn-auth", "datastore-endpoint", "etcd-s3-access-key", "etcd-s3-secret-key",
+    "etcd-s3-session-token",
+)
+
 # Unmodelled flags that appeared in a known release (versions.FEATURES keys).
 _SINCE_OTHER = {"vpn-auth": "vpn-auth", "vpn-auth-file": "vpn-auth", "embedded-registry": "embedded-registry"}
 
@@ -102,7 +110,7 @@ def _other(name: str, scope: Scope) -> Flag:
     kind: Kind = "list" if name in _LIST_OTHER else "bool" if name in _BOOL_OTHER else "str"
     short = next((s for s, n in _SHORT_OTHER.items() if n == name), None)
     return Flag(name, kind, scope=scope, critical=name in _CRITICAL_OTHER, short=short,
-                since=_SINCE_OTHER.get(name))
+                since=_SINCE_OTHER.get(name), secret=name in _SECRET_OTHER)
 
 
 FLAGS: dict[str, Flag] = {f.name: f for f in _NETWORK_FLAGS}
@@ -114,6 +122,7 @@ for _name in _OTHER_AGENT:
 SHORT_FLAGS: dict[str, str] = {f.short: f.name for f in FLAGS.values() if f.short}
 BY_FIELD: dict[str, Flag] = {f.field: f for f in FLAGS.values() if f.field}
 CRITICAL: tuple[str, ...] = tuple(f.name for f in FLAGS.values() if f.critical)
+SECRETS: frozenset[str] = frozenset(f.name for f in FLAGS.values() if f.secret)
 
 # StringSlice flags: K3s splits each value on commas (util.SplitStringSlice), so
 # `cluster-cidr: "a,b"` and a two-item list are the same setting.

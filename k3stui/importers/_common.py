@@ -7,9 +7,7 @@ from typing import Any
 from k3stui import flags
 
 # Values never echoed into a message or a preset.
-SECRET_KEYS: frozenset[str] = frozenset(
-    {f.name for f in flags.FLAGS.values() if f.secret} | {"agent-token", "vpn-auth"}
-)
+SECRET_KEYS: frozenset[str] = flags.SECRETS
 
 KNOWN_NAMES: tuple[str, ...] = tuple(flags.FLAGS)
 

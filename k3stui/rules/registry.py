@@ -57,6 +57,10 @@ def N(code: str, key: str, title: str, source: str, *, stage: Stage = "plan", do
 
 INFOS: dict[str, RuleInfo] = {}
 FUNCTIONS: list[RuleFn] = []
+# Checks of a host (preflight, before an install) or of a node/cluster (doctor, after it): functions of
+# one context each stage defines (plan, role, host facts, existing setup, rendered files, observations).
+HostCheckFn = Callable[..., Iterable[object]]
+HOST_CHECKS: dict[Stage, list[HostCheckFn]] = {"preflight": [], "doctor": []}
 
 
 def register(*infos: RuleInfo) -> None:
@@ -73,6 +77,20 @@ def rule(*infos: RuleInfo) -> Callable[[RuleFn], RuleFn]:
     def wrap(fn: RuleFn) -> RuleFn:
         register(*infos)
         FUNCTIONS.append(fn)
+        return fn
+
+    return wrap
+
+
+def host_check(*infos: RuleInfo) -> Callable[[HostCheckFn], HostCheckFn]:
+    """Register a preflight or doctor check and the codes it can emit (all of one stage)."""
+    stages = {i.stage for i in infos}
+    if len(stages) != 1 or not stages <= {"preflight", "doctor"}:
+        raise ValueError(f"a host check's codes must all be preflight or all doctor: {stages}")
+
+    def wrap(fn: HostCheckFn) -> HostCheckFn:
+        register(*infos)
+        HOST_CHECKS[next(iter(stages))].append(fn)
         return fn
 
     return wrap
