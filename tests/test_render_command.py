@@ -100,8 +100,6 @@ def test_merge_agent_role_and_token_is_redacted(plan_is, tmp_path: Path, capsys:
 
 
 def test_end_to_end_through_the_cli(tmp_path: Path) -> None:
-    pytest.importorskip("k3stui.inputs", reason="k3stui.inputs (colleague's module) not importable yet")
-    pytest.importorskip("k3stui.rules", reason="k3stui.rules.validate not importable yet")
     from k3stui.cli import main
 
     out = tmp_path / "out"

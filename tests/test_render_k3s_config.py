@@ -20,12 +20,10 @@ from k3stui.render.netconf import netconf, netconf_json
 
 
 def _importers():
-    try:
-        from k3stui.importers.args import plan_from_args
-        from k3stui.importers.k3s_config import parse_config
-        from k3stui.importers.netconf import apply_netconf
-    except ImportError as exc:  # pragma: no cover - only while the importer is being written
-        pytest.skip(f"k3stui.importers cannot be imported yet ({exc}); round trip waits for it")
+    from k3stui.importers.args import plan_from_args
+    from k3stui.importers.k3s_config import parse_config
+    from k3stui.importers.netconf import apply_netconf
+
     return plan_from_args, parse_config, apply_netconf
 
 
