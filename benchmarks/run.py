@@ -89,8 +89,29 @@ def _validate_ms(runs: int = 300) -> dict[str, float]:
     return out
 
 
+SUITE_TARGET_S = 240.0  # the pytest run of `make test` on 2 idle cores
+SUITE_TUI_SHARE = 1 / 3
+
+
+def _suite_times() -> bool:
+    """The last whole-suite run's figures (tests/conftest.py writes them); not re-run here."""
+    import json
+
+    path = REPO / ".cache" / "test-times.json"
+    if not path.is_file():
+        print("pytest suite: no record yet (a whole `make test` run writes .cache/test-times.json)")
+        return True
+    t = json.loads(path.read_text())
+    share = t["tui_seconds"] / t["seconds"] if t["seconds"] else 0.0
+    ok = t["seconds"] < SUITE_TARGET_S and share < SUITE_TUI_SHARE
+    print(f"pytest suite ({t['tests']} tests, {t['cpus']} CPUs, {t['when']}) {t['seconds']:7.1f} s "
+          f"(target < {SUITE_TARGET_S:.0f} s), tests/tui {t['tui_seconds']:.1f} s = {share:.0%} "
+          f"(target < {SUITE_TUI_SHARE:.0%})  {'PASS' if ok else 'FAIL'}")
+    return ok
+
+
 def main() -> int:
-    ok = True
+    ok = _suite_times()
     # An installed wheel carries bytecode; a checkout under PYTHONDONTWRITEBYTECODE would recompile
     # every module on every run and measure the compiler, not k3stui.
     import compileall
