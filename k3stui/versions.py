@@ -120,6 +120,10 @@ FEATURES: dict[str, Gate] = {
     "flannel-conf-mtu": Gate(("v1.26.3+k3s1",), "flannel v0.21.3 bundled (release notes k3s-v1.26.md)"),
     # Removals: the gate is the first release where the thing is fatal or gone.
     "no-flannel-removed": Gate(("v1.26.0+k3s1",), "#6574"),
+    "no-deploy-removed": Gate(
+        ("v1.25.0+k3s1",), "fatal 'no-deploy flag is deprecated. Use --disable instead.' seen on "
+        "v1.25.6 (issue 10); deprecated since #1382; undefined in v1.34.3 (k3s-oracle)", confirmed=False,
+    ),
     "wireguard-legacy-deprecated": Gate(("v1.23.6+k3s1",), "#6440 (deprecated when wireguard-native landed)"),
     "wireguard-legacy-removed": Gate(("v1.26.0+k3s1",), "#6440, #6574 (fatal from v1.26.0)"),
     "ipsec-unbundled": Gate(
