@@ -118,6 +118,15 @@ FEATURES: dict[str, Gate] = {
         "#10868", confirmed=False,
     ),
     "flannel-conf-mtu": Gate(("v1.26.3+k3s1",), "flannel v0.21.3 bundled (release notes k3s-v1.26.md)"),
+    "service-cidr-uncapped": Gate(
+        ("v1.34.0+k3s1",), "Kubernetes 1.34: MultiCIDRServiceAllocator and DisableAllocatorDualWrite on "
+        "(KEP-1880); k3s-oracle v1.34.3 accepts a 10.0.0.0/8 service-cidr",
+    ),
+    # A bug in one release: auto-detection found only the IPv4 node address (issue 10, item 14).
+    "dual-stack-autodetect-ipv4-only": Gate(("v1.23.9+k3s1",), "K3s v1.23.9 release (node-ip auto-detection)",
+                                            confirmed=False),
+    "dual-stack-autodetect-fixed": Gate(("v1.23.10+k3s1",), "K3s v1.23.10 (next patch release)",
+                                        confirmed=False),
     # Removals: the gate is the first release where the thing is fatal or gone.
     "no-flannel-removed": Gate(("v1.26.0+k3s1",), "#6574"),
     "no-deploy-removed": Gate(

@@ -53,8 +53,8 @@ def cluster_dns(ctx: Context) -> Iterator[Finding]:
                        _default_hint(ctx))
             continue
         if addr not in net:
-            yield emit("DNS002", f"cluster-dns {addr} is outside service-cidr {net}; the kube-dns Service "
-                                 "cannot get that address and pods get no DNS",
+            yield emit("DNS002", f"cluster-dns {addr} is outside service-cidr {net}; K3s itself starts, but "
+                                 "the kube-dns Service cannot get that address and pods get no DNS",
                        _default_hint(ctx, net.version))
             continue
         offset = int(addr) - int(net.network_address)
