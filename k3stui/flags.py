@@ -2,7 +2,11 @@
 critical value that must match on every server, and which plan field holds it.
 
 A flag with `field=None` is known (so it is not reported as a typo) and kept verbatim in
-`Plan.extra`. Source: `../shared/reference/k3s-network.md` §1 and `k3s pkg/cli/cmds/*.go`.
+`Plan.extra`. Source: `../shared/reference/k3s-network.md` §1 and `k3s pkg/cli/cmds/server.go`,
+`agent.go`: every server and agent flag of v1.34.3 (each confirmed with k3s-oracle's flag set, see
+tests/test_oracle_differential.py), plus the flags removed since v1.19 with the release that made
+them fatal (`removed`). `since` is set where the first release is known (versions.FEATURES); a flag
+without it is taken to exist on every release the table describes.
 """
 
 from __future__ import annotations
@@ -51,6 +55,9 @@ _NETWORK_FLAGS = (
     Flag("token-file", scope="agent", field="token_file"),
     Flag("no-flannel", "bool", removed="no-flannel-removed", replaced_by="flannel-backend: none"),
     Flag("no-deploy", "list", removed="no-deploy-removed", replaced_by="disable"),
+    Flag("cluster-secret", scope="agent", removed="cluster-secret-removed", replaced_by="token", secret=True),
+    Flag("disable-selinux", "bool", scope="agent", removed="disable-selinux-removed",
+         replaced_by="selinux (SELinux in containerd is off unless selinux: true)"),
 )
 
 # Known flags k3stui does not model: kept verbatim, checked for scope and spelling only.

@@ -128,11 +128,13 @@ FEATURES: dict[str, Gate] = {
     "dual-stack-autodetect-fixed": Gate(("v1.23.10+k3s1",), "K3s v1.23.10 (next patch release)",
                                         confirmed=False),
     # Removals: the gate is the first release where the thing is fatal or gone.
-    "no-flannel-removed": Gate(("v1.26.0+k3s1",), "#6574"),
-    "no-deploy-removed": Gate(
-        ("v1.25.0+k3s1",), "fatal 'no-deploy flag is deprecated. Use --disable instead.' seen on "
-        "v1.25.6 (issue 10); deprecated since #1382; undefined in v1.34.3 (k3s-oracle)", confirmed=False,
-    ),
+    # #6069 made --cluster-secret, --no-deploy and --no-flannel fatal in v1.25.0 (release note: "no
+    # longer supported ... will cause fatal errors"); #6574 removed them and --disable-selinux in v1.26.0.
+    "no-flannel-removed": Gate(("v1.25.0+k3s1",), "#6069 (fatal), #6574 (removed in v1.26.0)"),
+    "no-deploy-removed": Gate(("v1.25.0+k3s1",), "#6069 ('no-deploy flag is deprecated. Use --disable "
+                                                 "instead.'), #6574 (removed in v1.26.0)"),
+    "cluster-secret-removed": Gate(("v1.25.0+k3s1",), "#6069 (fatal), #6574 (removed in v1.26.0)"),
+    "disable-selinux-removed": Gate(("v1.26.0+k3s1",), "#6574"),
     "wireguard-legacy-deprecated": Gate(("v1.23.6+k3s1",), "#6440 (deprecated when wireguard-native landed)"),
     "wireguard-legacy-removed": Gate(("v1.26.0+k3s1",), "#6440, #6574 (fatal from v1.26.0)"),
     "ipsec-unbundled": Gate(

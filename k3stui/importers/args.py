@@ -180,7 +180,7 @@ def _no_flannel(plan: Plan, extra: dict[str, Any], value: Any,
         plan = with_value(plan, "flannel.backend", "none")
         findings.append(emit(
             "IMPORT009", "no-flannel is read as flannel-backend: none",
-            "write flannel-backend: none instead; no-flannel was removed in K3s v1.26"))
+            "write flannel-backend: none instead; no-flannel is fatal from K3s v1.25 and gone in v1.26"))
     return plan, extra
 
 
