@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 from typing import Any
 
 from k3stui import flags
@@ -27,6 +26,8 @@ def scalar_text(value: Any) -> str:
 
 
 def _go_float(value: float) -> str:
+    from decimal import Decimal  # only for YAML floats: keeps `check` start-up light
+
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
