@@ -260,6 +260,12 @@ def test_docker_bridge_overlap() -> None:
     (Plan(service_cidr=("10.42.128.0/20",)), "CIDR020"),
     (Plan(cluster_dns=("10.99.0.10",)), "DNS002"),
     (Plan(node_ip=("10.42.0.5",)), "CIDR021"),
+    (Plan(cluster_dns=("10.43.0.1",)), "DNS005"),
+    (Plan(cluster_dns=("10.43.0.10", "10.43.0.11")), "DNS003"),
+    (Plan(cluster_cidr=("10.42.0.0/25",)), "CIDR053"),
+    (Plan(cluster_cidr=("10.42.0.0/16", "2001:db8:42::/56"),
+          service_cidr=("10.43.0.0/16", "2001:db8:43::/112"),
+          node_ip=("2001:db8::10", "192.0.2.10")), "CIDR010"),
 ])
 def test_stricter_messages_say_k3s_itself_would_start(plan: Plan, code: str) -> None:
     # oracle: each of these plans passes every start-up check

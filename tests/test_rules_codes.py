@@ -131,6 +131,7 @@ CASES: list[Case] = [
             service_cidr=("fd00:43::/108",),
             cluster_dns=("fd00:43::a",),
         ),
+        "v1.33.6+k3s1",  # the bitmap allocator of Kubernetes before 1.34
     ),
     Case(
         "DNS008",

@@ -93,7 +93,9 @@ def families(ctx: Context) -> Iterator[Finding]:
     first = parse_ip(ctx.plan.node_ip[0]) if ctx.plan.node_ip else None
     if first is not None and first.version != primary:
         yield emit("CIDR010", f'node-ip "{show(ctx.plan.node_ip)}" starts with an {_FAMILY[first.version]} '
-                              f"address but the cluster's primary family is {_FAMILY[primary]}",
+                              f"address but the cluster's primary family is {_FAMILY[primary]}; K3s itself "
+                              "starts, but the node's primary address (its InternalIP, host-network pods) is "
+                              "of the other family",
                    f"List the {_FAMILY[primary]} address first in node-ip, or reorder cluster-cidr "
                    "and service-cidr.")
 
@@ -290,7 +292,8 @@ def node_capacity(ctx: Context) -> Iterator[Finding]:
         if not _mask_range(mask, bits):
             continue  # reported by mask_flags
         if mask < net.prefixlen:
-            yield emit("CIDR053", f"cluster-cidr {net} is smaller than one node's /{mask} block",
+            yield emit("CIDR053", f"cluster-cidr {net} is smaller than one node's /{mask} block; K3s itself "
+                                  "starts, but no node gets a pod CIDR",
                        f"Widen cluster-cidr to /{mask} or shorter, or set {mask_key} to {net.prefixlen} "
                        "or more.")
             continue
