@@ -2,7 +2,11 @@
 critical value that must match on every server, and which plan field holds it.
 
 A flag with `field=None` is known (so it is not reported as a typo) and kept verbatim in
-`Plan.extra`. Source: `../shared/reference/k3s-network.md` §1 and `k3s pkg/cli/cmds/*.go`.
+`Plan.extra`. Source: `../shared/reference/k3s-network.md` §1 and `k3s pkg/cli/cmds/server.go`,
+`agent.go`: every server and agent flag of v1.34.3 (each confirmed with k3s-oracle's flag set, see
+tests/test_oracle_differential.py), plus the flags removed since v1.19 with the release that made
+them fatal (`removed`). `since` is set where the first release is known (versions.FEATURES); a flag
+without it is taken to exist on every release the table describes.
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ class Flag:
     field: str | None = None  # Plan attribute path
     short: str | None = None
     since: str | None = None  # versions.FEATURES key: first release with the flag
-    removed: str | None = None  # versions.FEATURES key: first release without it
+    removed: str | None = None  # versions.FEATURES key: first release where it is fatal or gone
     secret: bool = False
+    replaced_by: str | None = None  # what to write instead once it is removed
 
 
 _NETWORK_FLAGS = (
@@ -48,7 +53,11 @@ _NETWORK_FLAGS = (
     Flag("server", scope="agent", field="server", short="s"),
     Flag("token", scope="agent", field="token", short="t", secret=True),
     Flag("token-file", scope="agent", field="token_file"),
-    Flag("no-flannel", "bool", removed="no-flannel-removed"),
+    Flag("no-flannel", "bool", removed="no-flannel-removed", replaced_by="flannel-backend: none"),
+    Flag("no-deploy", "list", removed="no-deploy-removed", replaced_by="disable"),
+    Flag("cluster-secret", scope="agent", removed="cluster-secret-removed", replaced_by="token", secret=True),
+    Flag("disable-selinux", "bool", scope="agent", removed="disable-selinux-removed",
+         replaced_by="selinux (SELinux in containerd is off unless selinux: true)"),
 )
 
 # Known flags k3stui does not model: kept verbatim, checked for scope and spelling only.
@@ -66,11 +75,17 @@ _OTHER_SERVER = (
     "kube-controller-manager-arg", "kube-scheduler-arg", "secrets-encryption", "servicelb-namespace",
     "supervisor-metrics", "supervisor-port", "tls-san", "tls-san-security", "write-kubeconfig",
     "write-kubeconfig-group", "write-kubeconfig-mode", "disable",
+    # Hidden or newer server flags (k3s pkg/cli/cmds/server.go; each confirmed with the v1.34.3 flag set).
+    "disable-agent", "kube-controller-arg", "kube-cloud-controller-arg", "etcd-s3-endpoint-ca",
+    "etcd-s3-skip-ssl-verify", "etcd-s3-folder", "etcd-s3-insecure", "etcd-s3-timeout",
+    "etcd-s3-config-secret", "etcd-s3-proxy", "etcd-s3-bucket-lookup-type", "etcd-s3-retention",
+    "etcd-snapshot-reconcile-interval", "secrets-encryption-provider",
 )
 _CRITICAL_OTHER = ("disable-helm-controller", "embedded-registry")
 _LIST_OTHER = (
     "disable", "tls-san", "kube-apiserver-arg", "kube-controller-manager-arg", "kube-scheduler-arg",
-    "etcd-arg", "kube-cloud-controller-manager-arg", "kubelet-arg", "kube-proxy-arg", "node-label",
+    "etcd-arg", "kube-cloud-controller-manager-arg", "kube-controller-arg", "kube-cloud-controller-arg",
+    "kubelet-arg", "kube-proxy-arg", "node-label",
     "node-taint", "containerd-arg",
 )
 _OTHER_AGENT = (
@@ -91,7 +106,7 @@ _BOOL_OTHER = (
     "etcd-disable-snapshots", "etcd-expose-metrics", "etcd-snapshot-compress", "etcd-s3",
     "enable-pprof", "prefer-bundled-bin", "protect-kernel-defaults", "rootless",
     "secrets-encryption", "selinux", "supervisor-metrics", "with-node-id", "alsologtostderr",
-    "tls-san-security",
+    "tls-san-security", "disable-agent", "etcd-s3-skip-ssl-verify", "etcd-s3-insecure",
 )
 
 
@@ -129,6 +144,17 @@ SECRETS: frozenset[str] = frozenset(f.name for f in FLAGS.values() if f.secret)
 COMMA_SPLIT: frozenset[str] = frozenset(
     {"cluster-cidr", "service-cidr", "cluster-dns", "node-ip", "node-external-ip", "tls-san", "disable"}
 )
+
+
+# StringSlice flags whose parts K3s parses as addresses at start-up: an empty or space-padded part
+# is fatal ("invalid cluster-cidr  2001:…"; k3s pkg/cli/server/server.go, confirmed with v1.34.3).
+STRICT_SLICE: frozenset[str] = frozenset({"cluster-cidr", "service-cidr", "cluster-dns", "node-ip"})
+
+# Single-value flags whose empty value is not "unset": what K3s then does.
+NOT_EMPTY: dict[str, str] = {
+    "cluster-domain": "K3s then runs with an empty cluster domain and in-cluster DNS names do not resolve",
+    "flannel-backend": "K3s refuses to start (Cannot configure unknown flannel backend '')",
+}
 
 
 def slice_items(value: object) -> list[str]:

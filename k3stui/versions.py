@@ -118,8 +118,23 @@ FEATURES: dict[str, Gate] = {
         "#10868", confirmed=False,
     ),
     "flannel-conf-mtu": Gate(("v1.26.3+k3s1",), "flannel v0.21.3 bundled (release notes k3s-v1.26.md)"),
+    "service-cidr-uncapped": Gate(
+        ("v1.34.0+k3s1",), "Kubernetes 1.34: MultiCIDRServiceAllocator and DisableAllocatorDualWrite on "
+        "(KEP-1880); k3s-oracle v1.34.3 accepts a 10.0.0.0/8 service-cidr",
+    ),
+    # A bug in one release: auto-detection found only the IPv4 node address (issue 10, item 14).
+    "dual-stack-autodetect-ipv4-only": Gate(("v1.23.9+k3s1",), "K3s v1.23.9 release (node-ip auto-detection)",
+                                            confirmed=False),
+    "dual-stack-autodetect-fixed": Gate(("v1.23.10+k3s1",), "K3s v1.23.10 (next patch release)",
+                                        confirmed=False),
     # Removals: the gate is the first release where the thing is fatal or gone.
-    "no-flannel-removed": Gate(("v1.26.0+k3s1",), "#6574"),
+    # #6069 made --cluster-secret, --no-deploy and --no-flannel fatal in v1.25.0 (release note: "no
+    # longer supported ... will cause fatal errors"); #6574 removed them and --disable-selinux in v1.26.0.
+    "no-flannel-removed": Gate(("v1.25.0+k3s1",), "#6069 (fatal), #6574 (removed in v1.26.0)"),
+    "no-deploy-removed": Gate(("v1.25.0+k3s1",), "#6069 ('no-deploy flag is deprecated. Use --disable "
+                                                 "instead.'), #6574 (removed in v1.26.0)"),
+    "cluster-secret-removed": Gate(("v1.25.0+k3s1",), "#6069 (fatal), #6574 (removed in v1.26.0)"),
+    "disable-selinux-removed": Gate(("v1.26.0+k3s1",), "#6574"),
     "wireguard-legacy-deprecated": Gate(("v1.23.6+k3s1",), "#6440 (deprecated when wireguard-native landed)"),
     "wireguard-legacy-removed": Gate(("v1.26.0+k3s1",), "#6440, #6574 (fatal from v1.26.0)"),
     "ipsec-unbundled": Gate(

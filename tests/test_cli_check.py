@@ -96,12 +96,15 @@ def test_tutorial_netconf_missing_comma_points_at_the_line(run_cli, tmp_path: Pa
     assert f"{conf}:4:20:" in r.stderr and "','" in r.stderr and "Traceback" not in r.stderr
 
 
-def test_exec_flags_override_the_config_file(run_cli, tmp_path: Path) -> None:
+def test_exec_list_flags_append_to_the_config_file(run_cli, tmp_path: Path) -> None:
+    # K3s puts the file's values first and a slice flag adds: two IPv4 CIDRs, which K3s refuses.
     cfg = tmp_path / "config.yaml"
     cfg.write_text("cluster-cidr: 10.42.0.0/16\n")
     r = run_cli("check", "--config", str(cfg), "--exec", "server --cluster-cidr=10.52.0.0/16",
                 "--format", "json")
-    assert json.loads(r.stdout)["plan"]["effective"]["cluster-cidr"] == ["10.52.0.0/16"]
+    out = json.loads(r.stdout)
+    assert out["plan"]["effective"]["cluster-cidr"] == ["10.42.0.0/16", "10.52.0.0/16"]
+    assert "CIDR005" in {f["code"] for f in out["findings"]} and r.returncode == 1
 
 
 def test_config_dir_drop_ins_merge_alphabetically(run_cli, tmp_path: Path) -> None:

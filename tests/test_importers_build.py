@@ -8,19 +8,35 @@ from pathlib import Path
 import pytest
 
 from k3stui.findings import InputError
-from k3stui.importers import CODES, build_plan
+from k3stui.importers import build_plan
 from k3stui.inputs import plan_from_args_namespace, read_text, server_plans
 from k3stui.plan import Cni, Plan
+from k3stui.rules import RULES, validate
+
+CODES = {r.code for r in RULES if r.stage == "import"}
 
 
-def test_cli_overrides_config_and_replaces_lists() -> None:
+def test_cli_list_flags_append_to_the_config_list_and_plain_flags_override() -> None:
+    # K3s puts the file's values before the command line; every slice flag adds (k3s-oracle:
+    # cluster-cidr 10.42/16 in the file + --cluster-cidr=10.52/16 -> two IPv4 CIDRs, kcm exits).
     plan, findings = build_plan(
-        configs=[("config.yaml", "node-ip: [10.0.0.1, 10.0.0.2]\nflannel-backend: vxlan\n")],
-        exec_flags="server --node-ip=10.0.0.9 --flannel-backend host-gw",
+        configs=[("config.yaml", "cluster-cidr: 10.42.0.0/16\nflannel-backend: vxlan\n")],
+        exec_flags="server --cluster-cidr=10.52.0.0/16 --flannel-backend host-gw",
     )
-    assert plan.node_ip == ("10.0.0.9",)
+    assert plan.cluster_cidr == ("10.42.0.0/16", "10.52.0.0/16")
     assert plan.flannel.backend == "host-gw"
     assert findings == []
+    assert "CIDR005" in {f.code for f in validate(plan)}
+
+
+def test_file_ipv4_plus_cli_ipv6_is_dual_stack() -> None:
+    plan, _ = build_plan(
+        configs=[("config.yaml", "cluster-cidr: 10.42.0.0/16\nservice-cidr: 10.43.0.0/16\n")],
+        exec_flags="server --cluster-cidr=2001:db8:42::/56 --service-cidr=2001:db8:43::/112",
+    )
+    assert plan.cluster_cidr == ("10.42.0.0/16", "2001:db8:42::/56")
+    assert plan.service_cidr == ("10.43.0.0/16", "2001:db8:43::/112")
+    assert not [f for f in validate(plan) if f.severity.value == "error"]
 
 
 def test_drop_ins_then_cli() -> None:

@@ -33,8 +33,10 @@ def test_single_dash_long_flag_works_like_go() -> None:
 
 def test_repeated_list_flag_accumulates_and_comma_splits() -> None:
     parsed = parse_exec("--node-ip=10.0.0.5,fd00::5 --node-ip 10.0.0.6 --tls-san a,b")
-    assert parsed.args["node-ip"] == ["10.0.0.5", "fd00::5", "10.0.0.6"]
     assert parsed.args["tls-san"] == ["a", "b"]
+    plan, findings = plan_from_args(parsed.args, role=None, base=Plan())
+    assert plan.node_ip == ("10.0.0.5", "fd00::5", "10.0.0.6")
+    assert findings == []
 
 
 def test_kubelet_arg_is_not_comma_split() -> None:
@@ -59,7 +61,8 @@ def test_unknown_flag_kept_with_did_you_mean() -> None:
     parsed = parse_exec("--cluster-cdir=10.1.0.0/16 --frobnicate")
     assert parsed.args == {"cluster-cdir": "10.1.0.0/16", "frobnicate": True}
     first = parsed.findings[0]
-    assert (first.code, first.severity, first.key) == ("IMPORT001", Severity.WARNING, "cluster-cdir")
+    # urfave/cli: "flag provided but not defined" -> K3s exits (k3s-oracle stage "flags")
+    assert (first.code, first.severity, first.key) == ("IMPORT010", Severity.ERROR, "cluster-cdir")
     assert 'Did you mean "cluster-cidr"?' in first.message
 
 
@@ -75,8 +78,12 @@ def test_missing_value_is_an_error_finding() -> None:
 
 
 def test_positional_garbage_warns_and_env_values_are_not_echoed() -> None:
-    parsed = parse_exec("server K3S_TOKEN=s3cret stray")
-    assert [f.code for f in parsed.findings] == ["IMPORT003", "IMPORT003"]
+    parsed = parse_exec("server K3S_TOKEN=s3cret stray --cluster-domain=x.local")
+    # Go's flag parsing stops at the first positional word: the flag after it is not applied
+    # (k3s-oracle: `server extra --cluster-domain=y.local` keeps the file's domain).
+    assert [f.code for f in parsed.findings] == ["IMPORT003"]
+    assert parsed.args == {}
+    assert "--cluster-domain" in parsed.findings[0].message
     assert "s3cret" not in " ".join(f.message + f.hint for f in parsed.findings)
 
 
@@ -89,15 +96,24 @@ def test_unbalanced_quote_is_an_input_error_without_the_text() -> None:
 # --- args -> plan ---------------------------------------------------------------------------
 
 
-def test_list_values_split_strip_and_keep_order() -> None:
+def test_list_values_split_and_keep_order() -> None:
     plan, findings = plan_from_args(
-        {"cluster-cidr": " 10.42.0.0/16 , fd00:42::/56", "node-ip": ["10.0.0.5", "fd00::5"]},
+        {"cluster-cidr": "10.42.0.0/16,fd00:42::/56", "node-ip": ["10.0.0.5", "fd00::5"]},
         role=None,
         base=Plan(),
     )
     assert plan.cluster_cidr == ("10.42.0.0/16", "fd00:42::/56")
     assert plan.node_ip == ("10.0.0.5", "fd00::5")
     assert findings == []
+
+
+@pytest.mark.parametrize("value", ["10.42.0.0/16, fd00:42::/56", "10.42.0.0/16,",
+                                   "10.42.0.0/16,,fd00:42::/56", "", None])
+def test_list_parts_are_not_trimmed_and_empty_is_fatal(value: object) -> None:
+    # k3s-oracle: "invalid cluster-cidr  fd00:…" / "invalid cluster-cidr : invalid CIDR address"
+    plan, findings = plan_from_args({"cluster-cidr": value}, role=None, base=Plan())
+    assert [(f.code, f.severity, f.key) for f in findings] == [("IMPORT012", Severity.ERROR, "cluster-cidr")]
+    assert plan.cluster_cidr == tuple(p.strip() for p in str(value or "").split(",") if p.strip())
 
 
 def test_bool_strings_and_bad_bool() -> None:
@@ -130,8 +146,11 @@ def test_unknown_key_kept_in_extra_with_did_you_mean() -> None:
     plan, findings = plan_from_args({"cluster-cdir": "10.1.0.0/16"}, role=None, base=Plan())
     assert plan.extra == {"cluster-cdir": "10.1.0.0/16"}
     assert plan.cluster_cidr == ()
-    assert findings[0].code == "IMPORT001"
+    # K3s skips an unknown config key; a close match of a flag loses the setting: an error
+    assert (findings[0].code, findings[0].severity) == ("IMPORT011", Severity.ERROR)
     assert 'Did you mean "cluster-cidr"?' in findings[0].message
+    _, other = plan_from_args({"my-own-note": "x"}, role=None, base=Plan())
+    assert [(f.code, f.severity) for f in other] == [("IMPORT001", Severity.WARNING)]
 
 
 def test_known_unmodelled_flags_go_to_extra_verbatim() -> None:
@@ -269,4 +288,4 @@ def test_flag_lines_report_unknown_names_with_did_you_mean() -> None:
     parsed = parse_flag_lines("disable-helm-controler=true", "other flags")
     assert parsed.args == {"disable-helm-controler": "true"}
     (found,) = parsed.findings
-    assert found.code == "IMPORT001" and "disable-helm-controller" in found.message
+    assert found.code == "IMPORT010" and "disable-helm-controller" in found.message

@@ -9,6 +9,7 @@ import pytest
 from k3stui.findings import InputError, Severity
 from k3stui.importers.netconf import apply_netconf
 from k3stui.plan import Flannel, Plan
+from k3stui.rules import validate
 
 # The seed tutorial's custom net-conf.json: the comma after "vxlan" is missing (line 4).
 TUTORIAL = """{
@@ -118,14 +119,68 @@ def test_type_disagreeing_with_flag_warns_and_file_wins() -> None:
     assert plan.flannel.backend == "host-gw"
 
 
-def test_unmappable_type_stays_in_extra() -> None:
+@pytest.mark.parametrize("kind", ["udp", "ipip", "alloc", "gce"])
+def test_a_backend_k3s_does_not_link_is_fatal_and_stays_in_extra(kind: str) -> None:
+    # k3s-oracle netconf: "unknown backend type: udp"
     plan, findings = apply_netconf(
-        Plan(), '{"Network": "10.42.0.0/16", "Backend": {"Type": "udp", "Port": 8285}}', "n.json"
+        Plan(), f'{{"Network": "10.42.0.0/16", "Backend": {{"Type": "{kind}", "Port": 8285}}}}', "n.json"
     )
-    assert findings == []
+    assert [(f.code, f.severity) for f in findings] == [("NETCONF008", Severity.ERROR)]
     assert plan.flannel.backend == "vxlan"
-    assert plan.flannel.netconf_extra == {"Backend.Type": "udp"}
+    assert plan.flannel.netconf_extra == {"Backend.Type": kind}
     assert plan.flannel.port == 8285
+
+
+def test_backend_type_is_case_insensitive() -> None:
+    # k3s-oracle netconf: "Host-GW" -> BackendTypeLower host-gw, ok
+    plan, findings = apply_netconf(Plan(), '{"Network": "10.42.0.0/16", "Backend": {"Type": "Host-GW"}}', "n")
+    assert findings == []
+    assert plan.flannel.backend == "host-gw"
+    assert "FLANNEL009" in {f.code for f in validate(plan)}
+
+
+@pytest.mark.parametrize(("backend", "code", "key"), [
+    ('{"Type": "wireguard", "Mode": "foo"}', "NETCONF009", "Backend.Mode"),
+    ('{"Type": "wireguard", "PersistentKeepaliveInterval": "25"}', "NETCONF007",
+     "Backend.PersistentKeepaliveInterval"),
+    ('{"Type": "wireguard", "ListenPort": "51820"}', "NETCONF007", "Backend.ListenPort"),
+    ('{"Type": "vxlan", "VNI": "1"}', "NETCONF007", "Backend.VNI"),
+    ('{"Type": "vxlan", "GBP": "yes"}', "NETCONF007", "Backend.GBP"),
+    ('{"Type": "vxlan", "MTU": 1.5}', "NETCONF007", "Backend.MTU"),
+    ('{"Type": "ipsec", "UDPEncap": "true"}', "NETCONF007", "Backend.UDPEncap"),
+    ('{"Type": "extension", "PreStartupCommand": 5}', "NETCONF007", "Backend.PreStartupCommand"),
+])
+def test_backend_values_go_cannot_decode_are_fatal(backend: str, code: str, key: str) -> None:
+    _, findings = apply_netconf(Plan(), f'{{"Network": "10.42.0.0/16", "Backend": {backend}}}', "n.json")
+    assert [(f.code, f.key, f.severity) for f in findings] == [(code, key, Severity.ERROR)]
+
+
+def test_keys_a_backend_does_not_decode_are_not_type_checked() -> None:
+    # k3s-oracle netconf: host-gw with "VNI": "x" -> ok (host-gw decodes no backend keys)
+    plan, findings = apply_netconf(Plan(), '{"Network": "10.42.0.0/16", "Backend": {"Type": "host-gw", '
+                                           '"VNI": "x"}}', "n.json")
+    assert findings == []
+    assert plan.flannel.netconf_extra == {"Backend.VNI": "x"}
+
+
+@pytest.mark.parametrize(("top", "code", "key"), [
+    ('"SubnetLen": "24"', "NETCONF007", "SubnetLen"),
+    ('"SubnetLen": -1', "NETCONF009", "SubnetLen"),
+    ('"SubnetMin": "10.42.0.x"', "NETCONF009", "SubnetMin"),
+    ('"EnableNFTables": "true"', "NETCONF007", "EnableNFTables"),
+])
+def test_top_level_values_flannel_rejects(top: str, code: str, key: str) -> None:
+    text = f'{{"Network": "10.42.0.0/16", {top}, "Backend": {{"Type": "vxlan"}}}}'
+    _, findings = apply_netconf(Plan(), text, "n.json")
+    assert [(f.code, f.key) for f in findings] == [(code, key)]
+
+
+@pytest.mark.parametrize("network", ["10.42.0.0/16 ", "2001:db8:42::/56"])
+def test_network_with_spaces_or_ipv6_is_refused(network: str) -> None:
+    # k3s-oracle netconf: "invalid CIDR address: 10.42.0.0/16 " / panic "Address is not an IPv4 address"
+    text = f'{{"Network": "{network}", "Backend": {{"Type": "vxlan"}}}}'
+    _, findings = apply_netconf(Plan(), text, "n.json")
+    assert ("NETCONF009", "Network") in [(f.code, f.key) for f in findings]
 
 
 def test_network_disagreeing_with_cluster_cidr_is_an_error() -> None:

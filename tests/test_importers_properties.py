@@ -122,7 +122,7 @@ def test_preset_texts_never_raise_anything_but_input_error(text: str) -> None:
 
 @SETTINGS
 @given(st.lists(st.sampled_from(["10.0.0.1", "fd00::1", "10.0.0.2"]), min_size=1, max_size=4))
-def test_cli_list_replaces_config_list(ips: list[str]) -> None:
+def test_cli_list_appends_to_config_list(ips: list[str]) -> None:
     exec_flags = " ".join(f"--node-ip={ip}" for ip in ips)
     plan, _ = build_plan(configs=[("c.yaml", "node-ip: [192.0.2.1, 192.0.2.2]\n")], exec_flags=exec_flags)
-    assert plan.node_ip == tuple(ips)
+    assert plan.node_ip == ("192.0.2.1", "192.0.2.2", *ips)

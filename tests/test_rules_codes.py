@@ -9,7 +9,6 @@ import pytest
 from rules_plans import AGENT, DUAL_CIDRS, LAN, TWO_NODES, V6_CIDRS, calico, cilium, macvlan, multus
 
 from k3stui.findings import Severity
-from k3stui.importers import CODES
 from k3stui.plan import Cni, Flannel, Node, Plan, Secret
 from k3stui.rules import RULES, validate
 
@@ -63,15 +62,32 @@ CASES: list[Case] = [
     Case("CIDR021", Plan(node_ip=("10.42.0.5",)), Plan(node_ip=("192.0.2.10",))),
     Case("CIDR022", Plan(node_external_ip=("10.43.0.5",)), Plan(node_external_ip=("203.0.113.5",))),
     Case(
+        "CIDR015",
+        Plan(node_ip=("127.0.0.1",), node_external_ip=("fe80::1",)),
+        Plan(node_ip=("192.0.2.10",), node_external_ip=("2001:db8::10",)),
+    ),
+    Case("CIDR015", Plan(node_ip=("0.0.0.0",)), Plan(node_ip=("192.0.2.10",))),
+    Case("CIDR015", Plan(node_external_ip=("224.0.0.1",)), Plan(node_external_ip=("203.0.113.5",))),
+    Case("CIDR016", Plan(**DUAL_CIDRS), Plan(**DUAL_CIDRS, node_ip=("192.0.2.10", "2001:db8::10")),
+         "v1.23.9+k3s1"),
+    # Kubernetes before 1.34 caps the service range at 20 bits; 1.34 accepts it (k3s-oracle v1.34.3).
+    Case(
         "CIDR030",
         Plan(cluster_cidr=("172.16.0.0/16",), service_cidr=("10.0.0.0/8",)),
         Plan(cluster_cidr=("172.16.0.0/16",), service_cidr=("10.0.0.0/12",)),
+        "v1.33.6+k3s1",
     ),
     Case(
         "CIDR031",
         Plan(cluster_cidr=V6_CIDRS["cluster_cidr"], service_cidr=("fd00:43::/100",)),
         Plan(**V6_CIDRS),
+        "v1.33.6+k3s1",
     ),
+    Case("CIDR033", Plan(service_cidr=("10.43.0.0/30",), cluster_dns=("10.43.0.2",)),
+         Plan(service_cidr=("10.43.0.0/29",), cluster_dns=("10.43.0.5",))),
+    Case("CIDR060", Plan(cluster_cidr=("172.16.0.0/12",)), Plan(cluster_cidr=("172.20.0.0/16",))),
+    Case("CIDR061", Plan(service_cidr=("172.17.0.0/16",), extra={"docker": True}),
+         Plan(extra={"docker": True})),
     Case(
         "CIDR032",
         Plan(cluster_cidr=V6_CIDRS["cluster_cidr"], service_cidr=("fd00:43::/110",)),
@@ -115,6 +131,7 @@ CASES: list[Case] = [
             service_cidr=("fd00:43::/108",),
             cluster_dns=("fd00:43::a",),
         ),
+        "v1.33.6+k3s1",  # the bitmap allocator of Kubernetes before 1.34
     ),
     Case(
         "DNS008",
@@ -154,6 +171,17 @@ CASES: list[Case] = [
         Plan(flannel=Flannel(backend="none"), cni=Cni(kind="none")),
         "v1.21.14+k3s1",
     ),
+    Case("FLANNEL030", Plan(flannel=Flannel(backend="none"), cni=Cni(kind="none")), calico()),
+    Case("FLANNEL031", Plan(cluster_cidr=("10.42.0.0/16", "2001:db8:42::/56"),
+                            service_cidr=DUAL_CIDRS["service_cidr"]),
+         Plan(cluster_cidr=("10.42.0.0/16", "2001:db8:42::/56"), service_cidr=DUAL_CIDRS["service_cidr"],
+              flannel=Flannel(ipv6_masq=True))),
+    Case("FLANNEL032", Plan(**DUAL_CIDRS), Plan(**DUAL_CIDRS, flannel=Flannel(ipv6_masq=True))),
+    Case("DISABLE001", Plan(extra={"disable": ["trafik"]}),
+         Plan(extra={"disable": ["traefik", "servicelb"]})),
+    Case("DISABLE002", Plan(extra={"disable": "traefik,network-policy"}), Plan(extra={"disable": "traefik"})),
+    Case("VER009", Plan(extra={"no-deploy": ["traefik"]}), Plan(extra={"disable": ["traefik"]}),
+         "v1.25.0+k3s1"),
     Case("FLANNEL020", fl(backend="host-gw", direct_routing=True), fl(backend="vxlan", direct_routing=True)),
     Case("FLANNEL021", fl(ipv6_masq=True), Plan(**DUAL_CIDRS, flannel=Flannel(ipv6_masq=True))),
     Case(
@@ -303,7 +331,7 @@ CASES: list[Case] = [
 
 # Emitted outside the rule functions; each tested where it is emitted: the importers' codes in
 # tests/test_importers_*.py, IMPL001 in tests/test_evaluate.py, PRESET001 in tests/test_presets.py.
-IMPORT_CODES = set(CODES) | {"IMPL001", "PRESET001"}
+IMPORT_CODES = {r.code for r in RULES if r.stage == "import"} | {"IMPL001", "PRESET001"}
 
 
 def _codes(plan: Plan, version: str | None, servers: tuple[Plan, ...] = ()) -> list[str]:

@@ -21,7 +21,7 @@ def test_text_table_lists_every_code(capsys: pytest.CaptureFixture[str]) -> None
 def test_json_is_a_list_of_rule_objects(capsys: pytest.CaptureFixture[str]) -> None:
     assert rules_command.run(argparse.Namespace(format="json")) == 0
     data = json.loads(capsys.readouterr().out)
-    assert {"code", "severity", "key", "title", "source"} == set(data[0])
+    assert {"code", "severity", "key", "title", "source", "stage"} == set(data[0])
     assert {d["code"] for d in data} >= {"CIDR001", "VER001", "IMPORT001", "NETCONF006"}
     assert {d["severity"] for d in data} == {"error", "warning", "info"}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from k3stui import flags
@@ -13,12 +14,26 @@ KNOWN_NAMES: tuple[str, ...] = tuple(flags.FLAGS)
 
 
 def scalar_text(value: Any) -> str:
-    """How Go's convert.ToString renders a YAML scalar: booleans lower case, None empty."""
+    """How Go's convert.ToString renders a YAML scalar: booleans lower case, None empty, floats
+    as strconv.FormatFloat(f, 'f', -1) (1e3 -> "1000", 1.5 -> "1.5")."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float):
+        return _go_float(value)
     return str(value)
+
+
+def _go_float(value: float) -> str:
+    from decimal import Decimal  # only for YAML floats: keeps `check` start-up light
+
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    text = format(Decimal(repr(value)), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def show(key: str, value: Any) -> str:

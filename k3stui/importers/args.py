@@ -10,62 +10,78 @@ from collections.abc import Mapping
 from typing import Any
 
 from k3stui import defaults, flags
-from k3stui.findings import Finding, did_you_mean, error, info, warning
+from k3stui.findings import Finding, did_you_mean
 from k3stui.importers._common import KNOWN_NAMES, canonical_name, scalar_text, show
-from k3stui.plan import Plan, Secret, get_value, with_value
+from k3stui.plan import Plan, Secret, effective_cluster_cidr, effective_service_cidr, get_value, with_value
+from k3stui.rules.registry import emit
 
-_TRUE = {"1", "t", "true"}  # strconv.ParseBool, which urfave/cli uses
-_FALSE = {"0", "f", "false"}
+_TRUE = {"1", "t", "T", "TRUE", "true", "True"}  # strconv.ParseBool, which urfave/cli uses
+_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
 _KCM = "kube-controller-manager-arg"
+# Component arguments that set what a K3s flag sets: argument name -> plan field.
+_PASS_THROUGH: dict[str, dict[str, str]] = {
+    "kube-apiserver-arg": {"service-cluster-ip-range": "service_cidr",
+                           "service-node-port-range": "service_node_port_range"},
+    _KCM: {"cluster-cidr": "cluster_cidr", "service-cluster-ip-range": "service_cidr"},
+}
 
 
 class _Bad(ValueError):
     pass
 
 
-def plan_from_args(args: Mapping[str, Any], *, role: str | None, base: Plan) -> tuple[Plan, list[Finding]]:
-    """Apply flag values on top of `base`. `role` (from `server`/`agent`) wins over base.role."""
+def plan_from_args(args: Mapping[str, Any], *, role: str | None, base: Plan,
+                   reported: frozenset[str] = frozenset()) -> tuple[Plan, list[Finding]]:
+    """Apply flag values on top of `base`. `role` (from `server`/`agent`) wins over base.role.
+
+    An unknown name is kept in `Plan.extra` and reported as a config-file key (K3s skips it),
+    unless it is in `reported` (the command-line parser already reported it as fatal)."""
     plan = base
     findings: list[Finding] = []
     extra = dict(base.extra)
+    passed: dict[str, tuple[str, str]] = {}  # plan field -> (component arg, value) from *-arg flags
     for raw_key, value in args.items():
         key = canonical_name(str(raw_key).lstrip("-").removesuffix("+"))
         flag = flags.lookup(key)
         if flag is None:
-            findings.append(warning(
-                "IMPORT001", key, f"unknown K3s flag {key!r}; it is kept as written."
-                + did_you_mean(key, KNOWN_NAMES),
-                hint="fix the spelling; K3s refuses to start with an unknown flag"))
+            if key not in reported:
+                findings.append(_unknown_key(key))
             extra[key] = value
             continue
         if key == "no-flannel":
             plan, extra = _no_flannel(plan, extra, value, findings)
             continue
-        if key == _KCM:
-            plan, rest = _kcm_args(plan, value, findings)
+        if key in _PASS_THROUGH:
+            plan, rest = _component_args(plan, key, value, passed, findings)
             if rest:
-                extra[_KCM] = rest
+                extra[key] = rest
             else:
-                extra.pop(_KCM, None)
+                extra.pop(key, None)
             continue
         if flag.field is None:
             extra[key] = value
             continue
         try:
-            converted = _convert(flag, value)
+            converted = _convert(flag, value, findings)
         except _Bad as exc:
-            findings.append(error(
-                "IMPORT002", key, f"{key}: {show(key, value)} is not {exc}; the value is ignored",
-                hint=f"give {key} {exc}"))
+            findings.append(emit(
+                "IMPORT002", f"{key}: {show(key, value)} is not {exc}; K3s refuses to start",
+                f"give {key} {exc}", key=key))
             continue
         if isinstance(converted, list):  # a plain flag given as a list: K3s keeps the last
-            findings.append(warning(
-                "IMPORT006", key, f"{key} is given {len(converted)} values; the last one wins",
-                hint=f"give {key} one value"))
+            findings.append(emit(
+                "IMPORT006", f"{key} is given {len(converted)} values; the last one wins",
+                f"give {key} one value", key=key))
             converted = converted[-1] if converted else None
+        if converted == "" and key in flags.NOT_EMPTY:
+            findings.append(emit(
+                "IMPORT012", f"{key} is empty; {flags.NOT_EMPTY[key]}",
+                f"delete {key} for K3s's default, or give it a value", key=key))
+            continue
         if flag.field == "flannel.conf" and converted == defaults.FLANNEL_CONF_PATH:
             converted = None  # k3stui's own default path: the plan says "unset"
         plan = with_value(plan, flag.field, converted)
+    plan = _compare_passed(plan, passed, findings)
     if role:
         plan = with_value(plan, "role", role)
     if plan.flannel.backend == "none" and plan.cni.kind == "flannel":
@@ -75,30 +91,62 @@ def plan_from_args(args: Mapping[str, Any], *, role: str | None, base: Plan) -> 
     return plan, findings
 
 
-def _convert(flag: flags.Flag, value: Any) -> Any:
+def _unknown_key(key: str) -> Finding:
+    """K3s skips a config key it does not know: a close match of a flag is an error (the intent
+    is plain and silently lost), any other a warning."""
+    hint = did_you_mean(key, KNOWN_NAMES)
+    if hint:
+        return emit("IMPORT011", f"unknown K3s config key {key!r}: K3s skips it, so the setting is "
+                    f"lost.{hint}", "fix the spelling; k3stui keeps the key as written", key=key)
+    return emit("IMPORT001", f"unknown K3s config key {key!r}: K3s skips it (a log line, no error); "
+                "k3stui keeps it as written", "check the spelling against 'k3s server --help'", key=key)
+
+
+def _convert(flag: flags.Flag, value: Any, findings: list[Finding]) -> Any:
     if flag.kind == "list":
-        items = value if isinstance(value, list) else [value]
-        out: list[str] = []
-        for item in items:
-            text = scalar_text(item)
-            split = flag.name in flags.COMMA_SPLIT or not isinstance(value, list)
-            parts = text.split(",") if split else [text]
-            out.extend(p.strip() for p in parts if p.strip())
-        return tuple(out)
+        return _slice(flag.name, value, findings)
     if isinstance(value, list):
-        return [_convert(flag, v) for v in value]
+        return [_convert(flag, v, findings) for v in value]
     if flag.kind == "bool":
         return _bool(value)
     if flag.kind == "int":
         return _int(value)
     text = scalar_text(value)
+    if flag.name == "service-node-port-range" and text != "".join(text.split()):
+        findings.append(emit(
+            "IMPORT012", f"service-node-port-range {text!r} has spaces; K3s does not trim the range "
+            "and refuses to start (invalid port range)", "write it as low-high, e.g. 30000-32767",
+            key=flag.name))
+        return "".join(text.split())
     return Secret(text) if flag.secret else text
 
 
+def _slice(name: str, value: Any, findings: list[Finding]) -> tuple[str, ...]:
+    """A StringSlice value as K3s reads it: each item split on commas (util.SplitStringSlice), the
+    parts not trimmed. For the address flags an empty or padded part is fatal: reported, and the
+    plan keeps the trimmed non-empty parts so the other rules judge what was meant."""
+    items = value if isinstance(value, list) else [value]
+    parts: list[str] = []
+    for item in items:
+        text = scalar_text(item)
+        parts.extend(text.split(",") if name in flags.COMMA_SPLIT else [text])
+    if name in flags.STRICT_SLICE:
+        bad = [part for part in parts if part == "" or part != part.strip()]
+        if bad:
+            what = "an empty item" if "" in bad else f"the item {bad[0]!r} with spaces"
+            findings.append(emit(
+                "IMPORT012", f"{name} {','.join(parts)!r} has {what}: K3s splits on commas without "
+                f"trimming and refuses to start (invalid {name})",
+                f"write {name} as comma-separated values without spaces, or delete it for the default",
+                key=name))
+    return tuple(part.strip() for part in parts if part.strip())
+
+
 def _bool(value: Any) -> bool:
+    """Go's strconv.ParseBool, which urfave/cli uses: exact spellings only (`tRuE` is refused)."""
     if isinstance(value, bool):
         return value
-    text = scalar_text(value).strip().lower()
+    text = scalar_text(value)
     if text in _TRUE:
         return True
     if text in _FALSE:
@@ -125,38 +173,66 @@ def _no_flannel(plan: Plan, extra: dict[str, Any], value: Any,
     try:
         on = _bool(value)
     except _Bad:
-        findings.append(error("IMPORT002", "no-flannel", f"no-flannel: {value!r} is not true or false",
-                              hint="delete no-flannel and write flannel-backend: none"))
+        findings.append(emit("IMPORT002", f"no-flannel: {value!r} is not true or false",
+                             "delete no-flannel and write flannel-backend: none", key="no-flannel"))
         return plan, extra
     if on:
         plan = with_value(plan, "flannel.backend", "none")
-        findings.append(info(
-            "IMPORT009", "no-flannel", "no-flannel is read as flannel-backend: none",
-            hint="write flannel-backend: none instead; no-flannel was removed in K3s v1.26"))
+        findings.append(emit(
+            "IMPORT009", "no-flannel is read as flannel-backend: none",
+            "write flannel-backend: none instead; no-flannel is fatal from K3s v1.25 and gone in v1.26"))
     return plan, extra
 
 
-def _kcm_args(plan: Plan, value: Any, findings: list[Finding]) -> tuple[Plan, list[str]]:
-    """`node-cidr-mask-size[-ipv4|-ipv6]=N` go to the plan; other entries stay verbatim."""
+def _component_args(plan: Plan, key: str, value: Any, passed: dict[str, tuple[str, str]],
+                    findings: list[Finding]) -> tuple[Plan, list[str]]:
+    """`kube-controller-manager-arg: node-cidr-mask-size[-ipv4|-ipv6]=N` go to the plan; the
+    arguments that set what a K3s flag sets are noted in `passed`; every other entry (and those)
+    stays verbatim."""
     rest: list[str] = []
     for item in value if isinstance(value, list) else [value]:
         text = scalar_text(item)
         name, eq, number = text.strip().lstrip("-").partition("=")
-        field = flags.KCM_MASK_ARGS.get(name)
+        if eq and name in _PASS_THROUGH[key]:
+            passed[_PASS_THROUGH[key][name]] = (f"{key}: {name}", number)
+            rest.append(text)
+            continue
+        field = flags.KCM_MASK_ARGS.get(name) if key == _KCM else None
         if field is None or not eq:
             rest.append(text)
             continue
         try:
             size = _int(number)
         except _Bad:
-            findings.append(error(
-                "IMPORT002", _KCM, f"{_KCM}: {text!r}: {number!r} is not a whole number",
-                hint=f"write {name}=24 (IPv4) or {name}=64 (IPv6)"))
+            findings.append(emit(
+                "IMPORT002", f"{_KCM}: {text!r}: {number!r} is not a whole number",
+                f"write {name}=24 (IPv4) or {name}=64 (IPv6)", key=_KCM))
             rest.append(text)
             continue
         if get_value(plan, field) is not None and get_value(plan, field) != size:
-            findings.append(warning(
-                "IMPORT006", _KCM, f"{_KCM}: {name} is given more than once; the last value ({size}) wins",
-                hint=f"give {name} once"))
+            findings.append(emit(
+                "IMPORT006", f"{_KCM}: {name} is given more than once; the last value ({size}) wins",
+                f"give {name} once", key=_KCM))
         plan = with_value(plan, field, size)
     return plan, rest
+
+
+def _compare_passed(plan: Plan, passed: dict[str, tuple[str, str]], findings: list[Finding]) -> Plan:
+    """A component argument wins inside that component (K3s appends it after its own), while K3s
+    itself keeps using its flag. The NodePort range is used by kube-apiserver alone, so its argument
+    becomes the plan's value when the flag is unset; the CIDRs must equal what K3s uses."""
+    effective = {"cluster_cidr": lambda: effective_cluster_cidr(plan),
+                 "service_cidr": lambda: effective_service_cidr(plan),
+                 "service_node_port_range": lambda: (plan.service_node_port_range or "",)}
+    for field, (where, value) in passed.items():
+        if field == "service_node_port_range" and plan.service_node_port_range is None:
+            plan = with_value(plan, field, value)
+            continue
+        k3s = tuple(effective[field]())
+        if tuple(v.strip() for v in value.split(",")) != k3s:
+            flag = flags.BY_FIELD[field].name
+            findings.append(emit(
+                "IMPORT014", f"{where}={value} but K3s's {flag} is {','.join(k3s)}: the component uses "
+                f"the argument, K3s (flannel, CoreDNS, kube-proxy) its {flag}",
+                f"set {flag}: {value} and remove the argument", key=where.partition(":")[0]))
+    return plan

@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from k3stui import flags
-from k3stui.findings import Finding, InputError, did_you_mean, error, warning
+from k3stui.findings import Finding, InputError, did_you_mean
 from k3stui.importers._common import KNOWN_NAMES, canonical_name, show
+from k3stui.rules.registry import emit
 
 ROLES = ("server", "agent")
+_TRUE = {"1", "t", "T", "TRUE", "true", "True"}  # strconv.ParseBool
+_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
 
 
 @dataclass
@@ -41,20 +44,17 @@ def parse_exec(text: str, source: str = "--exec") -> ParsedExec:
     while i < len(words):
         word = words[i]
         i += 1
-        if word == "--" or not word.startswith("-") or word == "-":
-            _positional(out, word, source)
-            continue
         name, eq, value = word.lstrip("-").partition("=")
+        if word == "--" or not word.startswith("-") or word == "-" or not name:
+            _positional(out, word, words[i:], source)
+            break  # Go's flag parser stops here: the rest are arguments, not flags
         name = canonical_name(name)
         flag = flags.lookup(name)
-        if not name:
-            _positional(out, word, source)
-            continue
         if flag is None:
-            out.findings.append(warning(
-                "IMPORT001", name, f"{source}: unknown flag --{name}; it is kept as written."
-                + did_you_mean(name, KNOWN_NAMES),
-                hint="check the spelling against 'k3s server --help' / 'k3s agent --help'"))
+            out.findings.append(emit(
+                "IMPORT010", f"{source}: unknown flag --{name}: K3s refuses to start (flag provided but "
+                "not defined)." + did_you_mean(name, KNOWN_NAMES),
+                "check the spelling against 'k3s server --help' / 'k3s agent --help'", key=name))
             if not eq:
                 if i < len(words) and not words[i].startswith("-"):
                     value, i = words[i], i + 1
@@ -66,23 +66,22 @@ def parse_exec(text: str, source: str = "--exec") -> ParsedExec:
         if flag.kind == "bool":
             if not eq:
                 _store(out, name, True, flag, seen_plain, source)
-            else:
-                lowered = value.strip().lower()
-                parsed: Any = {"true": True, "false": False}.get(lowered, value)
+            else:  # strconv.ParseBool's spellings; any other text is reported by plan_from_args
+                parsed: Any = True if value in _TRUE else False if value in _FALSE else value
                 _store(out, name, parsed, flag, seen_plain, source)
             continue
         if not eq:
             if i >= len(words):
-                out.findings.append(error(
-                    "IMPORT005", name, f"{source}: --{name} needs a value and none follows",
-                    hint=f"write --{name}=VALUE"))
+                out.findings.append(emit(
+                    "IMPORT005", f"{source}: --{name} needs a value and none follows",
+                    f"write --{name}=VALUE", key=name))
                 continue
             nxt = words[i]
             following = canonical_name(nxt.lstrip("-").partition("=")[0])
             if nxt.startswith("-") and flags.lookup(following) is not None:
-                out.findings.append(error(
-                    "IMPORT005", name, f"{source}: --{name} needs a value, but the next word is "
-                    f"the flag {nxt.partition('=')[0]}", hint=f"write --{name}=VALUE"))
+                out.findings.append(emit(
+                    "IMPORT005", f"{source}: --{name} needs a value, but the next word is "
+                    f"the flag {nxt.partition('=')[0]}", f"write --{name}=VALUE", key=name))
                 continue
             value, i = nxt, i + 1
         _store(out, name, value, flag, seen_plain, source)
@@ -92,25 +91,30 @@ def parse_exec(text: str, source: str = "--exec") -> ParsedExec:
 def _store(out: ParsedExec, name: str, value: Any, flag: flags.Flag | None,
            seen: set[str], source: str) -> None:
     if flag is not None and flag.kind == "list":
+        if name in flags.STRICT_SLICE:  # kept as written: plan_from_args reports empty or padded items
+            out.args.setdefault(name, []).append(value)
+            return
         parts = [p.strip() for p in value.split(",")] if name in flags.COMMA_SPLIT else [value]
         out.args.setdefault(name, []).extend(p for p in parts if p != "")
         return
     if name in seen and out.args.get(name) != value:
-        out.findings.append(warning(
-            "IMPORT006", name, f"{source}: --{name} is given more than once; the last value "
-            f"({show(name, value)}) wins", hint=f"give --{name} once"))
+        out.findings.append(emit(
+            "IMPORT006", f"{source}: --{name} is given more than once; the last value "
+            f"({show(name, value)}) wins", f"give --{name} once", key=name))
     seen.add(name)
     out.args.pop(name, None)  # keep the order of the last occurrence, as K3s reads it
     out.args[name] = value
 
 
-def _positional(out: ParsedExec, word: str, source: str) -> None:
+def _positional(out: ParsedExec, word: str, rest: list[str], source: str) -> None:
     looks_env = "=" in word and word.split("=", 1)[0].isupper()
     hint = ("environment variables (K3S_URL, K3S_TOKEN ...) are not flags: use --server, "
-            "--token-file" if looks_env else "remove it, or prefix it with -- if it is a flag")
+            "--token-file" if looks_env else "remove it, or write it as --flag=value")
     shown = word.split("=", 1)[0] + "=..." if looks_env else repr(word)
-    out.findings.append(warning(
-        "IMPORT003", "", f"{source}: {shown} is not a flag; it is ignored", hint=hint))
+    ignored = [w.partition("=")[0] for w in rest if w.startswith("-") and w != "--"]
+    tail = f"; the flags after it are ignored too ({', '.join(ignored)})" if ignored else ""
+    out.findings.append(emit(
+        "IMPORT003", f"{source}: {shown} is not a flag: K3s stops reading flags there{tail}", hint, key=""))
 
 
 def parse_flag_lines(text: str, source: str = "flags") -> ParsedExec:

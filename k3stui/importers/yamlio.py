@@ -6,11 +6,13 @@ traceback, whatever bytes the user fed us.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
 
-from k3stui.findings import Finding, InputError, warning
+from k3stui.findings import Finding, InputError
+from k3stui.rules.registry import emit
 
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
 
@@ -43,6 +45,37 @@ _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
 
 
+class _K3sLoader(_Loader):
+    """How go-yaml v2 (which K3s links) resolves plain scalars: YAML 1.1 booleans including
+    y/Y/n/N, floats with or without a dot (`1e3` is 1000), no sexagesimal numbers (`1:30` is text)."""
+
+
+_BOOL_RE = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON"
+                      r"|off|Off|OFF)$")
+_GO_TRUE = frozenset({"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"})
+_INT_RE = re.compile(r"^(?:[-+]?0b[01_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$")
+_FLOAT_RE = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                       r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_NUMBER_TAGS = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_K3sLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _NUMBER_TAGS]
+    for first, resolvers in _Loader.yaml_implicit_resolvers.items()
+}
+for _tag, _regexp, _first in (
+    ("tag:yaml.org,2002:bool", _BOOL_RE, "yYnNtTfFoO"),
+    ("tag:yaml.org,2002:int", _INT_RE, "-+0123456789"),
+    ("tag:yaml.org,2002:float", _FLOAT_RE, "-+0123456789."),
+):
+    _K3sLoader.add_implicit_resolver(_tag, _regexp, list(_first))
+
+
+def _go_bool(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> bool:
+    return str(loader.construct_scalar(node)) in _GO_TRUE
+
+
+_K3sLoader.add_constructor("tag:yaml.org,2002:bool", _go_bool)
+
+
 def _position(text: str, index: int) -> tuple[int, int]:
     before = text[:index]
     return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
@@ -71,10 +104,10 @@ def _has_cycle(data: Any) -> bool:
         return True
 
 
-def load_yaml_checked(text: str, source: str) -> tuple[Any, list[Finding]]:
+def load_yaml_checked(text: str, source: str, *, k3s: bool = False) -> tuple[Any, list[Finding]]:
     """Load one YAML document; duplicate keys become IMPORT004 warnings (the last one wins,
-    as in K3s's parser)."""
-    loader = _Loader(text)
+    as in K3s's parser). `k3s`: resolve scalars as K3s's go-yaml v2 does (a K3s config file)."""
+    loader = (_K3sLoader if k3s else _Loader)(text)
     loader.duplicates = []
     try:
         data = loader.get_single_data()
@@ -98,8 +131,8 @@ def load_yaml_checked(text: str, source: str) -> tuple[Any, list[Finding]]:
     if _has_cycle(data):
         raise InputError(f"{source}: an alias refers to itself (a recursive structure)")
     findings = [
-        warning("IMPORT004", key, f"{source}:{line}:{col}: key {key!r} appears more than once; "
-                "the last value wins", hint=f"keep one {key!r} in {source}")
+        emit("IMPORT004", f"{source}:{line}:{col}: key {key!r} appears more than once; "
+             "the last value wins", f"keep one {key!r} in {source}", key=key)
         for key, line, col in loader.duplicates
     ]
     return data, findings

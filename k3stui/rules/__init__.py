@@ -17,6 +17,7 @@ from k3stui.rules import (  # noqa: F401
     addresses,
     agent,
     cni,
+    components,
     dns,
     flannel,
     ha,

@@ -10,6 +10,7 @@ from k3stui import plan as p
 from k3stui.findings import Finding
 from k3stui.rules.context import Cidr, Context, Network, overlaps, parse_ip, show, suggest_free
 from k3stui.rules.registry import NET, E, N, W, emit, rule
+from k3stui.versions import FEATURES, has
 
 _FAMILY = {4: "IPv4", 6: "IPv6"}
 _DEFAULT_CLUSTER = {4: defaults.CLUSTER_CIDR_V4, 6: defaults.CLUSTER_CIDR_V6}
@@ -22,7 +23,8 @@ def _syntax(entries: tuple[Cidr, ...], key: str, bad: str, host: str) -> Iterato
             yield emit(bad, f'{key} entry "{c.text}" is not a CIDR',
                        "Write it as address/prefix-length, e.g. 10.42.0.0/16 or fd00:42::/56.", key)
         elif c.problem == "host-bits" and c.net is not None:
-            yield emit(host, f'{key} "{c.text}" has host bits set; it probably means {c.net}',
+            yield emit(host, f'{key} "{c.text}" has host bits set; K3s itself starts and silently uses '
+                             f"{c.net}, probably not the range meant (k3stui is stricter on purpose)",
                        f"Write {c.net} (or a longer prefix if a smaller network was meant).", key)
 
 
@@ -39,8 +41,11 @@ def _per_family(nets: tuple[Network, ...], key: str, code: str) -> Iterator[Find
 @rule(
     E("CIDR001", "cluster-cidr", "cluster-cidr entry is not a valid CIDR", f"{NET} §1"),
     E("CIDR002", "service-cidr", "service-cidr entry is not a valid CIDR", f"{NET} §1"),
-    E("CIDR003", "cluster-cidr", "cluster-cidr has host bits set", f"{NET} §1 (Go net.ParseCIDR masks them)"),
-    E("CIDR004", "service-cidr", "service-cidr has host bits set", f"{NET} §1"),
+    E("CIDR003", "cluster-cidr", "cluster-cidr has host bits set", f"{NET} §1 (Go net.ParseCIDR masks them)",
+      doc="Stricter than K3s on purpose: Go's net.ParseCIDR drops the host bits and K3s starts with the "
+      "masked network, so 10.42.1.0/16 silently means 10.42.0.0/16. Fix: write the network address."),
+    E("CIDR004", "service-cidr", "service-cidr has host bits set", f"{NET} §1 (Go net.ParseCIDR masks them)",
+      doc="As CIDR003, for the service range (stricter than K3s on purpose)."),
     E("CIDR005", "cluster-cidr", "more than one cluster-cidr per IP family", f"{NET} §0.4, §1"),
     E("CIDR006", "service-cidr", "more than one service-cidr per IP family", f"{NET} §0.4, §1"),
 )
@@ -88,7 +93,9 @@ def families(ctx: Context) -> Iterator[Finding]:
     first = parse_ip(ctx.plan.node_ip[0]) if ctx.plan.node_ip else None
     if first is not None and first.version != primary:
         yield emit("CIDR010", f'node-ip "{show(ctx.plan.node_ip)}" starts with an {_FAMILY[first.version]} '
-                              f"address but the cluster's primary family is {_FAMILY[primary]}",
+                              f"address but the cluster's primary family is {_FAMILY[primary]}; K3s itself "
+                              "starts, but the node's primary address (its InternalIP, host-network pods) is "
+                              "of the other family",
                    f"List the {_FAMILY[primary]} address first in node-ip, or reorder cluster-cidr "
                    "and service-cidr.")
 
@@ -97,7 +104,23 @@ def families(ctx: Context) -> Iterator[Finding]:
     E("CIDR011", "node-ip", "node-ip entry is not an IP address", f"{NET} §1"),
     E("CIDR012", "node-external-ip", "node-external-ip entry is not an IP address", f"{NET} §1"),
     E("CIDR013", "node-ip", "more than one node-ip per IP family", f"{NET} §1 (kubelet --node-ip)"),
-    W("CIDR014", "node-ip", "dual-stack cluster but node-ip has one family only", f"{NET} §3; #11735"),
+    E("CIDR014", "node-ip", "dual-stack cluster but node-ip has one family only",
+      f"{NET} §3; #11735; k3s pkg/agent/run.go (ValidateDualStack...); kube-hetzner reports",
+      doc="When node-ip is set, K3s requires it to be of the cluster's IP families: an IPv4-only node-ip "
+      "with dual-stack CIDRs (or an IPv6-only one with IPv6-first dual-stack) is fatal: 'cluster-cidr "
+      "and node-ip must share the same IP version'. Fix: give node-ip one address per family, or leave "
+      "it unset."),
+    E("CIDR015", "node-ip", "node address that is loopback, link-local, unspecified or multicast",
+      f"{NET} §1; kubelet --node-ip, flannel public-ip",
+      doc="Other nodes must reach a node at its node-ip / node-external-ip: a loopback (127.0.0.0/8, ::1), "
+      "link-local (169.254.0.0/16, fe80::/10), unspecified (0.0.0.0, ::) or multicast address cannot "
+      "carry the kubelet, flannel or etcd traffic. Fix: use the address of the interface other nodes "
+      "reach."),
+    E("CIDR016", "node-ip", "dual-stack without node-ip on a K3s release that auto-detects IPv4 only",
+      "versions.py dual-stack-autodetect-ipv4-only",
+      doc="That release detected only an IPv4 node address, so a dual-stack cluster with node-ip unset "
+      "failed the 'must share the same IP version' check; fixed in the next patch releases. Fix: set "
+      "node-ip to both addresses, or use another release."),
 )
 def node_addresses(ctx: Context) -> Iterator[Finding]:
     for key, values, code in (("node-ip", ctx.plan.node_ip, "CIDR011"),
@@ -118,8 +141,29 @@ def node_addresses(ctx: Context) -> Iterator[Finding]:
         (have,) = seen
         missing = _FAMILY[6 if have == 4 else 4]
         yield emit("CIDR014", f'the cluster is dual-stack but node-ip "{show(ctx.plan.node_ip)}" has no '
-                              f"{missing} address",
+                              f"{missing} address: K3s refuses to start (cluster-cidr and node-ip must share "
+                              "the same IP version)",
                    f"Add the node's {missing} address to node-ip, or leave node-ip unset for auto-detection.")
+    for key, addrs in (("node-ip", ctx.node_ips), ("node-external-ip", ctx.external_ips)):
+        for a in addrs:
+            kind = _unusable_kind(a)
+            if kind:
+                yield emit("CIDR015", f"{key} {a} is a {kind} address: other nodes cannot reach this node "
+                                      "there", "Use the address of the interface the other nodes reach.", key)
+    if (ctx.dual and not ctx.plan.node_ip and has("dual-stack-autodetect-ipv4-only", ctx.version)
+            and not has("dual-stack-autodetect-fixed", ctx.version)):
+        yield emit("CIDR016", f"K3s {ctx.version} auto-detects only an IPv4 node address, so this "
+                              "dual-stack plan without node-ip fails at start-up (must share the same IP "
+                              f"version); fixed in {FEATURES['dual-stack-autodetect-fixed'].describe()}",
+                   "Set node-ip to the node's IPv4 and IPv6 addresses, or upgrade K3s.")
+
+
+def _unusable_kind(a: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    for kind, test in (("loopback", a.is_loopback), ("link-local", a.is_link_local),
+                       ("unspecified", a.is_unspecified), ("multicast", a.is_multicast)):
+        if test:
+            return kind
+    return ""
 
 
 @rule(
@@ -134,35 +178,58 @@ def overlap(ctx: Context) -> Iterator[Finding]:
             if overlaps(c, s):
                 free = suggest_free(s.prefixlen, s.version, ctx.cluster_nets)
                 hint = f"Use service-cidr {free}, outside {c}." if free else "Pick non-overlapping ranges."
-                yield emit("CIDR020", f"cluster-cidr {c} overlaps service-cidr {s}", hint)
+                yield emit("CIDR020", f"cluster-cidr {c} overlaps service-cidr {s}; K3s itself starts, but "
+                                      "pod and Service addresses collide: traffic to one reaches the other",
+                           hint)
     for key, addrs, code in (("node-ip", ctx.node_ips, "CIDR021"),
                              ("node-external-ip", ctx.external_ips, "CIDR022")):
         for a in addrs:
             for which, nets in (("cluster-cidr", ctx.cluster_nets), ("service-cidr", ctx.service_nets)):
                 for n in nets:
                     if a.version == n.version and a in n:
-                        yield emit(code, f"{key} {a} lies inside {which} {n}",
+                        yield emit(code, f"{key} {a} lies inside {which} {n}; K3s itself starts, but the "
+                                         f"routes for {which} capture the traffic to this node",
                                    f"Choose a {which} that does not contain the host's addresses.", key)
 
 
 @rule(
-    E("CIDR030", "service-cidr", "IPv4 service-cidr larger than /12", f"{NET} §0.5, §3 (kube-apiserver)"),
-    E("CIDR031", "service-cidr", "IPv6 service-cidr larger than /108", f"{NET} §0.5, §3 (kube-apiserver)"),
-    W("CIDR032", "service-cidr", "IPv6 service-cidr larger than /112", f"{NET} §3 (K3s docs advise /112)"),
+    E("CIDR030", "service-cidr", "IPv4 service-cidr larger than /12 (Kubernetes before 1.34)",
+      f"{NET} §0.5, §3 (kube-apiserver); versions.py service-cidr-uncapped",
+      doc="Up to Kubernetes 1.33 kube-apiserver refuses a service range wider than 20 bits (an IPv4 mask "
+      "shorter than /12). From 1.34 (MultiCIDRServiceAllocator, DisableAllocatorDualWrite) the limit is "
+      "gone. Fix: use a /12 or longer, or K3s v1.34 or later."),
+    E("CIDR031", "service-cidr", "IPv6 service-cidr larger than /108 (Kubernetes before 1.34)",
+      f"{NET} §0.5, §3 (kube-apiserver); versions.py service-cidr-uncapped",
+      doc="As CIDR030 for IPv6 (a mask shorter than /108)."),
+    W("CIDR032", "service-cidr", "IPv6 service-cidr larger than /112", f"{NET} §3 (K3s docs advise /112)",
+      doc="Before Kubernetes 1.34 the bitmap allocator uses only the first 65,536 addresses; from 1.34 "
+      "any size works, and K3s's docs still advise /112."),
+    E("CIDR033", "service-cidr", "service-cidr with fewer than 8 addresses",
+      "kube-apiserver (k8s 1.34 service CIDR validation); k3s-oracle v1.34.3",
+      doc="kube-apiserver refuses a service range of fewer than 8 addresses ('the service cluster IP range "
+      "must be at least 8 IP addresses'). Fix: use a /29 (IPv4) or /125 (IPv6) or wider."),
 )
 def service_size(ctx: Context) -> Iterator[Finding]:
+    capped = not has("service-cidr-uncapped", ctx.version)
     for n in ctx.service_nets:
-        if n.version == 4 and n.prefixlen < 12:
-            yield emit("CIDR030", f"service-cidr {n} is too large: kube-apiserver refuses IPv4 masks "
-                                  "shorter than /12",
+        if n.num_addresses < 8:
+            wider = ipaddress.ip_network((n.network_address, 16 if n.version == 4 else 112), strict=False)
+            yield emit("CIDR033", f"service-cidr {n} has {n.num_addresses} addresses; kube-apiserver needs "
+                                  "at least 8", f"Use e.g. {wider}.")
+        elif capped and n.version == 4 and n.prefixlen < 12:
+            yield emit("CIDR030", f"service-cidr {n} is too large: kube-apiserver of K3s {ctx.version} "
+                                  f"refuses IPv4 masks shorter than /12 (allowed from "
+                                  f"{FEATURES['service-cidr-uncapped'].describe()})",
                        f"Use a /12 or longer, e.g. {ipaddress.ip_network((n.network_address, 16))}.")
-        elif n.version == 6 and n.prefixlen < 108:
-            yield emit("CIDR031", f"service-cidr {n} is too large: kube-apiserver refuses IPv6 masks "
-                                  "shorter than /108",
+        elif capped and n.version == 6 and n.prefixlen < 108:
+            yield emit("CIDR031", f"service-cidr {n} is too large: kube-apiserver of K3s {ctx.version} "
+                                  f"refuses IPv6 masks shorter than /108 (allowed from "
+                                  f"{FEATURES['service-cidr-uncapped'].describe()})",
                        f"Use /112, e.g. {ipaddress.ip_network((n.network_address, 112))}.")
         elif n.version == 6 and n.prefixlen < 112:
-            yield emit("CIDR032", f"service-cidr {n} is larger than /112; the service IP allocator only "
-                                  "uses 65,536 addresses of it",
+            why = ("the service IP allocator only uses 65,536 addresses of it" if capped else
+                   "K3s's docs advise /112 (any size works from Kubernetes 1.34)")
+            yield emit("CIDR032", f"service-cidr {n} is larger than /112; {why}",
                        f"Use {ipaddress.ip_network((n.network_address, 112))}, as the K3s docs advise.")
 
 
@@ -176,8 +243,10 @@ def _mask_range(value: int, bits: int) -> bool:
     E("CIDR041", "node-cidr-mask-size", "node-cidr-mask-size and a family-specific mask both set",
       f"{NET} §3 (kube-controller-manager)"),
     E("CIDR042", "node-cidr-mask-size-ipv4", "node mask out of range", f"{NET} §3"),
-    W("CIDR043", "node-cidr-mask-size-ipv6", "family-specific node mask for a family the cluster lacks",
-      f"{NET} §3"),
+    E("CIDR043", "node-cidr-mask-size-ipv6", "family-specific node mask for a family the cluster lacks",
+      f"{NET} §3; kube-controller-manager (k3s-oracle v1.34.3)",
+      doc="kube-controller-manager exits: 'usage of --node-cidr-mask-size-ipv6 is not allowed for a "
+      "single-stack IPv4 cluster' (and the same for IPv4 on IPv6-only). Fix: remove the mask."),
 )
 def mask_flags(ctx: Context) -> Iterator[Finding]:
     plan = ctx.plan
@@ -201,7 +270,8 @@ def mask_flags(ctx: Context) -> Iterator[Finding]:
                        key)
     for key, value, version in (("node-cidr-mask-size-ipv4", v4, 4), ("node-cidr-mask-size-ipv6", v6, 6)):
         if value is not None and versions and version not in versions:
-            yield emit("CIDR043", f"{key}={value} is ignored: the cluster has no {_FAMILY[version]} CIDR",
+            yield emit("CIDR043", f"{key}={value} on a cluster without an {_FAMILY[version]} CIDR: "
+                                  "kube-controller-manager exits (not allowed for a single-stack cluster)",
                        f"Remove {key}.", key)
 
 
@@ -222,7 +292,8 @@ def node_capacity(ctx: Context) -> Iterator[Finding]:
         if not _mask_range(mask, bits):
             continue  # reported by mask_flags
         if mask < net.prefixlen:
-            yield emit("CIDR053", f"cluster-cidr {net} is smaller than one node's /{mask} block",
+            yield emit("CIDR053", f"cluster-cidr {net} is smaller than one node's /{mask} block; K3s itself "
+                                  "starts, but no node gets a pod CIDR",
                        f"Widen cluster-cidr to /{mask} or shorter, or set {mask_key} to {net.prefixlen} "
                        "or more.")
             continue
@@ -243,9 +314,37 @@ def node_capacity(ctx: Context) -> Iterator[Finding]:
         n_nodes = len(ctx.plan.nodes)
         if n_nodes > capacity:
             yield emit("CIDR051", f"cluster-cidr {net} with /{mask} node blocks allows {capacity} nodes but "
-                                  f"the plan has {n_nodes}",
+                                  f"the plan has {n_nodes}; K3s itself starts, but the nodes beyond "
+                                  f"{capacity} get no pod CIDR and stay NotReady",
                        f"Widen cluster-cidr (e.g. /{max(mask - (n_nodes - 1).bit_length(), 0)})"
                        f" or lengthen {mask_key}.")
         elif ctx.is_server:
             yield emit("CIDR050", f"cluster-cidr {net} with /{mask} node blocks allows {capacity:,} nodes",
                        "" if capacity > 255 else "For more nodes, widen cluster-cidr.")
+
+
+_DOCKER_BRIDGE = ipaddress.ip_network("172.17.0.0/16")  # Docker's default bridge (bip), not a K3s value
+
+
+@rule(
+    W("CIDR060", "cluster-cidr", "cluster or service CIDR overlaps Docker's default bridge 172.17.0.0/16",
+      "Docker docs (default bridge network, bip); K3s docs advanced.md (docker: true)",
+      doc="Docker's default bridge (docker0) takes 172.17.0.0/16 on any host with Docker installed; a pod "
+      "or Service range overlapping it sends that traffic to docker0. A warning: K3s starts, and the "
+      "clash only bites where Docker runs. Fix: choose a range outside 172.17.0.0/16."),
+    E("CIDR061", "cluster-cidr", "cluster or service CIDR overlaps Docker's bridge with docker: true",
+      "Docker docs (default bridge network); K3s docs advanced.md (docker: true)",
+      doc="With docker: true K3s uses Docker (cri-dockerd), so docker0 (172.17.0.0/16) is on every node: "
+      "an overlapping pod or Service range breaks. Fix: choose a range outside 172.17.0.0/16, or move "
+      "Docker's bridge (bip in daemon.json)."),
+)
+def docker_bridge(ctx: Context) -> Iterator[Finding]:
+    docker = ctx.plan.extra.get("docker") in (True, "true", "1", "t", "T", "TRUE", "True")
+    for key, nets in (("cluster-cidr", ctx.cluster_nets), ("service-cidr", ctx.service_nets)):
+        for n in nets:
+            if overlaps(n, _DOCKER_BRIDGE):
+                yield emit("CIDR061" if docker else "CIDR060",
+                           f"{key} {n} overlaps Docker's default bridge {_DOCKER_BRIDGE}"
+                           + (": docker is true, so docker0 is on every node and that traffic goes to it"
+                              if docker else "; where Docker is installed that traffic goes to docker0"),
+                           f"Use a {key} outside {_DOCKER_BRIDGE}.", key)

@@ -10,8 +10,10 @@ from k3stui import plan as p
 from k3stui.findings import Finding
 from k3stui.rules.context import Context, parse_ip, show
 from k3stui.rules.registry import NET, E, N, W, emit, rule
+from k3stui.versions import has
 
 _FAMILY = {4: "IPv4", 6: "IPv6"}
+_STARTS = "K3s itself starts, but "  # stricter than K3s on purpose: say so
 _IPV6_ALLOCATOR_SIZE = 65536  # legacy bitmap service-IP allocator cap (KEP Uncapped-IPv6)
 _LABEL_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -26,7 +28,9 @@ _LABEL_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
       f"{NET} §3 (service IP allocator)"),
     E("DNS006", "cluster-dns", "cluster-dns is the service network's broadcast address",
       f"{NET} §3 (service IP allocator)"),
-    W("DNS007", "cluster-dns", "IPv6 cluster-dns beyond the allocator's first 65,536 addresses", f"{NET} §3"),
+    W("DNS007", "cluster-dns", "IPv6 cluster-dns beyond the allocator's first 65,536 addresses",
+      f"{NET} §3; versions.py service-cidr-uncapped", doc="Before Kubernetes 1.34 the bitmap allocator "
+      "uses only the first 65,536 addresses of an IPv6 service range; from 1.34 any address works."),
     N("DNS008", "cluster-dns", "dual-stack cluster with a single cluster-dns address", f"{NET} §1"),
 )
 def cluster_dns(ctx: Context) -> Iterator[Finding]:
@@ -34,6 +38,7 @@ def cluster_dns(ctx: Context) -> Iterator[Finding]:
     if not entries:
         return
     seen: set[int] = set()
+    bitmap = not has("service-cidr-uncapped", ctx.version)  # the pre-1.34 allocator's 65,536 cap
     for text in entries:
         addr = parse_ip(text)
         if addr is None:
@@ -41,7 +46,8 @@ def cluster_dns(ctx: Context) -> Iterator[Finding]:
                        _default_hint(ctx))
             continue
         if addr.version in seen:
-            yield emit("DNS003", f'cluster-dns "{show(entries)}" has two {_FAMILY[addr.version]} addresses',
+            yield emit("DNS003", f'cluster-dns "{show(entries)}" has two {_FAMILY[addr.version]} addresses; '
+                                 f"{_STARTS}the kube-dns Service takes one address per family and is refused",
                        "Give at most one address per IP family.")
             continue
         seen.add(addr.version)
@@ -53,22 +59,24 @@ def cluster_dns(ctx: Context) -> Iterator[Finding]:
                        _default_hint(ctx))
             continue
         if addr not in net:
-            yield emit("DNS002", f"cluster-dns {addr} is outside service-cidr {net}; the kube-dns Service "
-                                 "cannot get that address and pods get no DNS",
+            yield emit("DNS002", f"cluster-dns {addr} is outside service-cidr {net}; {_STARTS}the kube-dns "
+                                 "Service cannot get that address and pods get no DNS",
                        _default_hint(ctx, net.version))
             continue
         offset = int(addr) - int(net.network_address)
         if offset == 0:
-            yield emit("DNS004", f"cluster-dns {addr} is the network address of service-cidr {net}",
+            yield emit("DNS004", f"cluster-dns {addr} is the network address of service-cidr {net}; "
+                                 f"{_STARTS}the service IP allocator never hands it out: no DNS",
                        _default_hint(ctx, net.version))
         elif offset == 1:
             yield emit("DNS005", f"cluster-dns {addr} is the first address of service-cidr {net}, which the "
-                                 "kubernetes API Service takes",
+                                 f"kubernetes API Service takes; {_STARTS}kube-dns cannot get it: no DNS",
                        _default_hint(ctx, net.version))
         elif net.version == 4 and addr == net.broadcast_address:
-            yield emit("DNS006", f"cluster-dns {addr} is the broadcast address of service-cidr {net}",
+            yield emit("DNS006", f"cluster-dns {addr} is the broadcast address of service-cidr {net}; "
+                                 f"{_STARTS}the service IP allocator never hands it out: no DNS",
                        _default_hint(ctx, net.version))
-        elif net.version == 6 and offset >= _IPV6_ALLOCATOR_SIZE:
+        elif net.version == 6 and offset >= _IPV6_ALLOCATOR_SIZE and bitmap:
             yield emit("DNS007", f"cluster-dns {addr} lies beyond the first 65,536 addresses of {net}, which "
                                  "is all the service IP allocator uses",
                        _default_hint(ctx, net.version))

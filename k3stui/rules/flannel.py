@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 
 from k3stui import plan as p
@@ -86,7 +87,10 @@ def backend(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(
-    E("FLANNEL011", "no-flannel", "no-flannel removed", f"{NET} §1; #6574"),
+    E("FLANNEL011", "no-flannel", "no-flannel removed", f"{NET} §1; #6574",
+      doc="From v1.26 the flag is gone: fatal on the command line; in config.yaml K3s skips the unknown "
+      "key and runs flannel, so a second CNI fights it (stricter than K3s for the file, on purpose). "
+      "Fix: flannel-backend: none."),
     W("FLANNEL012", "no-flannel", "no-flannel deprecated", f"{NET} §1; #6574"),
 )
 def no_flannel(ctx: Context) -> Iterator[Finding]:
@@ -94,8 +98,9 @@ def no_flannel(ctx: Context) -> Iterator[Finding]:
         return
     if has("no-flannel-removed", ctx.version):
         yield emit("FLANNEL011", f"no-flannel was removed in {_gate('no-flannel-removed')}: K3s "
-                                 f"{ctx.version} "
-                                 "does not know the flag", "Use flannel-backend: none.")
+                                 f"{ctx.version} refuses it on the command line, and in a config file skips "
+                                 "the key and starts flannel anyway (an error here either way: the intent is "
+                                 "lost)", "Use flannel-backend: none.")
     else:
         yield emit("FLANNEL012", "no-flannel is deprecated", "Use flannel-backend: none.")
 
@@ -170,3 +175,42 @@ def options(ctx: Context) -> Iterator[Finding]:
                                                                            "Linux).")
     if fl.port is not None and not 1 <= fl.port <= 65535:
         yield emit("FLANNEL026", f"VXLAN port {fl.port} is outside 1..65535", "Use 8472 (the Linux default).")
+
+
+_ULA = ipaddress.ip_network("fc00::/7")  # unique local addresses, RFC 4193
+
+
+@rule(
+    W("FLANNEL030", "flannel-backend", "flannel-backend none and no CNI in the plan",
+      f"{NET} §8; K3s docs basic-network-options.md (custom CNI)",
+      doc="With flannel off and no CNI installed, kubelet reports 'cni plugin not initialized' and every "
+      "node stays NotReady until a CNI is installed. Fix: choose Calico or Cilium in the plan, or install "
+      "your CNI right after K3s."),
+    N("FLANNEL031", "flannel-ipv6-masq", "IPv6 pod traffic leaves with the pod's own address",
+      f"{NET} §1 (flannel-ipv6-masq); flannel ip6masq",
+      doc="Without flannel-ipv6-masq flannel does not masquerade IPv6: pods reach the outside with their "
+      "own IPv6 source address, so the pod range must be routed to the nodes. Fix: route it, or set "
+      "flannel-ipv6-masq: true."),
+    W("FLANNEL032", "flannel-ipv6-masq", "ULA IPv6 pod range without flannel-ipv6-masq",
+      f"{NET} §1, §3; RFC 4193 (ULA not routed on the Internet)",
+      doc="A ULA pod range (fc00::/7) is not routable on the Internet: without flannel-ipv6-masq pods get "
+      "no IPv6 connectivity beyond the cluster. Fix: set flannel-ipv6-masq: true."),
+)
+def flannel_off_and_ipv6(ctx: Context) -> Iterator[Finding]:
+    plan = ctx.plan
+    if ctx.is_server and plan.cni.kind == "none" and ctx.flannel_off:
+        yield emit("FLANNEL030", "flannel-backend is none and the plan installs no CNI: nodes stay NotReady "
+                                 "until a CNI is installed", "Choose cni calico or cilium in the plan, or "
+                                 "install your CNI (Calico, Cilium, Canal...) right after K3s.")
+    if not ctx.is_server or not p.uses_flannel(plan) or plan.flannel.ipv6_masq:
+        return
+    v6 = ctx.cluster_by_v.get(6)
+    if v6 is None:
+        return
+    if v6.subnet_of(_ULA):  # type: ignore[arg-type]
+        yield emit("FLANNEL032", f"cluster-cidr {v6} is a ULA range and flannel-ipv6-masq is off: pods get "
+                                 "no IPv6 connectivity outside the cluster", "Set flannel-ipv6-masq: true.")
+    else:
+        yield emit("FLANNEL031", f"flannel-ipv6-masq is off: pods leave with their own {v6} addresses, so "
+                                 "that range must be routed to the nodes", "Route the pod range, or set "
+                                 "flannel-ipv6-masq: true.")

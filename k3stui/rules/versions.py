@@ -42,6 +42,24 @@ def flag_gates(ctx: Context) -> Iterator[Finding]:
 
 
 @rule(
+    E("VER009", "k3s-version", "flag used on a K3s version that removed it",
+      f"flags.py removed; versions.py; {NET} §1", doc="A flag K3s removed is fatal on the command line "
+      "(deprecated then 'no longer supported', later 'flag provided but not defined'); in a config file a "
+      "removed key is skipped, so its setting is lost. Older releases still accept it. Fix: write the "
+      "replacement the message names."),
+)
+def removed_flags(ctx: Context) -> Iterator[Finding]:
+    for flag in FLAGS.values():
+        if flag.removed is None or flag.name == "no-flannel" or not _used(ctx.plan, flag.name, flag.field):
+            continue  # no-flannel has its own rule (FLANNEL011)
+        gate = FEATURES[flag.removed]
+        if gate.reached(ctx.version):
+            yield emit("VER009", f"{flag.name} is fatal on K3s {ctx.version} (since {gate.describe()}); in a "
+                                 "config file later releases skip it, so the setting is lost",
+                       f"Use {flag.replaced_by} instead.", flag.name)
+
+
+@rule(
     E("VER004", "cluster-cidr", "IPv6-only cluster on a K3s version without IPv6-only support",
       f"{NET} §3 (v1.22.9+k3s1)"),
     E("VER005", "cluster-cidr", "dual-stack cluster on a K3s version without dual-stack",

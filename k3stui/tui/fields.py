@@ -258,6 +258,7 @@ def parse_flags(text: str) -> dict[str, Any]:
     from k3stui.importers._common import SECRET_KEYS
     from k3stui.importers.args import plan_from_args
     from k3stui.importers.flags import parse_flag_lines
+    from k3stui.rules.imports import UNKNOWN_NAME_CODES
 
     parsed = parse_flag_lines(text, "other flags")
     for name in parsed.args:
@@ -268,7 +269,7 @@ def parse_flags(text: str) -> dict[str, Any]:
             raise ValueError(f"{name} is a secret: give it on the node, never in a plan")
     base = plan.Plan()
     applied, found = plan_from_args(parsed.args, role=None, base=base)
-    problems = [f for f in (*parsed.findings, *found) if f.code != "IMPORT001"]
+    problems = [f for f in (*parsed.findings, *found) if f.code not in UNKNOWN_NAME_CODES]
     if problems:
         raise ValueError(problems[0].message)
     if any(getattr(applied, f) != getattr(base, f) for f in

@@ -184,14 +184,15 @@ class PlanState:
         """Implications, then the rules: the same calls `k3stui check` makes. Fast (per keystroke)."""
         from k3stui.implications import apply_implications
         from k3stui.rules import evaluate
+        from k3stui.rules.imports import UNKNOWN_NAME_CODES
 
         self.applied, judged = evaluate(self.plan, k3s_version=self.plan.k3s_version)
         self.implications = apply_implications(self.plan)[1]  # shown with their reasons in their own view
         extra = self.plan.extra
         # An unknown flag's did-you-mean while it is in the plan: the import's own (with its
         # source) if it made one, else the importer's view of the plan's flags.
-        kept = [f for f in self.import_findings if f.code != "IMPORT001" or f.key in extra]
-        reported = {f.key for f in kept if f.code == "IMPORT001"}
+        kept = [f for f in self.import_findings if f.code not in UNKNOWN_NAME_CODES or f.key in extra]
+        reported = {f.key for f in kept if f.code in UNKNOWN_NAME_CODES}
         unknown = [f for f in unknown_flags(extra) if f.key not in reported]
         found = [*kept, *unknown, *(f for f in judged if f.code != "IMPL001")]
         for path, reason in self.input_errors.items():
