@@ -38,7 +38,7 @@ def local_loopback(plan: Plan) -> str:
 
 
 def is_loopback(host: str) -> bool:
-    host = host.strip().strip("[]")
+    host = host.strip()
     if host in _LOOPBACK_NAMES:
         return True
     try:
