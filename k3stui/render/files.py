@@ -15,7 +15,8 @@ from pathlib import PurePosixPath
 
 from k3stui import defaults
 from k3stui.plan import Plan, is_node_path
-from k3stui.render.install_cmd import PlacedFile, install_command, install_script
+from k3stui.render import node_paths
+from k3stui.render.install_cmd import PlacedFile, install_command, install_script, judged_version
 from k3stui.render.k3s_config import config_yaml, k3s_args, netconf_node_path
 from k3stui.render.netconf import netconf, netconf_json
 from k3stui.render.sysctl import SYSCTL_NODE_PATH, sysctl_dropin
@@ -82,7 +83,8 @@ def _role_files(plan: Plan, role: str, k3s_version: str | None, notes: list[str]
         return out
     mine = [*out, *(f for f in others if role in f.roles and f.path.startswith(f"{role}/"))]
     placed = [PlacedFile(f.path.removeprefix(f"{role}/"), f.dest, f.mode) for f in mine if f.dest]
-    text = install_script(cmd, placed, sysctl_path=SYSCTL_NODE_PATH if sysctl is not None else None)
+    text = install_script(cmd, placed, sysctl_path=SYSCTL_NODE_PATH if sysctl is not None else None,
+                          node_token=node_paths.node_token(plan))
     out.append(RenderedFile(
         path=f"{role}/install.sh", dest=None, mode=0o755, roles=(role,), content=text.encode(),
         description=f"copies the {role} files into place and runs the official K3s install script",
@@ -171,7 +173,11 @@ def render_all(plan: Plan, *, k3s_version: str | None = None, chart: ChartExport
     from k3stui.render.install_cmd import one_liner
 
     notes: list[str] = []
-    _version_notes(k3s_version or plan.k3s_version, notes)
+    # install.sh and the README's commands pin the release the plan was judged for.
+    k3s_version = judged_version(plan, k3s_version)
+    notes.append(f"install.sh installs K3s {k3s_version}, the release this plan was checked against "
+                 "(INSTALL_K3S_VERSION); render with --k3s-version to choose another.")
+    _version_notes(k3s_version, notes)
     files: list[RenderedFile] = []
     commands: list[tuple[str, str]] = []
     chart_files = chart.files if chart is not None else []
