@@ -19,7 +19,12 @@ from k3stui.render import node_paths
 from k3stui.render.install_cmd import PlacedFile, install_command, install_script, judged_version
 from k3stui.render.k3s_config import config_yaml, k3s_args, netconf_node_path
 from k3stui.render.netconf import netconf, netconf_json
-from k3stui.render.sysctl import SYSCTL_NODE_PATH, sysctl_dropin
+from k3stui.render.sysctl import (
+    SYSCTL_NODE_PATH,
+    UPLINK_SYSCTL_NODE_PATH,
+    sysctl_dropin,
+    uplink_lookup_value,
+)
 
 ROLES: tuple[str, ...] = ("server", "agent")
 DROPIN_NODE_PATH = f"{defaults.CONFIG_DROPIN_DIR}/50-k3stui-network.yaml"
@@ -84,7 +89,7 @@ def _role_files(plan: Plan, role: str, k3s_version: str | None, notes: list[str]
     mine = [*out, *(f for f in others if role in f.roles and f.path.startswith(f"{role}/"))]
     placed = [PlacedFile(f.path.removeprefix(f"{role}/"), f.dest, f.mode) for f in mine if f.dest]
     text = install_script(cmd, placed, sysctl_path=SYSCTL_NODE_PATH if sysctl is not None else None,
-                          node_token=node_paths.node_token(plan))
+                          node_token=node_paths.node_token(plan), uplink_accept_ra=uplink_lookup_value(plan))
     out.append(RenderedFile(
         path=f"{role}/install.sh", dest=None, mode=0o755, roles=(role,), content=text.encode(),
         description=f"copies the {role} files into place and runs the official K3s install script",
@@ -230,6 +235,10 @@ def render_all(plan: Plan, *, k3s_version: str | None = None, chart: ChartExport
     if "data-dir" in plan.extra:
         notes.append(f"data-dir is {node_paths.data_dir(plan)}: the auto-deploy manifest, the node-token and "
                      "the CNI paths below are under it.")
+    if uplink_lookup_value(plan) is not None:
+        notes.append("accept_ra: the plan names no uplink (flannel-iface), and the kernel does not copy "
+                     "`all.accept_ra` to existing interfaces; install.sh sets it on the interface of the "
+                     f"node's IPv6 default route ({UPLINK_SYSCTL_NODE_PATH}).")
     kept = _not_written_note(plan)
     if kept:
         notes.append(kept)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from k3stui import defaults, versions
 from k3stui.plan import Plan
 from k3stui.render.k3s_config import agent_server_url, k3s_args
+from k3stui.render.sysctl import UPLINK_SYSCTL_NODE_PATH
 
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
@@ -110,6 +111,20 @@ fi
 {%- if sysctl %}
 sysctl -p {{ sysctl | q }}
 {%- endif %}
+{%- if uplink_ra %}
+# accept_ra must be set on the uplink itself (the kernel does not copy "all" to existing interfaces):
+# the plan names none, so use the interface of this node's IPv6 default route.
+dev_of_route='{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}'
+uplink=$(ip -6 route show default 2>/dev/null | awk "$dev_of_route")
+if [ -n "$uplink" ]; then
+  # sysctl.d writes a dot inside an interface name (a VLAN such as ens3.100) as '/'.
+  key="net.ipv6.conf.$(printf '%s' "$uplink" | tr . /).accept_ra"
+  printf '%s = %s\\n' "$key" {{ uplink_ra | q }} > {{ uplink_path | q }}
+  sysctl -p {{ uplink_path | q }}
+else
+  echo "k3stui: no IPv6 default route; set net.ipv6.conf.<uplink>.accept_ra={{ uplink_ra }} by hand" >&2
+fi
+{%- endif %}
 {%- if token_file %}
 if [ ! -s {{ token_file | q }} ]; then
   echo "k3stui: copy the server's {{ node_token | q }} to the path below first:" >&2
@@ -126,7 +141,8 @@ fi
 
 
 def install_script(cmd: InstallCommand, files: Sequence[PlacedFile] = (), *,
-                   sysctl_path: str | None = None, node_token: str = defaults.NODE_TOKEN) -> str:
+                   sysctl_path: str | None = None, node_token: str = defaults.NODE_TOKEN,
+                   uplink_accept_ra: str | None = None) -> str:
     """install.sh for `cmd.role`. Every plan value is shell-quoted; none appears in a comment."""
     import jinja2  # only here: text for people, never data
 
@@ -136,6 +152,8 @@ def install_script(cmd: InstallCommand, files: Sequence[PlacedFile] = (), *,
         role=cmd.role,
         files=files,
         sysctl=sysctl_path,
+        uplink_ra=uplink_accept_ra if uplink_accept_ra in ("0", "1", "2") else None,
+        uplink_path=UPLINK_SYSCTL_NODE_PATH,
         token_file=cmd.env.get("K3S_TOKEN_FILE"),
         node_token=node_token,
         env=env_words(cmd.env),
