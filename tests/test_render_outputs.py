@@ -91,3 +91,14 @@ def test_keys_that_are_not_network_settings_are_named_in_the_readme() -> None:
     plan = replace(Plan(), extra={"tls-san": ["k3s.example.net"], "write-kubeconfig-mode": "0644"})
     readme = _render(plan)["README.md"].decode()
     assert "Not written to the drop-in: tls-san, write-kubeconfig-mode" in readme
+
+
+def test_the_values_comment_says_why() -> None:
+    plan = replace(load_shipped("cilium").plan, cluster_cidr=("fd00:42::/56",),
+                   service_cidr=("fd00:43::/112",))
+    out = _render(plan)
+    values_text = out["chart/values.yaml"].decode()
+    assert values_text.startswith("# k8sServiceHost is ::1")
+    assert yaml.safe_load(values_text)["cilium"]["k8sServiceHost"] == "::1"
+    manifest = yaml.safe_load(out["server/var/lib/rancher/k3s/server/manifests/k3s-cni.yaml"])
+    assert manifest["spec"]["valuesContent"].startswith("# k8sServiceHost is ::1")
