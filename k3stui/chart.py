@@ -2,7 +2,7 @@
 
 `package_chart` builds the same kind of .tgz `helm package` does (a `k3s-cni/` prefix), but
 deterministically: sorted entries, fixed mtime, uid/gid 0, so the manifest only changes when the
-chart or the values do. Reads the chart from disk; writes nothing (`k3stui.fsio` does).
+chart does. Reads the chart from disk; writes nothing (`k3stui.fsio` does).
 """
 
 from __future__ import annotations
@@ -18,14 +18,26 @@ from typing import Any
 import yaml
 
 from k3stui import defaults
+from k3stui.errors import RenderRefused
 from k3stui.plan import Plan
-from k3stui.render.chart_values import chart_needed, chart_values
+from k3stui.render import node_paths
+from k3stui.render.chart_values import chart_needed, chart_values, values_notes
 from k3stui.render.files import RenderedFile
 from k3stui.resources import chart_dir as shipped_chart_dir
 
 CHART_NAME = "k3s-cni"
 MANIFEST_NAME = f"{CHART_NAME}.yaml"
-MANIFEST_DEST = f"{defaults.AUTO_DEPLOY_DIR}/{MANIFEST_NAME}"
+MANIFEST_DEST = f"{defaults.AUTO_DEPLOY_DIR}/{MANIFEST_NAME}"  # with the default data-dir
+
+
+class ValuesRejected(RenderRefused, ValueError):
+    """Generated values the chart's own values.schema.json rejects: Helm would fail on the node and no
+    pod network would come up, so nothing is written. (A ValueError too, for render's callers.)"""
+
+
+def manifest_dest(plan: Plan) -> str:
+    """Where K3s auto-deploys the chart from: `<data-dir>/server/manifests/k3s-cni.yaml`."""
+    return f"{node_paths.auto_deploy_dir(plan)}/{MANIFEST_NAME}"
 _FIXED_MTIME = 0  # 1970: reproducible archives (helm itself stamps "now")
 _ALWAYS_IGNORED = (".helmignore",)  # helm never packages its own ignore file either
 
@@ -82,21 +94,69 @@ def _chart_meta(files: dict[str, bytes]) -> dict[str, Any]:
     return meta
 
 
-def values_yaml(values: dict[str, Any]) -> str:
-    return yaml.safe_dump(values, sort_keys=False, default_flow_style=False)
+def values_yaml(values: dict[str, Any], notes: list[str] | tuple[str, ...] = ()) -> str:
+    """The values as YAML (dumped, never templated), after a comment with `notes` when given."""
+    head = "".join(f"# {line}\n" for note in notes for line in _wrap(note))
+    return head + yaml.safe_dump(values, sort_keys=False, default_flow_style=False)
 
 
-def package_chart(chart_dir: Path, values: dict[str, Any] | None = None) -> tuple[str, bytes]:
-    """(`<name>-<version>.tgz`, bytes) of the chart, with `values` as its values.yaml when given."""
-    return package_files(chart_files(chart_dir), values)
+def _wrap(text: str) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, 100, break_on_hyphens=False) or [""]
 
 
-def package_files(files: dict[str, bytes], values: dict[str, Any] | None = None) -> tuple[str, bytes]:
+def coalesce(defaults_: Any, values: Any) -> Any:
+    """Helm's coalescing of user values over chart defaults: maps merge key by key, anything else
+    replaces. (Generated values hold no null, so Helm v3 and v4 agree.)"""
+    if isinstance(defaults_, dict) and isinstance(values, dict):
+        out = dict(defaults_)
+        for key, value in values.items():
+            out[key] = coalesce(defaults_.get(key), value)
+        return out
+    return values
+
+
+def validate_values(values: dict[str, Any], files: dict[str, bytes] | None = None) -> None:
+    """Check `values`, coalesced with the chart's values.yaml as Helm does, against the chart's own
+    values.schema.json; raise ValuesRejected naming each rejected key. Also refuse any null."""
+    import json
+
+    import jsonschema
+
+    files = files if files is not None else chart_files(shipped_chart_dir())
+    nulls = list(_null_paths(values, ""))
+    if nulls:
+        raise ValuesRejected(f"generated chart values hold null at {', '.join(nulls)} (a k3stui bug)")
+    schema = json.loads(files["values.schema.json"])
+    merged = coalesce(yaml.safe_load(files["values.yaml"]) or {}, values)
+    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(merged), key=lambda e: list(e.path))
+    if errors:
+        lines = [f"{'.'.join(str(p) for p in e.path) or '(top)'}: {e.message}" for e in errors[:10]]
+        raise ValuesRejected("the k3s-cni chart's values.schema.json rejects the generated values, so Helm "
+                             "would fail on the node: " + "; ".join(lines))
+
+
+def _null_paths(data: Any, path: str) -> Any:
+    if data is None:
+        yield path or "(top)"
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _null_paths(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _null_paths(value, f"{path}[{i}]")
+
+
+def package_chart(chart_dir: Path) -> tuple[str, bytes]:
+    """(`<name>-<version>.tgz`, bytes) of the chart as it is: its own values.yaml holds the defaults;
+    generated values are partial and go beside it (-f values.yaml, or the HelmChart's valuesContent)."""
+    return package_files(chart_files(chart_dir))
+
+
+def package_files(files: dict[str, bytes]) -> tuple[str, bytes]:
     """`package_chart` for chart files already read (`chart_files`)."""
-    files = dict(files)
     meta = _chart_meta(files)
-    if values is not None:
-        files["values.yaml"] = values_yaml(values).encode()
     buf = io.BytesIO()
     # gzip with mtime 0 and no file name: byte-identical output for identical input.
     with (
@@ -114,9 +174,11 @@ def package_files(files: dict[str, bytes], values: dict[str, Any] | None = None)
     return f"{meta['name']}-{meta['version']}.tgz", buf.getvalue()
 
 
-def auto_deploy_manifest(tgz: bytes, values: dict[str, Any], *, name: str = CHART_NAME) -> dict[str, Any]:
-    """The HelmChart for /var/lib/rancher/k3s/server/manifests/: the packaged chart inline (works
-    air-gapped, no repo to host), bootstrap so its Job runs before any CNI exists."""
+def auto_deploy_manifest(tgz: bytes, values: dict[str, Any], *, name: str = CHART_NAME,
+                         notes: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+    """The HelmChart for `<data-dir>/server/manifests/`: the packaged chart inline (works air-gapped,
+    no repo to host), bootstrap so its Job runs before any CNI exists. The chart keeps its own
+    defaults; valuesContent holds only what the plan decides."""
     return {
         "apiVersion": "helm.cattle.io/v1",
         "kind": "HelmChart",
@@ -126,9 +188,21 @@ def auto_deploy_manifest(tgz: bytes, values: dict[str, Any], *, name: str = CHAR
             "chartContent": base64.b64encode(tgz).decode("ascii"),
             "targetNamespace": "kube-system",
             "bootstrap": True,
-            "valuesContent": values_yaml(values),
+            "valuesContent": values_yaml(values, notes),
         },
     }
+
+
+def manifest_text(manifest: dict[str, Any]) -> str:
+    """The auto-deploy file: a header saying what it is, then the dumped HelmChart."""
+    header = (
+        "# Generated by k3stui: the pod network of this cluster, for K3s to auto-deploy at start-up.\n"
+        "# K3s applies every file in <data-dir>/server/manifests; this HelmChart installs the packaged\n"
+        "# k3s-cni chart (chartContent) with the values in valuesContent. Re-render instead of editing.\n"
+        "# Check after install: kubectl -n kube-system get helmcharts\n"
+        "#   kubectl -n kube-system logs job/helm-install-k3s-cni   (and the other helm-install-* Jobs)\n"
+    )
+    return header + yaml.safe_dump(manifest, sort_keys=False)
 
 
 def chart_export_files(plan: Plan, *, k3s_version: str | None = None) -> list[RenderedFile]:
@@ -139,7 +213,11 @@ def chart_export_files(plan: Plan, *, k3s_version: str | None = None) -> list[Re
         return []
     files = chart_files(shipped_chart_dir())
     values = chart_values(plan, k3s_version=k3s_version)
-    tgz_name, tgz = package_files(files, values)
+    validate_values(values, files)  # before anything is written
+    notes = values_notes(plan)
+    dest = manifest_dest(plan)
+    # The package keeps the chart's own values.yaml (its defaults); the plan's values go beside it.
+    tgz_name, tgz = package_files(files)
     out = [
         RenderedFile(
             path=f"chart/{CHART_NAME}/{rel}",
@@ -156,8 +234,9 @@ def chart_export_files(plan: Plan, *, k3s_version: str | None = None) -> list[Re
         dest=None,
         mode=0o644,
         roles=(),
-        content=values_yaml(values).encode(),
-        description="values for the k3s-cni chart, generated from the plan "
+        content=values_yaml(values, notes).encode(),
+        description="values for the k3s-cni chart, generated from the plan: only the chosen CNI's "
+        "(and Multus's) settings, the chart keeps its defaults "
         "(helm install k3s-cni chart/k3s-cni -n kube-system -f chart/values.yaml)",
     ))
     out.append(RenderedFile(
@@ -166,15 +245,15 @@ def chart_export_files(plan: Plan, *, k3s_version: str | None = None) -> list[Re
         mode=0o644,
         roles=(),
         content=tgz,
-        description="the packaged chart with the generated values baked in",
+        description="the packaged chart (its own defaults; use it with -f chart/values.yaml)",
     ))
-    manifest = auto_deploy_manifest(tgz, values)
+    manifest = auto_deploy_manifest(tgz, values, notes=notes)
     out.append(RenderedFile(
-        path=f"server{MANIFEST_DEST}",
-        dest=MANIFEST_DEST,
+        path=f"server{dest}",
+        dest=dest,
         mode=0o600,  # K3s reads it as root; it may carry air-gapped chart contents
         roles=("server",),
-        content=yaml.safe_dump(manifest, sort_keys=False).encode(),
+        content=manifest_text(manifest).encode(),
         description="K3s auto-deploy manifest: installs the pod network at server start-up",
     ))
     return out

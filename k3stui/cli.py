@@ -38,6 +38,9 @@ def _add_inputs(p: argparse.ArgumentParser, *, preset: bool = True) -> None:
     if preset:
         g.add_argument("--preset", metavar="FILE|NAME",
                        help="a k3stui preset file, or the name of a shipped preset (see 'preset list')")
+    g.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=VALUE",
+                   help="set one plan field after all other inputs, by its preset path, e.g. "
+                        "cni.calico.ip-pools=192.168.200.0/24; PATH= resets it (pools: follow cluster-cidr)")
     g.add_argument("--server-config", action="append", default=[], metavar="FILE",
                    help="another server's config.yaml: its critical values must match this plan's")
     p.add_argument("--k3s-version", metavar="vX.Y.Z+k3sN", help=_VERSION_HELP)

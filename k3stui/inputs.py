@@ -101,6 +101,12 @@ def plan_from_args_namespace(args: argparse.Namespace) -> tuple[Plan, list[Findi
     if isinstance(exec_flags, list):  # argparse turns `--exec --` into []
         exec_flags = " ".join(exec_flags)
     plan, findings = build_plan(preset=preset, configs=configs, exec_flags=exec_flags, netconf=netconf)
+    settings = getattr(args, "settings", None) or []
+    if settings:  # --set PATH=VALUE wins over every other input
+        from k3stui.presets import apply_setting
+
+        for text in settings:
+            plan = apply_setting(plan, text)
     version = getattr(args, "k3s_version", None)
     if version:  # the command line wins over a preset's k3s-version
         from dataclasses import replace

@@ -439,3 +439,59 @@ if __name__ == "__main__":  # regenerate presets/preset.schema.json: python -m k
     from k3stui.resources import presets_dir
 
     (presets_dir() / SCHEMA_FILE).write_text(schema_text(), encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# One field from the command line: `--set cni.calico.ip-pools=192.168.200.0/24`
+
+
+def apply_setting(plan: Plan, text: str) -> Plan:
+    """`PATH=VALUE`: set the preset field at PATH (spec keys joined by dots, as in a preset and in
+    finding keys) to VALUE, read as YAML and checked like a preset. A list field also takes
+    comma-separated items. An empty VALUE resets the field to its default: for
+    `cni.calico.ip-pools` and `cni.cilium.pool-cidrs` that means "follow cluster-cidr".
+    Raises InputError naming the path and the fix."""
+    path, eq, raw = text.partition("=")
+    path = path.strip()
+    where = f"--set {path or text!r}"
+    if not eq or not path:
+        raise InputError(f"{where}: write PATH=VALUE, e.g. cni.calico.ip-pools=192.168.200.0/24")
+    cls: type = Plan
+    fields_path: list[str] = []
+    f: Field[Any] | None = None
+    parts = path.split(".")
+    for i, part in enumerate(parts):
+        by_key = {kebab(x.name): x for x in _spec_fields(cls)}
+        f = by_key.get(part)
+        if f is None:
+            spot = ".".join(parts[: i + 1])
+            raise InputError(f"{where}: {_unknown(spot, part, list(by_key))}")
+        fields_path.append(f.name)
+        tp, _ = _optional(_hints(cls)[f.name])
+        if i < len(parts) - 1:
+            if not is_dataclass(tp):
+                raise InputError(f"{where}: {'.'.join(parts[: i + 1])} has no keys below it")
+            cls = tp  # type: ignore[assignment]
+    assert f is not None
+    if raw.strip() == "":
+        value: Any = _default(f) if _has_default(f) else None
+    else:
+        value = _setting_value(_hints(cls)[f.name], raw, where)
+        problems: list[str] = []
+        value = _value_from_data(_hints(cls)[f.name], value, path, problems, ENUMS.get((cls, f.name)))
+        if problems:
+            raise InputError(f"{where}: " + "; ".join(problems))
+    return plan_mod.with_value(plan, ".".join(fields_path), value)
+
+
+def _setting_value(tp: Any, raw: str, where: str) -> Any:
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise InputError(f"{where}: the value is not YAML ({exc.__class__.__name__})") from None
+    base, _ = _optional(tp)
+    if typing.get_origin(base) is tuple and not isinstance(value, list):
+        return [p.strip() for p in raw.split(",") if p.strip()]
+    if base is str and not isinstance(value, str) and value is not None:
+        return raw.strip()  # "1.20" stays a version string, not a number
+    return value

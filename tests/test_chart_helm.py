@@ -241,7 +241,7 @@ def test_air_gap_chart_content_and_overrides(helm, tmp_path: Path) -> None:
     ],
 )
 def test_bad_values_rejected_by_schema(helm, tmp_path: Path, path: tuple, value: Any, needle: str) -> None:
-    values = chart_values(SCENARIOS["cilium-multus"])
+    values = chart_values(SCENARIOS["calico" if path[0] == "calico" else "cilium-multus"])
     node: Any = values
     for key in path[:-1]:
         node = node[key]
@@ -252,10 +252,9 @@ def test_bad_values_rejected_by_schema(helm, tmp_path: Path, path: tuple, value:
 
 
 def test_packaging_is_deterministic_and_helm_loadable(helm, tmp_path: Path) -> None:
-    values = chart_values(SCENARIOS["cilium-multus"])
-    name, tgz = package_chart(CHART, values)
+    name, tgz = package_chart(CHART)
     assert name == "k3s-cni-0.1.0.tgz"
-    assert package_chart(CHART, values) == (name, tgz)
+    assert package_chart(CHART) == (name, tgz)
     with tarfile.open(fileobj=io.BytesIO(tgz)) as tar:
         members = tar.getmembers()
         assert [m.name for m in members] == sorted(m.name for m in members)
@@ -267,7 +266,7 @@ def test_packaging_is_deterministic_and_helm_loadable(helm, tmp_path: Path) -> N
 
 def test_auto_deploy_manifest_round_trip(helm, tmp_path: Path) -> None:
     values = chart_values(SCENARIOS["multus-macvlan-flannel"])
-    _, tgz = package_chart(CHART, values)
+    _, tgz = package_chart(CHART)  # the chart keeps its own defaults; valuesContent has the plan's
     manifest = auto_deploy_manifest(tgz, values)
     jsonschema.Draft7Validator(HELMCHART_SCHEMA).validate(manifest)
     spec = manifest["spec"]
@@ -277,13 +276,12 @@ def test_auto_deploy_manifest_round_trip(helm, tmp_path: Path) -> None:
     with tarfile.open(fileobj=io.BytesIO(decoded)) as tar:
         content = {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}  # type: ignore[union-attr]
     expected = {f"k3s-cni/{k}": v for k, v in chart_files(CHART).items()}
-    expected["k3s-cni/values.yaml"] = yaml.safe_dump(values, sort_keys=False).encode()
     assert content == expected
     (tmp_path / "decoded.tgz").write_bytes(decoded)
     values_file = _values_file(tmp_path, yaml.safe_load(spec["valuesContent"]))
     assert _template(helm, tmp_path / "decoded.tgz", values_file) == _template(helm, CHART, values_file)
-    # The baked-in values alone give the same output too (what helm-controller sees without valuesContent).
-    assert _template(helm, tmp_path / "decoded.tgz") == _template(helm, CHART, values_file)
+    # Without valuesContent the chart's defaults install nothing (flannel, no Multus).
+    assert not [d for d in _docs(_template(helm, tmp_path / "decoded.tgz")) if d["kind"] == "HelmChart"]
 
 
 def test_chart_export_files(helm, tmp_path: Path) -> None:
@@ -313,3 +311,67 @@ def test_airgap_needed_charts_match_what_helm_renders(helm, tmp_path: Path, name
     rendered = {(d["spec"]["chart"], str(d["spec"].get("version", "")))
                 for d in docs if d["kind"] == "HelmChart"}
     assert {(r.name, r.version) for r in needed_charts(values)} == rendered
+
+
+def _both_helms() -> list[Path]:
+    paths = [REPO / ".cache" / "helm" / v / "helm" for v in ("v3", "v4")]
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        pytest.skip(f"{missing[0]} missing: run `make tools` (scripts/fetch-helm.py)")
+    return paths
+
+
+@pytest.mark.parametrize("name", sorted(ALL_PLANS))
+def test_helm_v3_and_v4_render_the_same_nested_values(helm_env: dict[str, str], tmp_path: Path,
+                                                      name: str) -> None:
+    """Helm v3 drops a null while coalescing and v4 keeps it: generated values hold none, so both
+    versions give every upstream chart the same valuesContent."""
+    values_file = _values_file(tmp_path, chart_values(ALL_PLANS[name]))
+    outputs = []
+    for binary in _both_helms():
+        proc = subprocess.run([str(binary), "template", "k3s-cni", str(CHART), "-n", "kube-system",
+                               "-f", str(values_file)], capture_output=True, text=True, env=helm_env,
+                              timeout=60, check=True)
+        nested = {(d["metadata"]["name"], d["kind"]): yaml.safe_load(d["spec"].get("valuesContent") or "{}")
+                  if d["kind"] == "HelmChart" else d for d in _docs(proc.stdout)}
+        outputs.append(nested)
+    assert outputs[0] == outputs[1]
+
+
+def _nested_values(helm, tmp_path: Path, name: str) -> dict[str, dict[str, Any]]:
+    docs = _docs(_template(helm, CHART, _values_file(tmp_path, chart_values(ALL_PLANS[name]))))
+    return {d["metadata"]["name"]: yaml.safe_load(d["spec"].get("valuesContent") or "{}")
+            for d in docs if d["kind"] == "HelmChart"}
+
+
+@pytest.mark.parametrize(("name", "families"), [
+    ("calico", {"V4"}), ("calico-ipv6-only", {"V6"}), ("calico-dual-stack", {"V4", "V6"}),
+])
+def test_calico_autodetects_only_the_families_it_has_pools_for(helm, tmp_path: Path, name: str,
+                                                                families: set[str]) -> None:
+    net = _nested_values(helm, tmp_path, name)["calico"]["installation"]["calicoNetwork"]
+    prefix = "nodeAddressAutodetection"
+    found = {k.removeprefix(prefix) for k in net if k.startswith(prefix)}
+    assert found == families
+    assert all(net[f"nodeAddressAutodetection{f}"] == {"kubernetes": "NodeInternalIP"} for f in families)
+
+
+def test_calico_ebpf_endpoint_reaches_tigera_operator(helm, tmp_path: Path) -> None:
+    values = _nested_values(helm, tmp_path, "calico-ebpf-no-kube-proxy")["calico"]
+    assert values["kubernetesServiceEndpoint"] == {"host": "192.168.1.10", "port": "6443"}
+    assert "kubernetesServiceEndpoint" not in _nested_values(helm, tmp_path, "calico")["calico"]
+
+
+@pytest.mark.parametrize("name", ["cilium-multus-whereabouts", "calico-multus-whereabouts"])
+def test_whereabouts_crds_are_asked_of_the_crd_chart_too(helm, tmp_path: Path, name: str) -> None:
+    """rke2-multus-crd renders the whereabouts CRDs only when its values enable rke2-whereabouts."""
+    nested = _nested_values(helm, tmp_path, name)
+    assert nested["multus-crd"] == {"rke2-whereabouts": {"enabled": True}}
+    assert nested["multus"]["rke2-whereabouts"]["enabled"] is True
+
+
+def test_cilium_ipv6_first_gets_the_ipv6_loopback_in_the_upstream_values(helm, tmp_path: Path) -> None:
+    values = _nested_values(helm, tmp_path, "cilium-ipv6-only")["cilium"]
+    assert (values["k8sServiceHost"], values["k8sServicePort"]) == ("::1", 6444)
+    assert values["ipv4"] == {"enabled": False}
+    assert "clusterPoolIPv4PodCIDRList" not in values["ipam"]["operator"]

@@ -47,6 +47,34 @@ SCENARIOS: dict[str, Plan] = {
                                              encryption="wireguard")),
         nodes=_THREE_NODES,
     ),
+    # issue 11's variations: IPv6-first families, eBPF without kube-proxy, whereabouts beside each
+    # CNI, a custom data-dir, the Calico tutorial's range.
+    "cilium-ipv6-only": Plan(
+        cluster_cidr=("fd00:42::/56",), service_cidr=("fd00:43::/112",), node_ip=("2001:db8::10",),
+        cni=Cni(kind="cilium"), disable_kube_proxy=True,
+    ),
+    "cilium-dual-stack-v6-first": Plan(
+        cluster_cidr=("fd00:42::/56", "10.42.0.0/16"), service_cidr=("fd00:43::/112", "10.43.0.0/16"),
+        cni=Cni(kind="cilium"), disable_kube_proxy=True, nodes=_THREE_NODES,
+    ),
+    "calico-dual-stack": Plan(
+        cluster_cidr=("10.42.0.0/16", "fd00:42::/56"), service_cidr=("10.43.0.0/16", "fd00:43::/112"),
+        cni=Cni(kind="calico"), disable_network_policy=True,
+    ),
+    "calico-ebpf-no-kube-proxy": Plan(
+        cni=Cni(kind="calico", calico=Calico(linux_dataplane="BPF")), disable_kube_proxy=True,
+        nodes=_THREE_NODES,
+    ),
+    "calico-tutorial-range": Plan(cluster_cidr=("192.168.200.0/24",), cni=Cni(kind="calico")),
+    "cilium-multus-whereabouts": Plan(
+        cni=Cni(kind="cilium", multus=Multus(whereabouts=True, networks=(_STORAGE,))), nodes=_THREE_NODES,
+    ),
+    "calico-multus-whereabouts": Plan(
+        cni=Cni(kind="calico", multus=Multus(whereabouts=True, networks=(_STORAGE,))), nodes=_THREE_NODES,
+    ),
+    "multus-custom-data-dir": Plan(
+        cni=Cni(kind="flannel", multus=Multus(networks=(_LAN, _STORAGE))), extra={"data-dir": "/srv/k3s"},
+    ),
 }
 
 
@@ -65,9 +93,39 @@ def preset_plans() -> dict[str, Plan]:
 ALL_PLANS = {**SCENARIOS, **preset_plans()}
 
 
+def _nulls(data: object, path: str = "") -> list[str]:
+    if data is None:
+        return [path]
+    if isinstance(data, dict):
+        return [n for k, v in data.items() for n in _nulls(v, f"{path}.{k}")]
+    if isinstance(data, list):
+        return [n for i, v in enumerate(data) for n in _nulls(v, f"{path}[{i}]")]
+    return []
+
+
 @pytest.mark.parametrize("name", sorted(ALL_PLANS))
 def test_values_validate_against_chart_schema(name: str) -> None:
-    jsonschema.Draft7Validator(SCHEMA).validate(chart_values(ALL_PLANS[name]))
+    """As Helm checks them: coalesced with the chart's values.yaml, then the chart's schema."""
+    import yaml
+
+    from k3stui.chart import coalesce, validate_values
+
+    values = chart_values(ALL_PLANS[name])
+    merged = coalesce(yaml.safe_load((CHART / "values.yaml").read_text()), values)
+    jsonschema.Draft7Validator(SCHEMA).validate(merged)
+    validate_values(values)
+
+
+@pytest.mark.parametrize("name", sorted(ALL_PLANS))
+def test_values_hold_no_null_and_only_the_chosen_cni(name: str) -> None:
+    """Helm v3 drops a null key while coalescing, v4 keeps it; and a Calico plan must not read as if
+    Cilium were installed too."""
+    plan = ALL_PLANS[name]
+    values = chart_values(plan)
+    assert _nulls(values) == []
+    blocks = {k for k in values if k in ("cilium", "calico", "multus")}
+    want = ({plan.cni.kind} & {"cilium", "calico"}) | ({"multus"} if plan.cni.multus else set())
+    assert blocks == want
 
 
 def test_schema_is_valid_draft7_and_chart_defaults_pass() -> None:
@@ -98,8 +156,10 @@ def test_cilium_reaches_apiserver_without_kube_proxy_and_single_node_gets_one_op
 
 
 def test_calico_pools_per_family_and_k3s_settings() -> None:
-    inst = chart_values(SCENARIOS["calico"])["calico"]["installation"]
-    assert inst["kubernetesProvider"] == ""
+    calico = chart_values(SCENARIOS["calico"])["calico"]
+    inst = calico["installation"]
+    assert "kubernetesProvider" not in inst  # the chart's default "" (no K3s provider) applies
+    assert "kubernetesServiceEndpoint" not in calico  # kube-proxy serves the kubernetes Service
     assert inst["controlPlaneReplicas"] == 1
     net = inst["calicoNetwork"]
     assert net["containerIPForwarding"] == "Enabled" and net["bgp"] == "Disabled"
@@ -107,7 +167,8 @@ def test_calico_pools_per_family_and_k3s_settings() -> None:
                                "blockSize": 26, "nodeSelector": "all()"}]
     v6 = chart_values(SCENARIOS["calico-ipv6-only"])["calico"]["installation"]["calicoNetwork"]
     assert [(p["cidr"], p["blockSize"]) for p in v6["ipPools"]] == [("fd00:42::/56", 122)]
-    assert v6["nodeAddressAutodetectionV4"] is None and v6["nodeAddressAutodetectionV6"]
+    # The chart sets autodetection per family that has a pool (test_chart_helm), never a null here.
+    assert "nodeAddressAutodetectionV4" not in v6 and "nodeAddressAutodetectionV6" not in v6
 
 
 @pytest.mark.parametrize(
@@ -165,3 +226,37 @@ def test_an_unparsable_k3s_version_gives_the_newest_releases_values() -> None:
 
     plan = SCENARIOS[sorted(SCENARIOS)[0]]
     assert chart_values(replace(plan, k3s_version="v1.3x")) == chart_values(replace(plan, k3s_version=None))
+
+
+def test_cilium_on_an_ipv6_first_cluster_uses_the_ipv6_loopback() -> None:
+    """K3s binds its local API endpoint (apiserver, agent load balancer: 6444) on Loopback(), ::1
+    when the primary service CIDR is IPv6; 127.0.0.1 would leave every Cilium agent without the API."""
+    from k3stui.render.chart_values import values_notes
+
+    for name in ("cilium-ipv6-only", "cilium-dual-stack-v6-first"):
+        v = chart_values(SCENARIOS[name])["cilium"]
+        assert (v["k8sServiceHost"], v["k8sServicePort"]) == ("::1", 6444), name
+        assert any("::1" in n and "IPv6" in n for n in values_notes(SCENARIOS[name]))
+    assert chart_values(SCENARIOS["cilium-dual-stack-native"])["cilium"]["k8sServiceHost"] == "127.0.0.1"
+    assert values_notes(SCENARIOS["cilium-kpr"]) == []
+
+
+def test_calico_ebpf_without_kube_proxy_gets_a_server_endpoint() -> None:
+    calico = chart_values(SCENARIOS["calico-ebpf-no-kube-proxy"])["calico"]
+    assert calico["kubernetesServiceEndpoint"] == {"host": "192.168.1.10", "port": "6443"}
+    from dataclasses import replace
+
+    vip = replace(SCENARIOS["calico-ebpf-no-kube-proxy"], server="https://k3s.example.net:6443", role="agent")
+    assert chart_values(vip)["calico"]["kubernetesServiceEndpoint"] == {"host": "k3s.example.net",
+                                                                        "port": "6443"}
+
+
+def test_calico_follows_a_custom_cluster_cidr() -> None:
+    calico = chart_values(SCENARIOS["calico-tutorial-range"])["calico"]
+    pools = calico["installation"]["calicoNetwork"]["ipPools"]
+    assert [p["cidr"] for p in pools] == ["192.168.200.0/24"]
+
+
+def test_multus_dirs_follow_a_custom_data_dir() -> None:
+    m = chart_values(SCENARIOS["multus-custom-data-dir"])["multus"]
+    assert (m["cniConfDir"], m["cniBinDir"]) == ("/srv/k3s/agent/etc/cni/net.d", "/srv/k3s/data/cni")

@@ -74,3 +74,18 @@ def test_ipv6_underlay_note_and_format() -> None:
     text = format_explanation(explain(Plan(flannel=Flannel(backend="host-gw", iface="ens33"), nodes=SEED)))
     assert "10.42.1.0/24 via 10.0.0.31 dev ens33" in text
     assert "Ports to open" in text and "Pod MTU: 1500" in text
+
+
+def test_explain_says_why_the_cni_reaches_the_api_where_it_does() -> None:
+    """Cilium on an IPv6-first cluster uses ::1; Calico eBPF without kube-proxy a server address."""
+    from k3stui.plan import Calico, Cilium, Cni, Node, Plan
+    from k3stui.render.explain import explain, format_explanation
+
+    v6 = Plan(cluster_cidr=("fd00:42::/56",), service_cidr=("fd00:43::/112",),
+              cni=Cni(kind="cilium", cilium=Cilium()), disable_kube_proxy=True)
+    text = format_explanation(explain(v6))
+    assert "k8sServiceHost is ::1" in text and "IPv6 loopback" in text
+    ebpf = Plan(cni=Cni(kind="calico", calico=Calico(linux_dataplane="BPF")), disable_kube_proxy=True,
+                nodes=(Node("s1", "192.0.2.10", "server"),))
+    assert "kubernetesServiceEndpoint is 192.0.2.10:6443" in format_explanation(explain(ebpf))
+    assert "k8sServiceHost" not in format_explanation(explain(Plan(cni=Cni(kind="cilium"))))

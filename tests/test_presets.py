@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -75,7 +76,8 @@ def test_seed_values() -> None:
         "calico",
         True,
     )
-    assert calico.cni.calico.container_ip_forwarding and calico.cni.calico.ip_pools == calico.cluster_cidr
+    assert calico.cni.calico.container_ip_forwarding
+    assert calico.cni.calico.ip_pools == ()  # follows cluster-cidr
     cilium = presets.load_shipped("cilium").plan
     assert cilium.disable_kube_proxy and cilium.cni.cilium.kube_proxy_replacement
     net = presets.load_shipped("multus-macvlan").plan.cni.multus.networks[0]  # type: ignore[union-attr]
@@ -295,3 +297,52 @@ def test_preset_import_writes_the_capture_but_reports_rule_errors(run_cli, tmp_p
     assert r.returncode == 1
     assert "CIDR011" in r.stderr and "node-ip" in r.stderr
     assert "10.0.0.999" in out.read_text()  # an exact capture, ready to be fixed
+
+
+def test_shipped_pools_follow_cluster_cidr() -> None:
+    """The tutorial's `--preset calico --exec '--cluster-cidr=192.168.200.0/24'` is valid: no shipped
+    preset pins a Calico pool or a Cilium pod CIDR, so they follow cluster-cidr (issue 11 item 7)."""
+    from k3stui.cli import main
+
+    for name in presets.shipped_names():
+        plan = presets.load_shipped(name).plan
+        assert plan.cni.calico.ip_pools == () and plan.cni.cilium.pool_cidrs == (), name
+    assert main(["check", "--preset", "calico", "--exec", "--cluster-cidr=192.168.200.0/24"]) == 0
+    assert main(["check", "--preset", "cilium", "--exec", "--cluster-cidr=192.168.200.0/24"]) == 0
+
+
+def test_set_sets_and_clears_a_field_by_its_preset_path() -> None:
+    from k3stui.presets import apply_setting
+
+    plan = presets.load_shipped("calico").plan
+    pinned = apply_setting(plan, "cni.calico.ip-pools=192.168.200.0/24")
+    assert pinned.cni.calico.ip_pools == ("192.168.200.0/24",)
+    both = apply_setting(pinned, "cni.calico.ip-pools=[10.42.0.0/16, 'fd00:42::/56']")
+    assert both.cni.calico.ip_pools == ("10.42.0.0/16", "fd00:42::/56")
+    assert apply_setting(pinned, "cni.calico.ip-pools=").cni.calico.ip_pools == ()  # follow cluster-cidr
+    assert apply_setting(plan, "cni.cilium.version=1.20").cni.cilium.version == "1.20"  # a string
+    assert apply_setting(plan, "cni.multus.whereabouts=true").cni.multus.whereabouts is True
+    assert apply_setting(plan, "accept-ra=2").accept_ra == 2
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("cni.calico.ip-pool=10.0.0.0/8", 'Did you mean "ip-pools"'),
+    ("cni.calico.encapsulation=vxlan", "is not one of"),
+    ("cni.calico.block-size-v4=abc", "whole number"),
+    ("cni.calico", "PATH=VALUE"),
+    ("cni.kind.x=1", "no keys below"),
+    ("token=abc", "unknown key"),
+])
+def test_set_refuses_bad_paths_and_values_with_a_message(text: str, needle: str) -> None:
+    from k3stui.presets import apply_setting
+
+    with pytest.raises(InputError, match=re.escape(needle)):
+        apply_setting(presets.load_shipped("calico").plan, text)
+
+
+def test_set_from_the_command_line_is_exit_2_for_bad_input(capsys) -> None:
+    from k3stui.cli import main
+
+    assert main(["check", "--preset", "calico", "--set", "cni.calico.ip-pools=10.0.0.0/8"]) == 1  # CNI010
+    assert main(["check", "--preset", "calico", "--set", "cni.calico.nope=1"]) == 2
+    assert "--set" in capsys.readouterr().err

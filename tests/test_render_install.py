@@ -14,6 +14,7 @@ from k3stui.fsio import write_tree
 from k3stui.plan import Flannel, Node, Plan, Secret
 from k3stui.render.files import render_all
 from k3stui.render.install_cmd import airgap_liner, install_command, install_script, one_liner
+from k3stui.versions import NEWEST_KNOWN
 
 HOSTILE = "$(touch PWNED)`touch PWNED2`'\"\n;touch PWNED3"
 
@@ -30,6 +31,25 @@ def test_agent_command_has_url_and_token_file_never_the_token() -> None:
     assert cmd.env == {"INSTALL_K3S_EXEC": "agent", "INSTALL_K3S_VERSION": "v1.21.14+k3s1",
                        "K3S_URL": "https://10.0.0.51:6443", "K3S_TOKEN_FILE": "/etc/t"}
     assert "tok-9f3e" not in install_script(cmd)
+
+
+def test_the_version_the_plan_was_judged_for_is_always_pinned() -> None:
+    """Rules judge a plan without a version by the newest known K3s: install exactly that one, not
+    whatever the channel calls stable on install day; --k3s-version (the caller) wins."""
+    from k3stui.render.install_cmd import judged_version
+
+    assert judged_version(Plan()) == NEWEST_KNOWN
+    plan = Plan(k3s_version="v1.30.6+k3s1")
+    assert judged_version(plan) == "v1.30.6+k3s1"
+    assert judged_version(plan, "v1.31.2+k3s1") == "v1.31.2+k3s1"
+    files = {f.path: f for f in render_all(Plan(nodes=(Node("s", "10.0.0.30", "server"),)))}
+    for role in ("server", "agent"):
+        text = files[f"{role}/install.sh"].content.decode()
+        assert f"INSTALL_K3S_VERSION={NEWEST_KNOWN}" in text and "checked against (pinned" in text
+    readme = files["README.md"].content.decode()
+    assert f"installs K3s {NEWEST_KNOWN}" in readme and f"INSTALL_K3S_VERSION={NEWEST_KNOWN}" in readme
+    text = {f.path: f for f in render_all(plan, k3s_version="v1.31.2+k3s1")}["server/install.sh"].content
+    assert b"INSTALL_K3S_VERSION=v1.31.2+k3s1" in text
 
 
 def test_literal_token_plan_keeps_the_token_out_of_the_environment() -> None:

@@ -71,8 +71,29 @@ ROUND_TRIP = {
 
 @pytest.mark.parametrize("name", list(ROUND_TRIP))
 def test_import_of_render_gives_the_plan_back(name: str) -> None:
+    """... its network part: keys that are not network settings are not written (they stay in the
+    user's files), except the kube-controller-manager arguments the node masks ride in."""
     plan = ROUND_TRIP[name]
-    assert _import(plan, plan.role) == plan
+    written = k3s_args(plan, plan.role)
+    network_part = dataclasses.replace(plan, extra={k: v for k, v in plan.extra.items() if k in written})
+    assert _import(plan, plan.role) == network_part
+
+
+def test_the_drop_in_carries_network_keys_only() -> None:
+    """A drop-in sorts after the user's config.yaml: a copied tls-san or node-label would override
+    the user's own from then on (node-label+: would become a replace)."""
+    from k3stui.render.k3s_config import not_written
+
+    plan = Plan(flannel=Flannel(backend="host-gw"), extra={
+        "tls-san": ["k3s.example.net"], "node-label+": ["a=b"], "write-kubeconfig-mode": "0644",
+        "kube-controller-manager-arg": ["bind-address=0.0.0.0"], "data-dir": "/srv/k3s"})
+    for role in ("server", "agent"):
+        args = k3s_args(plan, role)
+        assert args.get("flannel-backend", "host-gw") == "host-gw"
+        others = {"tls-san", "node-label+", "write-kubeconfig-mode", "kube-controller-manager-arg"}
+        assert others.isdisjoint(args)
+        assert args["data-dir"] == "/srv/k3s"  # every rendered node path depends on it
+        assert set(not_written(plan, role)) == others
 
 
 @pytest.mark.parametrize("kind", ["calico", "cilium"])
@@ -118,7 +139,7 @@ def test_server_only_keys_never_reach_the_agent() -> None:
         flag = flags.lookup(key)
         assert flag is None or flag.scope == "agent", key
     assert agent["flannel-iface"] == "eth1"
-    assert agent["node-label"] == ["x=y"]
+    assert "node-label" not in agent  # not a network setting: it stays in the user's files
     assert "disable" not in agent
 
 

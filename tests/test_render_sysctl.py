@@ -37,3 +37,33 @@ def test_uplink_line_for_a_valid_iface_only() -> None:
     assert "net.ipv6.conf.eth0/100.accept_ra = 2" in vlan
     hostile = sysctl_dropin(Plan(accept_ra=2, flannel=Flannel(iface="x\nkernel.panic=1")))
     assert "kernel.panic" not in hostile
+
+
+def test_the_uplink_is_found_at_install_time_when_the_plan_names_none(tmp_path) -> None:
+    """all.accept_ra does not reach existing interfaces: without flannel-iface, install.sh sets it
+    on the interface of the node's IPv6 default route (its awk program, run on `ip -6 route` output)."""
+    import re
+    import shutil
+    import subprocess
+
+    import pytest
+
+    from k3stui.render.files import render_all
+    from k3stui.render.sysctl import UPLINK_SYSCTL_NODE_PATH, uplink_lookup_value
+
+    plan = Plan(accept_ra=2)
+    assert uplink_lookup_value(plan) == "2"
+    assert uplink_lookup_value(Plan(accept_ra=2, flannel=Flannel(iface="ens33"))) is None
+    assert uplink_lookup_value(Plan()) is None
+    files = {f.path: f.content.decode() for f in render_all(plan)}
+    script = files["server/install.sh"]
+    assert UPLINK_SYSCTL_NODE_PATH in script and "ip -6 route show default" in script
+    assert "flannel-iface" in files["README.md"]
+    named = {f.path: f.content.decode() for f in render_all(Plan(accept_ra=2, flannel=Flannel(iface="eth1")))}
+    assert "ip -6 route" not in named["server/install.sh"]
+    if not shutil.which("awk"):
+        pytest.skip("no awk")
+    program = re.search(r"dev_of_route='([^']*)'", script).group(1)  # type: ignore[union-attr]
+    route = "default via fe80::1 dev eth0.100 proto ra metric 1024 expires 1791sec pref medium\n"
+    out = subprocess.run(["awk", program], input=route, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "eth0.100"

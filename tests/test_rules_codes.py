@@ -260,7 +260,15 @@ CASES: list[Case] = [
         ),
         Plan(cni=Cni(kind="none"), flannel=Flannel(backend="none"), disable_network_policy=True),
     ),
+    Case(
+        "CNI008",
+        replace(calico(linux_dataplane="BPF"), disable_kube_proxy=True),
+        replace(calico(linux_dataplane="BPF"), disable_kube_proxy=True,
+                nodes=(Node("s1", "192.0.2.10", "server"),)),
+    ),
     Case("CNI010", calico(ip_pools=("192.168.0.0/16",)), calico(ip_pools=("10.42.0.0/16",))),
+    Case("CNI019", calico(version="3.30"), calico(version="v3.30.0")),
+    Case("CNI025", cilium(k8s_service_host="api_server.lan"), cilium(k8s_service_host="api-server.lan")),
     Case("CNI011", calico(container_ip_forwarding=False), calico()),
     Case("CNI012", calico(encapsulation="vxlan"), calico(encapsulation="VXLAN")),
     Case("CNI013", calico(encapsulation="IPIP"), calico(encapsulation="IPIP", bgp=True)),
@@ -296,6 +304,7 @@ CASES: list[Case] = [
     Case("CNI039", macvlan(mode="vepa2"), macvlan(mode="vepa")),
     Case("CNI040", multus(LAN, node_ip=("192.168.1.205",)), multus(LAN, node_ip=("192.168.1.10",))),
     Case("CNI041", macvlan(namespace="Kube_System"), macvlan(namespace="kube-system")),
+    Case("CNI042", macvlan(master="eth0/1"), macvlan(master="eth0.100")),
     Case("EGRESS001", Plan(egress_selector_mode="pods"), Plan(egress_selector_mode="pod")),
     Case(
         "EGRESS002",

@@ -56,8 +56,9 @@ def _write_out(plan: Any, args: argparse.Namespace) -> int:
     for f in files:
         where = f" -> {f.dest} on {' and '.join(f.roles)} nodes" if f.dest else ""
         print(f"  {f.path}{where}")
-    print(f"Next: read {out / 'README.md'}; then run server/install.sh on each server "
-          "and agent/install.sh on each agent.")
+    scripts = [f"{role}/install.sh on each {role}" for role in ("server", "agent")
+               if any(f.path == f"{role}/install.sh" for f in files)]
+    print(f"Next: read {out / 'README.md'}" + (f"; then run {' and '.join(scripts)}." if scripts else "."))
     return EXIT_OK
 
 

@@ -1,7 +1,8 @@
 """Values for the `k3s-cni` chart, from a plan. PURE: no I/O.
 
 Python only decides VALUES; the chart's templates alone render manifests. The shape follows
-`charts/k3s-cni/values.yaml` and must validate against its `values.schema.json` (tests check it).
+`charts/k3s-cni/values.yaml`; coalesced with it, as Helm does, the values must validate against
+the chart's `values.schema.json` (`k3stui.chart.validate_values` checks before anything is written).
 Facts: ../shared/reference/cni-charts.md.
 """
 
@@ -15,12 +16,15 @@ from k3stui.plan import (
     CNI_KINDS,
     Cni,
     MacvlanNetwork,
+    Multus,
     Plan,
     effective_cluster_cidr,
     networks,
     node_mask,
     uses_flannel,
 )
+from k3stui.render import node_paths
+from k3stui.render.api_endpoint import calico_service_endpoint, cilium_service_host
 
 Values = dict[str, Any]
 
@@ -39,53 +43,40 @@ def _replicas(plan: Plan, chosen: int | None) -> int:
 
 
 def _helm_controller(k3s: versions.K3sVersion, multus_needs_adoption: bool) -> Values:
+    # timeout, failurePolicy, backOffLimit and jobImage keep the chart's defaults (unset).
     return {
         "namespace": "kube-system",
         "createNamespace": versions.has("create-namespace", k3s),
         # Only rke2-multus-crd needs it, and only if it will be rendered (see multus.yaml).
         "takeOwnership": multus_needs_adoption,
-        "timeout": "",
-        "failurePolicy": "",
-        "backOffLimit": None,
-        "jobImage": "",
     }
 
 
 def _chart(name: str, repo: str, version: str) -> Values:
-    return {"name": name, "repo": repo, "version": version, "chartContent": ""}
+    return {"name": name, "repo": repo, "version": version}
 
 
 def _cilium(plan: Plan, pods_v4: list[str], pods_v6: list[str]) -> Values:
     c = plan.cni.cilium
     pool_v4, pool_v6 = _split_families(c.pool_cidrs) if c.pool_cidrs else (pods_v4, pods_v6)
-    return {
+    host, _ = cilium_service_host(plan)
+    operator: Values = {}
+    if pool_v4:
+        operator |= {"clusterPoolIPv4PodCIDRList": pool_v4, "clusterPoolIPv4MaskSize": node_mask(plan, 4)}
+    if pool_v6:
+        operator |= {"clusterPoolIPv6PodCIDRList": pool_v6, "clusterPoolIPv6MaskSize": node_mask(plan, 6)}
+    out: Values = {
         "chart": _chart("cilium", c.repo, c.version),
-        "releaseName": "cilium",
-        "targetNamespace": "kube-system",
-        "k8sServiceHost": c.k8s_service_host,
+        "k8sServiceHost": host,
         "k8sServicePort": c.k8s_service_port,
         "kubeProxyReplacement": c.kube_proxy_replacement,
         "ipv4": {"enabled": bool(pool_v4)},
         "ipv6": {"enabled": bool(pool_v6)},
-        "ipam": {
-            "mode": c.ipam_mode,
-            "operator": {
-                "clusterPoolIPv4PodCIDRList": pool_v4,
-                "clusterPoolIPv4MaskSize": node_mask(plan, 4),
-                "clusterPoolIPv6PodCIDRList": pool_v6,
-                "clusterPoolIPv6MaskSize": node_mask(plan, 6),
-            },
-        },
+        "ipam": {"mode": c.ipam_mode, "operator": operator},
         "routingMode": c.routing_mode,
         "tunnelProtocol": c.tunnel_protocol,
         "autoDirectNodeRoutes": c.auto_direct_node_routes,
-        "ipv4NativeRoutingCIDR": "",  # "": the chart uses the first pool in native mode
-        "ipv6NativeRoutingCIDR": "",
-        "encryption": {
-            "enabled": c.encryption != "none",
-            "type": c.encryption if c.encryption != "none" else "wireguard",
-        },
-        "MTU": c.mtu or 0,
+        "encryption": {"enabled": c.encryption != "none"},
         "cni": {
             # Multus needs its own conflist to survive; Cilium renames foreign ones when exclusive.
             "exclusive": plan.cni.multus is None,
@@ -94,8 +85,12 @@ def _cilium(plan: Plan, pods_v4: list[str], pods_v6: list[str]) -> Values:
             "confPath": defaults.CNI_CONF_DIR_DEFAULT,
         },
         "operator": {"replicas": _replicas(plan, c.operator_replicas)},
-        "values": {},
     }
+    if c.encryption != "none":
+        out["encryption"]["type"] = c.encryption
+    if c.mtu:
+        out["MTU"] = c.mtu
+    return out
 
 
 def _calico(plan: Plan, pods_v4: list[str], pods_v6: list[str]) -> Values:
@@ -113,42 +108,38 @@ def _calico(plan: Plan, pods_v4: list[str], pods_v6: list[str]) -> Values:
         for version, cidrs in ((4, pool_v4), (6, pool_v6))
         for cidr in cidrs
     ]
+    # nodeAddressAutodetectionV4/V6 (NodeInternalIP, so Calico follows --node-ip) are set by the
+    # chart template for each family that has a pool: no null is needed to drop the IPv4 one.
     network: Values = {
         "bgp": enabled[c.bgp],
         "containerIPForwarding": enabled[c.container_ip_forwarding],
         "linuxDataplane": c.linux_dataplane,
-        # NodeInternalIP follows K3s --node-ip on multi-NIC nodes; null removes the chart default.
-        "nodeAddressAutodetectionV4": {"kubernetes": "NodeInternalIP"} if pool_v4 else None,
         "ipPools": pools,
     }
-    if pool_v6:
-        network["nodeAddressAutodetectionV6"] = {"kubernetes": "NodeInternalIP"}
     if c.mtu:
         network["mtu"] = c.mtu
-    return {
+    out: Values = {
         "chart": _chart("tigera-operator", c.repo, c.version),
-        "crdChart": _chart("crd.projectcalico.org.v1", c.repo, ""),
-        "releaseName": "calico",
-        "targetNamespace": "tigera-operator",
+        "crdChart": {"name": "crd.projectcalico.org.v1", "repo": c.repo},  # version: the chart's
         "installation": {
-            "kubernetesProvider": "",  # there is no K3s provider; RKE2 would set wrong paths
             "controlPlaneReplicas": _replicas(plan, c.control_plane_replicas),
             "calicoNetwork": network,
         },
-        "values": {},
     }
+    endpoint = calico_service_endpoint(plan)
+    if endpoint is not None:
+        # tigera-operator renders the kubernetes-services-endpoint ConfigMap from it (port: a string).
+        out["kubernetesServiceEndpoint"] = {"host": endpoint[0], "port": str(endpoint[1])}
+    return out
 
 
 def multus_cni_dirs(plan: Plan, k3s: versions.K3sVersion) -> tuple[str, str]:
-    """(conf dir, bin dir) of K3s's containerd: K3s sets them only when flannel is on."""
+    """(conf dir, bin dir) of K3s's containerd: K3s sets them, under its data-dir, only when
+    flannel is on; otherwise containerd's defaults apply."""
     if not uses_flannel(plan):
         return defaults.CNI_CONF_DIR_DEFAULT, defaults.CNI_BIN_DIR_DEFAULT
-    bin_dir = (
-        defaults.CNI_BIN_DIR_FLANNEL
-        if versions.has("static-cni-bin-dir", k3s)
-        else defaults.CNI_BIN_DIR_FLANNEL_OLD
-    )
-    return defaults.CNI_CONF_DIR_FLANNEL, bin_dir
+    static = versions.has("static-cni-bin-dir", k3s)
+    return node_paths.flannel_cni_conf_dir(plan), node_paths.flannel_cni_bin_dir(plan, static=static)
 
 
 def _network(net: MacvlanNetwork) -> Values:
@@ -169,22 +160,16 @@ def _network(net: MacvlanNetwork) -> Values:
     return out
 
 
-def _multus(plan: Plan, k3s: versions.K3sVersion) -> Values:
-    m = plan.cni.multus
+def _multus(plan: Plan, m: Multus, k3s: versions.K3sVersion) -> Values:
     conf_dir, bin_dir = multus_cni_dirs(plan, k3s)
     return {
-        "enabled": m is not None,
-        "chart": _chart("rke2-multus", m.repo if m else defaults.MULTUS_REPO,
-                        m.version if m else defaults.MULTUS_VERSION),
-        "crdChart": _chart("rke2-multus-crd", m.repo if m else defaults.MULTUS_REPO, ""),
-        "releaseName": "multus",
-        "targetNamespace": "kube-system",
+        "enabled": True,
+        "chart": _chart("rke2-multus", m.repo, m.version),
+        "crdChart": {"name": "rke2-multus-crd", "repo": m.repo},
         "cniConfDir": conf_dir,
         "cniBinDir": bin_dir,
-        "whereabouts": bool(m and (m.whereabouts or any(n.ipam == "whereabouts" for n in m.networks))),
-        "dhcpDaemonSet": False,
-        "values": {},
-        "networks": [_network(n) for n in m.networks] if m else [],
+        "whereabouts": m.whereabouts or any(n.ipam == "whereabouts" for n in m.networks),
+        "networks": [_network(n) for n in m.networks],
     }
 
 
@@ -199,15 +184,19 @@ def chart_version_at_least(version: str, minimum: str) -> bool:
     return have is None or have >= (key(minimum) or ())
 
 
-def _multus_crd_chart_rendered(multus: Values) -> bool:
+def _multus_crd_chart_rendered(multus: Values | None) -> bool:
     """Mirrors multus.yaml: whereabouts with rke2-multus >= v4.3.009 adds the rke2-multus-crd chart."""
-    return bool(multus["enabled"] and multus["whereabouts"]) and chart_version_at_least(
+    return bool(multus and multus["whereabouts"]) and chart_version_at_least(
         multus["chart"]["version"], "4.3.009")
 
 
 def chart_values(plan: Plan, *, k3s_version: str | None = None) -> Values:
-    """The k3s-cni chart's values for `plan`. `k3s_version` beats `plan.k3s_version`; both unset
-    means the newest K3s k3stui knows. Unknown CNI kinds fall back to "none" (nothing rendered)."""
+    """The k3s-cni chart's values for `plan`: only what the plan decides, on top of the chart's
+    defaults (Helm coalesces them). The chosen CNI's block and Multus's when on, nothing else; never a
+    null (Helm v3 drops a null key while coalescing, v4 keeps it, so it would render differently).
+    `k3s_version` beats `plan.k3s_version`; both unset means the newest K3s k3stui knows. Unknown
+    CNI kinds fall back to "none" (nothing rendered). Raises ValueError for a data-dir that
+    cannot be placed (the rules report it first)."""
     try:
         k3s = versions.resolve(k3s_version or plan.k3s_version)
     except ValueError:  # the rules report it (VER001) and judge by the newest release; so do we
@@ -216,14 +205,35 @@ def chart_values(plan: Plan, *, k3s_version: str | None = None) -> Values:
     if not (pods_v4 or pods_v6):  # all invalid: the rules report it; keep the values renderable
         pods_v4 = [defaults.CLUSTER_CIDR_V4]
     cni: Cni = plan.cni
-    values: Values = {
-        "cni": cni.kind if cni.kind in CNI_KINDS else "none",
-        "cilium": _cilium(plan, pods_v4, pods_v6),
-        "calico": _calico(plan, pods_v4, pods_v6),
-        "multus": _multus(plan, k3s),
-    }
-    values["helmController"] = _helm_controller(k3s, _multus_crd_chart_rendered(values["multus"]))
-    return {key: values[key] for key in ("cni", "helmController", "cilium", "calico", "multus")}
+    kind = cni.kind if cni.kind in CNI_KINDS else "none"
+    multus = _multus(plan, cni.multus, k3s) if cni.multus is not None else None
+    controller = _helm_controller(k3s, _multus_crd_chart_rendered(multus))
+    values: Values = {"cni": kind, "helmController": controller}
+    if kind == "cilium":
+        values["cilium"] = _cilium(plan, pods_v4, pods_v6)
+    elif kind == "calico":
+        values["calico"] = _calico(plan, pods_v4, pods_v6)
+    if multus is not None:
+        values["multus"] = multus
+    return values
+
+
+def values_notes(plan: Plan) -> list[str]:
+    """Why the generated values hold what a reader might not expect (the values file's comment and
+    `--explain` print these)."""
+    notes = []
+    if plan.cni.kind == "cilium":
+        _, why = cilium_service_host(plan)
+        if why:
+            notes.append(why)
+    endpoint = calico_service_endpoint(plan)
+    if endpoint is not None:
+        reason = ("the eBPF data plane" if plan.cni.calico.linux_dataplane == "BPF" else "kube-proxy is off")
+        notes.append(f"kubernetesServiceEndpoint is {endpoint[0]}:{endpoint[1]}: with {reason} "
+                     "tigera-operator must reach the API server directly (its kubernetes-services-endpoint "
+                     "ConfigMap) before the kubernetes Service works; a server address, not a loopback, "
+                     "because Calico components in the pod network would reach their own")
+    return notes
 
 
 def chart_needed(plan: Plan) -> bool:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from k3stui import defaults
 from k3stui.plan import Network, Node, Plan, effective_cluster_cidr, networks, node_mask, uses_flannel
+from k3stui.render.chart_values import values_notes
 
 # Bytes an encapsulation takes from the host MTU (flannel code values; Calico/Cilium docs).
 MTU_OVERHEAD: dict[str, int] = {
@@ -227,6 +228,7 @@ def explain(plan: Plan, host_mtu: int = defaults.HOST_MTU) -> Explanation:
         notes.append("host-gw needs every node on one L2 segment (no router between nodes).")
     if plan.nodes:
         notes.append("Pod subnets assume nodes register in the listed order, servers first.")
+    notes += values_notes(plan)  # why the CNI reaches the API where it does (::1, a server address)
     return Explanation(
         ports=tuple(ports(plan)), host_mtu=host_mtu, pod_mtu=mtu, mtu_reason=reason,
         node_subnets=tuple(node_subnets(plan)), routes=host_gw_routes(plan), capacity=capacity(plan),

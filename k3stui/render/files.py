@@ -15,10 +15,16 @@ from pathlib import PurePosixPath
 
 from k3stui import defaults
 from k3stui.plan import Plan, is_node_path
-from k3stui.render.install_cmd import PlacedFile, install_command, install_script
+from k3stui.render import node_paths
+from k3stui.render.install_cmd import PlacedFile, install_command, install_script, judged_version
 from k3stui.render.k3s_config import config_yaml, k3s_args, netconf_node_path
 from k3stui.render.netconf import netconf, netconf_json
-from k3stui.render.sysctl import SYSCTL_NODE_PATH, sysctl_dropin
+from k3stui.render.sysctl import (
+    SYSCTL_NODE_PATH,
+    UPLINK_SYSCTL_NODE_PATH,
+    sysctl_dropin,
+    uplink_lookup_value,
+)
 
 ROLES: tuple[str, ...] = ("server", "agent")
 DROPIN_NODE_PATH = f"{defaults.CONFIG_DROPIN_DIR}/50-k3stui-network.yaml"
@@ -82,7 +88,8 @@ def _role_files(plan: Plan, role: str, k3s_version: str | None, notes: list[str]
         return out
     mine = [*out, *(f for f in others if role in f.roles and f.path.startswith(f"{role}/"))]
     placed = [PlacedFile(f.path.removeprefix(f"{role}/"), f.dest, f.mode) for f in mine if f.dest]
-    text = install_script(cmd, placed, sysctl_path=SYSCTL_NODE_PATH if sysctl is not None else None)
+    text = install_script(cmd, placed, sysctl_path=SYSCTL_NODE_PATH if sysctl is not None else None,
+                          node_token=node_paths.node_token(plan), uplink_accept_ra=uplink_lookup_value(plan))
     out.append(RenderedFile(
         path=f"{role}/install.sh", dest=None, mode=0o755, roles=(role,), content=text.encode(),
         description=f"copies the {role} files into place and runs the official K3s install script",
@@ -90,14 +97,20 @@ def _role_files(plan: Plan, role: str, k3s_version: str | None, notes: list[str]
     return out
 
 
-def _preset_file(plan: Plan, name: str, description: str) -> RenderedFile:
-    from k3stui.presets import Preset, dump_preset
+def _preset_files(plan: Plan, name: str, description: str) -> list[RenderedFile]:
+    import json
+
+    from k3stui.presets import SCHEMA_FILE, Preset, dump_preset, preset_schema
 
     text = dump_preset(Preset(name, description, plan))
-    # The preset writer leaves secrets (the token) out, so plan.yaml is safe to share.
-    return RenderedFile("plan.yaml", None, 0o644, (), text.encode(),
-                        "the whole plan as a k3stui preset, secrets left out "
-                        "(k3stui check --preset plan.yaml)")
+    # The preset writer leaves secrets (the token) out, so plan.yaml is safe to share. Its
+    # `$schema=preset.schema.json` comment resolves: the schema is written beside it.
+    return [
+        RenderedFile("plan.yaml", None, 0o644, (), text.encode(),
+                     "the whole plan as a k3stui preset, secrets left out (k3stui check --preset plan.yaml)"),
+        RenderedFile(SCHEMA_FILE, None, 0o644, (), (json.dumps(preset_schema(), indent=2) + "\n").encode(),
+                     "JSON Schema of plan.yaml (editors validate it through its $schema comment)"),
+    ]
 
 
 def _version_notes(k3s_version: str | None, notes: list[str]) -> None:
@@ -139,17 +152,51 @@ Re-render rather than editing these files; `manifest.json` lists every file with
 ## Install {{ "an" if role == "agent" else "a" }} {{ role }} by hand
 
     {{ cmd }}
-{% endfor %}"""
+{% endfor %}
+## What the plan means on the wire
+
+What `k3stui render --explain` prints: ports to open between nodes, the pod MTU, pod subnets, routes.
+
+{% for line in explanation %}{{ ("    " + line) if line else "" }}
+{% endfor %}
+## Check after the install
+
+    kubectl get nodes -o wide          # every node Ready, with the InternalIP you expect
+{%- if chart %}
+    kubectl -n kube-system get helmcharts          # k3s-cni and each CNI chart
+    kubectl -n kube-system get jobs | grep helm-install
+    kubectl -n kube-system logs job/helm-install-k3s-cni   # and helm-install-<chart> if one fails
+{%- endif %}
+    kubectl -n kube-system get pods -o wide
+
+Agents join with the token in `{{ node_token }}` on the first server.
+"""
 
 
-def _readme(files: Sequence[RenderedFile], notes: list[str], commands: list[tuple[str, str]]) -> bytes:
+def _readme(plan: Plan, files: Sequence[RenderedFile], notes: list[str],
+            commands: list[tuple[str, str]], chart: bool) -> bytes:
     import jinja2  # text for people only
+
+    from k3stui.render.explain import explain, format_explanation
 
     env = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     env.filters["q"] = shlex.quote
     rows = [{"path": f.path, "dest": f.dest, "roles": f.roles, "description": f.description,
              "mode_text": f"{f.mode:04o}"} for f in files]
-    return env.from_string(_README).render(files=rows, notes=notes, commands=commands).encode()
+    return env.from_string(_README).render(
+        files=rows, notes=notes, commands=commands, chart=chart,
+        explanation=format_explanation(explain(plan)).splitlines(), node_token=node_paths.node_token(plan),
+    ).encode()
+
+
+def _not_written_note(plan: Plan) -> str | None:
+    from k3stui.render.k3s_config import not_written
+
+    keys = sorted({k for role in ROLES for k in not_written(plan, role)})
+    if not keys:
+        return None
+    return (f"Not written to the drop-in: {', '.join(keys)}. They are not network settings, so they stay "
+            "in your own config files (a drop-in sorts after them and would override them from then on).")
 
 
 def manifest(files: Sequence[RenderedFile]) -> bytes:
@@ -171,7 +218,11 @@ def render_all(plan: Plan, *, k3s_version: str | None = None, chart: ChartExport
     from k3stui.render.install_cmd import one_liner
 
     notes: list[str] = []
-    _version_notes(k3s_version or plan.k3s_version, notes)
+    # install.sh and the README's commands pin the release the plan was judged for.
+    k3s_version = judged_version(plan, k3s_version)
+    notes.append(f"install.sh installs K3s {k3s_version}, the release this plan was checked against "
+                 "(INSTALL_K3S_VERSION); render with --k3s-version to choose another.")
+    _version_notes(k3s_version, notes)
     files: list[RenderedFile] = []
     commands: list[tuple[str, str]] = []
     chart_files = chart.files if chart is not None else []
@@ -181,10 +232,20 @@ def render_all(plan: Plan, *, k3s_version: str | None = None, chart: ChartExport
             commands.append((role, one_liner(install_command(plan, role, k3s_version=k3s_version))))
     if plan.flannel.conf and netconf(plan) is None and plan.cni.kind == "flannel":
         notes.append(f"flannel-conf points at {plan.flannel.conf}, a file you provide on every node.")
-    files.append(_preset_file(plan, name, description))
+    if "data-dir" in plan.extra:
+        notes.append(f"data-dir is {node_paths.data_dir(plan)}: the auto-deploy manifest, the node-token and "
+                     "the CNI paths below are under it.")
+    if uplink_lookup_value(plan) is not None:
+        notes.append("accept_ra: the plan names no uplink (flannel-iface), and the kernel does not copy "
+                     "`all.accept_ra` to existing interfaces; install.sh sets it on the interface of the "
+                     f"node's IPv6 default route ({UPLINK_SYSCTL_NODE_PATH}).")
+    kept = _not_written_note(plan)
+    if kept:
+        notes.append(kept)
+    files += _preset_files(plan, name, description)
     files += chart_files
-    files.append(RenderedFile("README.md", None, 0o644, (), _readme(files, notes, commands),
-                              "what each file is and where it goes"))
+    readme = _readme(plan, files, notes, commands, chart=bool(chart_files))
+    files.append(RenderedFile("README.md", None, 0o644, (), readme, "what each file is and where it goes"))
     seen: set[str] = set()
     for f in files:
         if f.path in seen:

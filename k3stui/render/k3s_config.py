@@ -1,7 +1,11 @@
 """The K3s config drop-in for a role, as data: K3s flag names -> values, driven by `flags.FLAGS`.
 
 Only values that differ from a fresh `Plan()` are written, so the file says exactly what the plan
-changes and `importers.args.plan_from_args(k3s_args(plan, plan.role))` gives the plan back.
+changes and `importers.args.plan_from_args(k3s_args(plan, plan.role))` gives the plan's network
+settings back. The drop-in carries the network plan only: it sorts after the user's own files and
+would silently override them from then on (and `key+:` lists would become a replace), so every other
+key a plan read from a host's config (tls-san, node-label, write-kubeconfig-mode ...) stays in the
+user's files; rules may read them, the drop-in never writes them (`not_written`).
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ KCM_ARG = "kube-controller-manager-arg"
 _HOST_IDENTITY = frozenset({"node-ip", "node-external-ip", "node-name"})
 
 _DEFAULT_PLAN = Plan()
+# Unmodelled keys the drop-in still carries: every node path k3stui renders (auto-deploy manifest,
+# node-token, CNI dirs) derives from data-dir, so it must be in effect when K3s starts.
+DROPIN_EXTRA_KEYS = frozenset({"data-dir"})
 
 
 def netconf_node_path(plan: Plan) -> str | None:
@@ -123,8 +130,8 @@ def k3s_args(plan: Plan, role: str) -> dict[str, Any]:
 
     for key, value in plan.extra.items():
         flag = flags.lookup(key)
-        if key in out or key == KCM_ARG:
-            continue  # a modeled value wins over a stray verbatim copy
+        if key in out or key not in DROPIN_EXTRA_KEYS:
+            continue  # a modeled value wins over a stray verbatim copy; other keys are the user's
         if flag is not None and role == "agent" and flag.scope == "server":
             continue
         if key in _HOST_IDENTITY and role != plan.role:
@@ -133,11 +140,20 @@ def k3s_args(plan: Plan, role: str) -> dict[str, Any]:
 
     if role == "server":
         masks = _mask_args(plan)
-        modeled = {m.split("=", 1)[0] for m in masks}
-        kept = [a for a in _as_list(plan.extra.get(KCM_ARG)) if str(a).split("=", 1)[0] not in modeled]
-        if kept or masks:
+        if masks:
+            # The node masks live in kube-controller-manager-arg, a list the drop-in replaces: keep the
+            # user's other arguments in it, or they would be lost.
+            modeled = {m.split("=", 1)[0] for m in masks}
+            kept = [a for a in _as_list(plan.extra.get(KCM_ARG)) if str(a).split("=", 1)[0] not in modeled]
             out[KCM_ARG] = [str(a) for a in kept] + masks
     return out
+
+
+def not_written(plan: Plan, role: str) -> list[str]:
+    """Keys the plan holds (read from a host's config, a preset or flags) that the role's drop-in
+    does not carry because they are not network settings: they stay where the user wrote them."""
+    written = k3s_args(plan, role)
+    return [k for k in plan.extra if k not in written]
 
 
 def _as_list(value: Any) -> list[Any]:

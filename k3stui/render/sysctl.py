@@ -12,6 +12,8 @@ from k3stui import defaults
 from k3stui.plan import Plan
 
 SYSCTL_NODE_PATH = f"{defaults.SYSCTL_DIR}/90-k3stui-network.conf"
+# Written by install.sh on the node when the plan cannot name the uplink (no flannel-iface).
+UPLINK_SYSCTL_NODE_PATH = f"{defaults.SYSCTL_DIR}/91-k3stui-uplink.conf"
 
 # Linux interface names: up to 15 characters, no '/' or whitespace. Anything else is not
 # written, so a hostile name cannot add lines to the file.
@@ -29,16 +31,32 @@ def sysctl_lines(plan: Plan) -> list[tuple[str, str, str]]:
         if value == "2"
         else "router advertisement handling chosen in the plan"
     )
+    # The kernel does not copy all.accept_ra to interfaces that already exist (checked in a network
+    # namespace: all=2 default=1 existing=1), so the uplink needs its own line (k3s-network.md §9).
     lines = [
         ("net.ipv6.conf.all.accept_ra", value, why),
-        ("net.ipv6.conf.default.accept_ra", value, "same for interfaces created later"),
+        ("net.ipv6.conf.default.accept_ra", value, "interfaces created later"),
     ]
-    iface = plan.flannel.iface
-    if iface and _IFACE_RE.match(iface):
+    iface = uplink(plan)
+    if iface:
         # sysctl.d writes a dot inside a name (VLAN eth0.100) as '/'.
         lines.append((f"net.ipv6.conf.{iface.replace('.', '/')}.accept_ra", value,
                       "the node's uplink; the per-interface value is what the kernel applies"))
     return lines
+
+
+def uplink(plan: Plan) -> str | None:
+    """The uplink the plan names (flannel-iface), if it is a valid interface name."""
+    iface = plan.flannel.iface
+    return iface if iface and _IFACE_RE.match(iface) else None
+
+
+def uplink_lookup_value(plan: Plan) -> str | None:
+    """accept_ra for install.sh to set on the interface of the node's IPv6 default route, when the
+    plan sets accept_ra but names no uplink; None when nothing is to be looked up."""
+    if plan.accept_ra is None or uplink(plan):
+        return None
+    return str(int(plan.accept_ra))
 
 
 def sysctl_dropin(plan: Plan) -> str | None:

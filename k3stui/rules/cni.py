@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from k3stui import plan as p
 from k3stui.findings import Finding, did_you_mean
+from k3stui.render.api_endpoint import calico_needs_endpoint, calico_service_endpoint, server_address
 from k3stui.rules.context import Context, Network, overlaps, parse_cidr, parse_ip, show
 from k3stui.rules.registry import CHARTS, NET, E, N, W, emit, rule
 
@@ -22,6 +23,16 @@ _CILIUM_CHOICES = {
     "encryption": ("none", "wireguard", "ipsec"),
 }
 _MTU_MIN, _MTU_MAX = 576, 9216
+# Field syntax the k3s-cni chart's values.schema.json checks (Helm refuses the whole release
+# otherwise, and no pod network comes up): k3stui refuses the plan first, naming the field.
+_CHART_VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]*)?$")
+_CHART_REPO = re.compile(r"^(https?|oci)://[^\s]+$")
+# RFC 1123 host name (no "_"; labels of 1..63 characters, not starting or ending with "-").
+_LABEL = r"[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?"
+_HOSTNAME = re.compile(rf"^{_LABEL}(\.{_LABEL})*$")
+# Linux dev_valid_name (net/core/dev.c): 1..15 bytes (IFNAMSIZ 16), no "/", ":" or whitespace, not . or ..
+_IFNAME = re.compile(r"^[^/\s:]{1,15}$")
+_SCHEMA = "charts/k3s-cni/values.schema.json"
 
 
 @rule(
@@ -34,6 +45,13 @@ _MTU_MIN, _MTU_MAX = 576, 9216
       f"{CHARTS} §2"),
     E("CNI006", "disable-kube-proxy", "kube-proxy disabled and nothing replaces it", f"{NET} §1, §8"),
     W("CNI007", "disable-kube-proxy", "kube-proxy disabled: the custom CNI must replace it", f"{NET} §8"),
+    E("CNI008", "server", "Calico eBPF or no kube-proxy without a server address for tigera-operator",
+      f"{CHARTS} §3 (kubernetesServiceEndpoint)",
+      doc="With the eBPF data plane or kube-proxy off, tigera-operator needs the API server's address in its "
+          "kubernetes-services-endpoint ConfigMap; without it the operator uses the kubernetes ClusterIP "
+          "that nothing serves yet and the install deadlocks. A loopback does not work: Calico components "
+          "in the pod network would reach their own. Fix: set server (a VIP or the first server's URL) or "
+          "list the server in nodes."),
 )
 def custom_cni(ctx: Context) -> Iterator[Finding]:
     plan = ctx.plan
@@ -62,6 +80,15 @@ def custom_cni(ctx: Context) -> Iterator[Finding]:
     if kpr and not plan.disable_kube_proxy:
         yield emit("CNI004", "Cilium replaces kube-proxy (kubeProxyReplacement: true) but K3s still runs "
                              "kube-proxy", "Set disable-kube-proxy: true.")
+    if calico_needs_endpoint(plan) and calico_service_endpoint(plan) is None:
+        found = server_address(plan)
+        why = (f"the server address {found[0]} is a loopback, which Calico pods would reach as their own"
+               if found else "the plan names no server address")
+        yield emit("CNI008", "Calico with the eBPF data plane or without kube-proxy needs the API server's "
+                             f"address for tigera-operator (kubernetesServiceEndpoint), but {why}; the "
+                             "install would wait forever on the kubernetes Service",
+                   "Set server to a VIP or the first server's URL (https://ADDRESS:6443), or add the "
+                   "server to nodes.")
     if plan.disable_kube_proxy:
         replaced = kpr or (kind == "calico" and plan.cni.calico.linux_dataplane == "BPF")
         if kind == "none":
@@ -179,6 +206,46 @@ def cilium(ctx: Context) -> Iterator[Finding]:
                    "k3stui sets it in the rendered Cilium values.")
 
 
+def _hostname_or_ip(text: str) -> bool:
+    return parse_ip(text) is not None or (len(text) <= 253 and bool(_HOSTNAME.match(text)))
+
+
+@rule(
+    E("CNI019", "cni.calico.version", "upstream chart version or repo the chart schema rejects",
+      f"{_SCHEMA} (chart.version, chart.repo); {CHARTS} §2-§4",
+      doc="The k3s-cni chart checks each upstream chart's version (semver: 1.20.0, v3.32.1, v4.3.017) and "
+          "repository URL (https://, http:// or oci://). A value like 3.30 makes Helm refuse the release, "
+          "so no pod network comes up. Fix: write the full version as the upstream repo publishes it."),
+    E("CNI025", "cni.cilium.k8s-service-host", "Cilium k8s-service-host is not an address or host name",
+      f"{_SCHEMA} (cilium.k8sServiceHost); RFC 1123",
+      doc="k8sServiceHost must be an IPv4 or IPv6 address (no brackets) or an RFC 1123 host name (letters, "
+          "digits, dashes and dots; no '_'), or the chart's schema makes Helm refuse the release."),
+)
+def chart_fields(ctx: Context) -> Iterator[Finding]:
+    cni = ctx.plan.cni
+    sources = []
+    if cni.kind == "calico":
+        sources.append(("calico", cni.calico.version, cni.calico.repo, "v3.32.1"))
+    if cni.kind == "cilium":
+        sources.append(("cilium", cni.cilium.version, cni.cilium.repo, "1.20.0"))
+    if cni.multus is not None:
+        sources.append(("multus", cni.multus.version, cni.multus.repo, "v4.3.017"))
+    for name, version, repo, example in sources:
+        if version and not _CHART_VERSION.match(str(version)):
+            yield emit("CNI019", f'{name} chart version "{version}" is not a full version '
+                                 "(MAJOR.MINOR.PATCH); the chart's schema would make Helm refuse the release",
+                       f"Write it as the repository publishes it, e.g. {example}.", f"cni.{name}.version")
+        if not _CHART_REPO.match(str(repo)):
+            yield emit("CNI019", f'{name} chart repository "{repo}" is not an https://, http:// or '
+                                 "oci:// URL",
+                       "Use the upstream URL or a mirror's.", f"cni.{name}.repo")
+    host = str(cni.cilium.k8s_service_host)
+    if cni.kind == "cilium" and host and not _hostname_or_ip(host):
+        yield emit("CNI025", f'Cilium k8s-service-host "{host}" is not an IP address (no brackets) or an RFC '
+                             "1123 host name; the chart's schema would make Helm refuse the release",
+                   "Use 127.0.0.1 (the node-local endpoint), a server address, or a DNS name without '_'.")
+
+
 @rule(
     E("CNI030", "cni.multus.networks[0].name", "macvlan network name not DNS-1123", f"{CHARTS} §4.1"),
     E("CNI031", "cni.multus.networks[0].name", "duplicate macvlan network name", f"{CHARTS} §4.1"),
@@ -198,6 +265,11 @@ def cilium(ctx: Context) -> Iterator[Finding]:
     W("CNI040", "cni.multus.networks[0].range-start", "node-ip inside a macvlan range", f"{CHARTS} §4.3"),
     E("CNI041", "cni.multus.networks[0].namespace", "macvlan network namespace not DNS-1123",
       f"{CHARTS} §4.1"),
+    E("CNI042", "cni.multus.networks[0].master", "macvlan master is not a Linux interface name",
+      f"{_SCHEMA} (networks[].master); Linux net/core/dev.c dev_valid_name",
+      doc="A Linux interface name has 1 to 15 characters and no '/', ':' or whitespace (and is not '.' or "
+          "'..'). Any other master is rejected by the chart's schema, so Helm fails and no network comes "
+          "up."),
 )
 def multus(ctx: Context) -> Iterator[Finding]:
     m = ctx.plan.cni.multus
@@ -225,6 +297,10 @@ def _macvlan(ctx: Context, n: p.MacvlanNetwork, base: str, whereabouts: bool) ->
         yield emit("CNI032", f'macvlan network "{n.name}" has no master interface',
                    "Set the host NIC to attach to, e.g. eth1 (most Wi-Fi NICs cannot be macvlan masters).",
                    f"{base}.master")
+    elif not _IFNAME.match(str(n.master)) or n.master in (".", ".."):
+        yield emit("CNI042", f'macvlan master "{n.master}" of network "{n.name}" is not a Linux interface '
+                             "name (1-15 characters, no '/', ':' or spaces)",
+                   "Use the host NIC's name as `ip link` shows it, e.g. eth1 or enp3s0.", f"{base}.master")
     if n.mode not in p.MACVLAN_MODES:
         yield emit("CNI039", f'macvlan mode "{n.mode}" is not one of {", ".join(p.MACVLAN_MODES)}',
                    "Use bridge." + did_you_mean(str(n.mode), p.MACVLAN_MODES), f"{base}.mode")

@@ -28,8 +28,12 @@ def accept_ra(ctx: Context) -> Iterator[Finding]:
         return
     has_v6 = ctx.has_v6 or any(a.version == 6 for a in ctx.node_ips)
     if value == 2:
-        yield emit("HOST003", f"net.ipv6.conf.all.accept_ra = 2 keeps RA-learned routes while K3s forwards; "
-                              f"{_MITM}", "Use it only on links whose routers you trust.")
+        yield emit("HOST003", "accept_ra 2 keeps RA-learned routes while K3s forwards, but only where it is "
+                              "set per interface: the kernel does not copy net.ipv6.conf.all.accept_ra to "
+                              "interfaces that already exist, so k3stui sets it on the uplink too "
+                              "(flannel-iface, else the interface of the IPv6 default route at install "
+                              f"time); {_MITM}",
+                   "Use it only on links whose routers you trust; set flannel-iface to name the uplink.")
     elif not has_v6:
         return
     elif value is None:
