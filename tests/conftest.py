@@ -50,12 +50,13 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    whole = not session.config.args or [str(Path(a).resolve()) for a in session.config.args] == [
-        str(REPO / "tests")]
-    if not whole or session.config.option.keyword or session.config.option.markexpr:
+    opt = session.config.option
+    whole = [str(Path(a).resolve()) for a in session.config.args] in ([], [str(REPO / "tests")])
+    if not whole or exitstatus != 0 or opt.keyword or opt.markexpr or opt.ignore or opt.deselect:
         return
     out = REPO / ".cache" / "test-times.json"
-    out.parent.mkdir(exist_ok=True)
+    if not out.parent.is_dir():
+        return
     out.write_text(json.dumps({
         "seconds": round(time.perf_counter() - _TIMES["start"], 1), "tui_seconds": round(_TIMES["tui"], 1),
         "tests": session.testscollected, "failed": session.testsfailed, "cpus": os.cpu_count(),
