@@ -127,7 +127,7 @@ def test_a_misspelt_config_key_is_an_error_naming_the_flag() -> None:
     assert '"flannel-backend"' in findings[0].message
 
 
-def test_render_shows_an_unknown_key_before_writing_it(run_cli, tmp_path) -> None:
+def test_render_shows_an_unknown_key_before_it_writes(run_cli, tmp_path) -> None:
     cfg = tmp_path / "c.yaml"
     cfg.write_text("my-site-note: rack-4\n")
     out = tmp_path / "out"
@@ -135,8 +135,10 @@ def test_render_shows_an_unknown_key_before_writing_it(run_cli, tmp_path) -> Non
     assert r.returncode == 0
     assert "IMPORT001" in r.stdout + r.stderr
     assert r.stdout.index("IMPORT001") < r.stdout.index("Wrote")
+    # Not a network setting: it stays in the user's own file (issue 11 item 9), and the README says so.
     dropin = out / "server" / "etc" / "rancher" / "k3s" / "config.yaml.d" / "50-k3stui-network.yaml"
-    assert "my-site-note" in dropin.read_text()
+    assert "my-site-note" not in dropin.read_text()
+    assert "Not written to the drop-in: my-site-note" in (out / "README.md").read_text()
 
 
 # -- 9. the flag table ----------------------------------------------------------------------------
