@@ -216,8 +216,9 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def backup(path: str | os.PathLike[str]) -> Path:
-    """Copy `path` to `path.k3stui-YYYYmmddTHHMMSS.bak` (same mode) and return the copy's path."""
+def backup(path: str | os.PathLike[str], mode: int | None = None) -> Path:
+    """Copy `path` to `path.k3stui-YYYYmmddTHHMMSS.bak` (same mode, or `mode`) and return the copy's
+    path."""
     src = Path(path)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     dest = src.with_name(f"{src.name}.k3stui-{stamp}.bak")
@@ -225,8 +226,8 @@ def backup(path: str | os.PathLike[str]) -> Path:
     while dest.exists():  # two backups within a second
         dest = src.with_name(f"{src.name}.k3stui-{stamp}-{n}.bak")
         n += 1
-    mode = src.stat().st_mode & 0o7777
     try:
+        mode = src.stat().st_mode & 0o7777 if mode is None else mode
         data = src.read_bytes()
     except OSError as exc:
         raise write_failed(dest, exc) from None

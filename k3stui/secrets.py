@@ -175,7 +175,12 @@ def _secret_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, replacement) of every secret key's value node in `text`."""
     import yaml
 
+    from k3stui.render.merge import MAX_ALIASES, MAX_DEPTH, yaml_shape
+
     try:
+        shape = yaml_shape(text)  # the fast parser first: the exact one is slow on deep nesting
+        if shape.depth > MAX_DEPTH or shape.aliases > MAX_ALIASES:
+            return []
         docs = list(yaml.compose_all(text, Loader=yaml.SafeLoader))  # pure Python: marks are str indexes
     except (yaml.YAMLError, RecursionError, ValueError):
         return []

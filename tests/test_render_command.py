@@ -69,15 +69,15 @@ def test_explain_prints_routes(plan_is, capsys: pytest.CaptureFixture[str]) -> N
 
 def test_merge_into_backs_up_and_shows_the_diff(plan_is, tmp_path: Path, capsys: Capture) -> None:
     cfg = tmp_path / "config.yaml"
-    original = "# mine\nflannel-backend: vxlan  # old\ndisable: [traefik]\n"
+    original = "# mine\nflannel-iface: eth0  # old\ndisable: [traefik]\n"
     cfg.write_text(original)
     cfg.chmod(0o640)
     assert _run("--merge-into", str(cfg), "--dry-run") == 0
-    assert cfg.read_text() == original and "+flannel-backend: host-gw" in capsys.readouterr().out
+    assert cfg.read_text() == original and "+flannel-iface: ens33" in capsys.readouterr().out
     assert _run("--merge-into", str(cfg)) == 0
     said = capsys.readouterr().out
-    assert cfg.read_text() == ("# mine\nflannel-backend: host-gw # old\ndisable: [traefik]\n"
-                               "flannel-iface: ens33\ntoken-file: /etc/tok\n")
+    assert cfg.read_text() == ("# mine\nflannel-iface: ens33 # old\ndisable: [traefik]\n"
+                               "flannel-backend: host-gw\ntoken-file: /etc/tok\n")
     assert cfg.stat().st_mode & 0o777 == 0o640
     backups = list(tmp_path.glob("config.yaml.k3stui-*.bak"))
     assert len(backups) == 1 and backups[0].read_text() == original
