@@ -88,7 +88,8 @@ def _k3s_reads(text: str) -> object:
 
 
 def test_keys_the_plan_leaves_unset_stay() -> None:
-    text = "cluster-cidr: 10.42.0.0/16\nservice-cidr: 10.43.0.0/16\ncluster-dns: 10.43.0.10\nnode-ip: 10.0.0.5\n"
+    text = ("cluster-cidr: 10.42.0.0/16\nservice-cidr: 10.43.0.0/16\ncluster-dns: 10.43.0.10\n"
+            "node-ip: 10.0.0.5\n")
     new = merge(text, {"flannel-backend": "host-gw"}).text
     assert new == text + "flannel-backend: host-gw\n"
     agent = "server: https://10.0.0.30:6443\nflannel-iface: ens33\ntoken-file: /etc/t\n"
@@ -97,7 +98,7 @@ def test_keys_the_plan_leaves_unset_stay() -> None:
 
 def test_a_critical_value_the_file_sets_is_not_changed() -> None:
     text = "cluster-cidr: 10.42.0.0/16\nflannel-backend: vxlan\n"
-    with pytest.raises(MergeRefused, match="critical.*cluster-cidr is '10.42.0.0/16'.*10.99.0.0/16"):
+    with pytest.raises(MergeRefused, match=r"critical.*cluster-cidr is '10\.42\.0\.0/16'.*10\.99\.0\.0/16"):
         merge(text, {"cluster-cidr": ["10.99.0.0/16"]})
     with pytest.raises(MergeRefused, match="flannel-backend"):
         merge(text, {"flannel-backend": "host-gw"})
