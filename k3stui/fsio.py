@@ -46,6 +46,9 @@ class WriteFailed(WriteRefused, OSError):
     """A write the system refused (disk full, read-only, permission). Also an OSError, so code
     that undoes on OSError (the installer) still does."""
 
+    def __str__(self) -> str:
+        return str(self.strerror if len(self.args) == 2 else super().__str__())
+
 
 def write_failed(path: str | os.PathLike[str], exc: OSError) -> WriteFailed:
     hint = _WRITE_HINTS.get(exc.errno or 0, exc.strerror or str(exc))

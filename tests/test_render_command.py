@@ -43,7 +43,7 @@ def test_out_writes_every_file(plan_is, tmp_path: Path, capsys: pytest.CaptureFi
 
 def test_non_empty_out_is_refused(plan_is, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "x").write_text("x")
-    assert _run("--out", str(tmp_path)) == 1
+    assert _run("--out", str(tmp_path)) == 2
     assert "not empty" in capsys.readouterr().err
     assert _run("--out", str(tmp_path), "--force") == 0
 

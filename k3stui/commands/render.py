@@ -47,10 +47,14 @@ def _write_out(plan: Any, args: argparse.Namespace) -> int:
     named = {"name": label[0], "description": label[1]} if label else {}
     try:
         files = render_all(plan, k3s_version=args.k3s_version, chart=_chart(plan, args), **named)
-        write_tree(args.out, files, force=args.force)
-    except (ValueError, WriteRefused) as exc:
+    except ValueError as exc:  # a node path the renderer cannot place
         _say(f"k3stui: not written: {exc}")
         return EXIT_FINDINGS
+    try:
+        write_tree(args.out, files, force=args.force)
+    except WriteRefused as exc:  # not empty, disk full, read-only, permission: nothing half written
+        _say(f"k3stui: not written: {exc}")
+        return EXIT_INPUT
     out = Path(args.out)
     print(f"Wrote {len(files)} files to {out}/:")
     for f in files:
