@@ -97,7 +97,10 @@ def _merge(plan: Any, args: argparse.Namespace) -> int:
             return EXIT_OK
         secrets = plan_secrets(plan) + data_secrets(result.before)
         diff = unified_diff(mask_yaml(existing, secrets), mask_yaml(result.text, secrets), str(path))
-        print(diff or f"Only secret values change in {path} (not shown).", end="" if diff else "\n")
+        print(diff, end="")
+        hidden = sorted(k for k in result.changed if k in result.before and k.rstrip("+") in SECRET_KEYS)
+        if hidden:
+            print(f"In {path} secret values change{' too' if diff else ''} (not shown): {', '.join(hidden)}")
         if args.dry_run:
             print(f"Dry run: {path} not changed.")
             return EXIT_OK
