@@ -131,14 +131,16 @@ def run(args: argparse.Namespace) -> int:
         _say(f"k3stui render: {problem}")
         return EXIT_INPUT
     from k3stui.commands.check import check_inputs
+    from k3stui.secrets import plan_secrets
 
     plan, found = check_inputs(args)
+    secrets = plan_secrets(plan)
     if has_errors(found):
-        print_findings(found)
+        print_findings(found, secrets=secrets)
         _say("k3stui: nothing rendered: the plan has errors (listed above).")
         return EXIT_FINDINGS
     if any(f.severity is Severity.WARNING for f in found):
-        print_findings([f for f in found if f.severity is not Severity.INFO])
+        print_findings([f for f in found if f.severity is not Severity.INFO], secrets=secrets)
     status = EXIT_OK
     if args.out:
         status = _write_out(plan, args)
