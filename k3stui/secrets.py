@@ -211,11 +211,18 @@ def _secret_spans(text: str) -> list[tuple[int, int, str]]:
 
 
 def _shown(name: str, node: Any) -> str:
+    """The masked value in the node's own quoting (`token: ********`, `token: "********"`)."""
     import yaml
 
-    if name in URL_KEYS and isinstance(node, yaml.ScalarNode):
-        return json.dumps(mask_url(node.value))
-    if isinstance(node, yaml.SequenceNode) and node.flow_style is False:
-        return json.dumps([mask_value(name, v.value) if isinstance(v, yaml.ScalarNode) else MASK
-                           for v in node.value])
-    return f'"{MASK}"'
+    if isinstance(node, yaml.SequenceNode):
+        if node.flow_style is False:
+            return json.dumps([mask_value(name, v.value) if isinstance(v, yaml.ScalarNode) else MASK
+                               for v in node.value])
+        return f"[{MASK}]"
+    shown = mask_url(node.value) if name in URL_KEYS and isinstance(node, yaml.ScalarNode) else MASK
+    quote = node.style if isinstance(node, yaml.ScalarNode) and node.style in ("'", '"') else ""
+    if quote == "'":
+        shown = shown.replace("'", "''")
+    elif quote:
+        shown = json.dumps(shown)[1:-1]
+    return f"{quote}{shown}{quote}"

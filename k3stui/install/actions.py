@@ -221,9 +221,10 @@ def file_diff(
     if old_text is None or new_text is None:
         sha = hashlib.sha256(new).hexdigest()
         return True, mode_note + f"binary file {dest}: {len(new)} bytes, sha256 {sha}\n"
+    hide = secrets_mod.mask_yaml if dest.endswith((".yaml", ".yml")) else mask  # YAML: by key, any quoting
     lines = difflib.unified_diff(
-        mask(old_text, secrets).splitlines(keepends=True),
-        mask(new_text, secrets).splitlines(keepends=True),
+        hide(old_text, secrets).splitlines(keepends=True),
+        hide(new_text, secrets).splitlines(keepends=True),
         fromfile=f"a{dest}" if old.exists else "/dev/null",
         tofile=f"b{dest}",
     )
