@@ -39,6 +39,7 @@ _WRITE_HINTS = {
     errno.ENAMETOOLONG: "a name is too long (at most 255 characters per name); choose a shorter one",
     errno.ENOENT: "its folder does not exist; create it first or choose another place",
     errno.ENOTDIR: "a part of the path is a file, not a folder; check the path",
+    errno.EEXIST: "a file is in the way (a part of the path is a file, not a folder); check the path",
 }
 
 
