@@ -150,13 +150,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(_join_exec_values(list(sys.argv[1:] if argv is None else argv)))
     if args.command is None:
         return _command("tui")(args)
-    from k3stui.findings import InputError
+    from k3stui.errors import K3stuiError
 
     try:
         return _command(args.command)(args)
-    except InputError as exc:
+    except K3stuiError as exc:  # an ordinary condition (bad input, a refused write): its own exit code
         print(f"k3stui: error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+        return exc.exit_code
     except KeyboardInterrupt:
         print("k3stui: interrupted", file=sys.stderr)
         return 130

@@ -1,19 +1,113 @@
 """Every write k3stui makes goes through here: atomic, inside a root, never over a file
-without a backup. Renderers return data; this module is the only one that touches disk."""
+without a backup. Renderers return data; this module is the only one that touches disk.
+
+`read_input` is the one reader of every input file (configs, presets, net-conf.json, the
+config a merge updates): regular files only (a FIFO would block forever, /dev/zero never end),
+size capped, every failure an `InputError` naming the file. Write failures (disk full, read-only,
+permission denied) are `WriteFailed` (exit 2) naming the file, never a traceback.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Protocol
 
-from k3stui.errors import WriteRefused
+from k3stui.errors import InputError, WriteRefused
+
+# K3s configs, presets and net-conf.json files are a few kB; anything this big is not one.
+MAX_INPUT_BYTES = 4 << 20
+# Temp names carry the target's name for people; cut it so a 255-character name still fits.
+_NAME_IN_TEMP = 64
+
+_WRITE_HINTS = {
+    errno.ENOSPC: "the disk is full; free some space or write somewhere else",
+    errno.EDQUOT: "the disk quota is used up; free some space or write somewhere else",
+    errno.EROFS: "the file system is read-only; choose another place",
+    errno.EACCES: "permission denied; run k3stui as a user that may write there (e.g. with sudo) "
+                  "or choose another place",
+    errno.EPERM: "not permitted; run k3stui as a user that may write there or choose another place",
+    errno.ENAMETOOLONG: "a name is too long (at most 255 characters per name); choose a shorter one",
+    errno.ENOENT: "its folder does not exist; create it first or choose another place",
+    errno.ENOTDIR: "a part of the path is a file, not a folder; check the path",
+    errno.EEXIST: "a file is in the way (a part of the path is a file, not a folder); check the path",
+}
+
+
+class WriteFailed(WriteRefused, OSError):
+    """A write the system refused (disk full, read-only, permission). Also an OSError, so code
+    that undoes on OSError (the installer) still does."""
+
+    def __str__(self) -> str:
+        return str(self.strerror if len(self.args) == 2 else super().__str__())
+
+
+def write_failed(path: str | os.PathLike[str], exc: OSError) -> WriteFailed:
+    hint = _WRITE_HINTS.get(exc.errno or 0, exc.strerror or str(exc))
+    return WriteFailed(exc.errno or 0, f"{path}: cannot write it: {hint}")
+
+
+def read_input(path: str | os.PathLike[str], what: str = "file", *,
+               limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of an input file, or InputError naming it and the fix. Opened without blocking
+    and checked to be a regular file before a byte is read; more than `limit` bytes is refused."""
+    p = Path(path)
+    try:
+        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise InputError(f"{p}: no such {what}; check the path") from None
+    except IsADirectoryError:
+        hint = "; for a config.yaml.d folder use --config-dir" if what.startswith("config") else ""
+        raise InputError(f"{p}: is a directory, expected a {what}{hint}") from None
+    except PermissionError:
+        raise InputError(f"{p}: permission denied; run k3stui as a user that can read it "
+                         "(e.g. with sudo) or copy the file") from None
+    except ValueError:  # an embedded NUL byte
+        raise InputError(f"{str(p)!r}: a path cannot contain a NUL byte; check the {what} path") from None
+    except OSError as exc:
+        raise InputError(_read_problem(p, exc)) from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(f"{p}: is a directory, expected a {what}")
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"{p}: is {_kind(st.st_mode)}, not a regular file; k3stui reads a {what} "
+                             "only from a regular file (copy it into one)")
+        if st.st_size > limit:
+            raise InputError(f"{p}: {st.st_size} bytes is too big for a {what} (at most {limit}); "
+                             "check the path")
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            data = fh.read(limit + 1)  # the size can grow after fstat: read at most one byte more
+    except OSError as exc:
+        raise InputError(_read_problem(p, exc)) from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise InputError(f"{p}: more than {limit} bytes is too big for a {what}; check the path")
+    return data
+
+
+def _read_problem(p: Path, exc: OSError) -> str:
+    if exc.errno == errno.ENAMETOOLONG:
+        return f"{p}: the path is too long (at most 255 characters per name); check it"
+    return f"{p}: cannot read it: {exc.strerror or exc}"
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
 
 
 class _HasPath(Protocol):
@@ -22,20 +116,42 @@ class _HasPath(Protocol):
     content: bytes | None  # None: copy from `source` (big artifacts are never held in memory)
 
 
+Check = Callable[[bytes], None]
+
+
 @contextlib.contextmanager
-def _replacing(path: str | os.PathLike[str], mode: int) -> Iterator[BinaryIO]:
+def _replacing(path: str | os.PathLike[str], mode: int, check: Check | None = None,
+               expect: bytes | bool | None = False) -> Iterator[BinaryIO]:
     """A temp file beside `path` (mode set exactly; umask does not apply) that becomes `path` by
     fsync + os.replace when the block ends: readers see the old file or the new one, never half.
+    `check(bytes read back from the temp file)` may refuse it; `expect` (unless False) is what
+    `path` must still hold right before the replace (None: must not exist), or it is refused.
     On any error, or Ctrl-C, the temp file is removed and `path` is untouched."""
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".k3stui-tmp")
     try:
-        with os.fdopen(fd, "wb") as fh:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name[:_NAME_IN_TEMP]}.",
+                                   suffix=".k3stui-tmp")
+    except OSError as exc:
+        raise write_failed(target, exc) from None
+    try:
+        with os.fdopen(fd, "w+b") as fh:
             os.fchmod(fh.fileno(), mode)
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+            if check is not None:
+                fh.seek(0)
+                check(fh.read())
+        if expect is not False and _current(target) != expect:
+            raise WriteRefused(f"{target}: it changed while k3stui was updating it; nothing written. "
+                               "Run the command again")
         os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        if isinstance(exc, WriteFailed):
+            raise
+        raise write_failed(target, exc) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -43,11 +159,36 @@ def _replacing(path: str | os.PathLike[str], mode: int) -> Iterator[BinaryIO]:
     _fsync_dir(target.parent)
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -> Path:
-    """Write `data` to `path` atomically with exactly `mode`."""
-    with _replacing(path, mode) as fh:
+def _current(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o644, *,
+                 check: Check | None = None, expect: bytes | bool | None = False) -> Path:
+    """Write `data` to `path` atomically with exactly `mode`; `check` and `expect` as in
+    `_replacing` (a merge verifies what it wrote and that nobody changed the file meanwhile)."""
+    with _replacing(path, mode, check, expect) as fh:
         fh.write(data)
     return Path(path)
+
+
+@contextlib.contextmanager
+def locked(path: str | os.PathLike[str]) -> Iterator[None]:
+    """An exclusive lock, between k3stui processes, on updating `path`: flock on its folder (the
+    file itself is replaced by rename, so a lock on it would lock a file that is gone)."""
+    folder = Path(path).parent
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise write_failed(path, exc) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # released on close, also if the process dies
+        yield
+    finally:
+        os.close(fd)
 
 
 def atomic_copy(src: str | os.PathLike[str], dest: str | os.PathLike[str], mode: int = 0o644) -> Path:
@@ -79,8 +220,9 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def backup(path: str | os.PathLike[str]) -> Path:
-    """Copy `path` to `path.k3stui-YYYYmmddTHHMMSS.bak` (same mode) and return the copy's path."""
+def backup(path: str | os.PathLike[str], mode: int | None = None) -> Path:
+    """Copy `path` to `path.k3stui-YYYYmmddTHHMMSS.bak` (same mode, or `mode`) and return the copy's
+    path."""
     src = Path(path)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     dest = src.with_name(f"{src.name}.k3stui-{stamp}.bak")
@@ -88,8 +230,12 @@ def backup(path: str | os.PathLike[str]) -> Path:
     while dest.exists():  # two backups within a second
         dest = src.with_name(f"{src.name}.k3stui-{stamp}-{n}.bak")
         n += 1
-    mode = src.stat().st_mode & 0o7777
-    return atomic_write(dest, src.read_bytes(), mode)
+    try:
+        mode = src.stat().st_mode & 0o7777 if mode is None else mode
+        data = src.read_bytes()
+    except OSError as exc:
+        raise write_failed(dest, exc) from None
+    return atomic_write(dest, data, mode)
 
 
 def under_root(root: str | os.PathLike[str], abs_path: str) -> Path:
@@ -110,22 +256,69 @@ def under_root(root: str | os.PathLike[str], abs_path: str) -> Path:
 
 
 def write_tree(out_dir: str | os.PathLike[str], files: Iterable[_HasPath], force: bool = False) -> list[Path]:
-    """Write every file under `out_dir` atomically with its mode. A non-empty `out_dir` is refused
-    unless `force` (then files are replaced, others left alone)."""
+    """Write every file under `out_dir` with its mode. A non-empty `out_dir` is refused unless
+    `force` (then files are replaced, others left alone). The files are written into a temp folder
+    beside `out_dir` first, which then becomes `out_dir` by one rename (or, with --force into a
+    folder that has files, each file by its own rename): a failure leaves no half folder."""
     out = Path(out_dir)
     items = list(files)
-    if out.exists() and not out.is_dir():
-        raise WriteRefused(f"{out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise WriteRefused(f"{out} is not empty; choose an empty folder or add --force")
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
+    try:
+        if out.exists() and not out.is_dir():
+            raise WriteRefused(f"{out} exists and is not a folder")
+        filled = out.is_dir() and any(out.iterdir())
+        if filled and not force:
+            raise WriteRefused(f"{out} is not empty; choose an empty folder or add --force")
+        out.absolute().parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=out.absolute().parent, prefix=f".{out.name[:_NAME_IN_TEMP]}.",
+                                        suffix=".k3stui-tmp"))
+    except OSError as exc:
+        raise write_failed(out, exc) from None
+    try:
+        for f in items:
+            target = under_root(staging, f.path)
+            _mkdirs(target.parent, out)
+            if f.content is None:
+                atomic_copy(f.source, target, f.mode)  # type: ignore[attr-defined]
+            else:
+                atomic_write(target, f.content, f.mode)
+        if filled:
+            _move_into(staging, out, items)
+        else:
+            _publish(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [under_root(out, f.path) for f in items]
+
+
+def _mkdirs(folder: Path, shown: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_failed(shown, exc) from None
+
+
+def _publish(staging: Path, out: Path) -> None:
+    """The staged folder becomes `out` (missing or empty: rename replaces an empty folder)."""
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        for folder, dirs, _ in os.walk(staging):
+            os.chmod(folder, 0o777 & ~umask)
+            for d in dirs:
+                os.chmod(os.path.join(folder, d), 0o777 & ~umask)
+        os.rename(staging, out)
+    except OSError as exc:
+        raise write_failed(out, exc) from None
+    _fsync_dir(out.absolute().parent)
+
+
+def _move_into(staging: Path, out: Path, items: list[_HasPath]) -> None:
+    """--force into a folder with files: each staged file replaces its namesake (atomic each)."""
     for f in items:
         target = under_root(out, f.path)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        _mkdirs(target.parent, out)
         under_root(out, f.path)  # again: a parent created above could be a symlink planted meanwhile
-        if f.content is None:
-            written.append(atomic_copy(f.source, target, f.mode))  # type: ignore[attr-defined]
-        else:
-            written.append(atomic_write(target, f.content, f.mode))
-    return written
+        try:
+            os.replace(under_root(staging, f.path), target)
+        except OSError as exc:
+            raise write_failed(target, exc) from None

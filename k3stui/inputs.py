@@ -20,20 +20,12 @@ if TYPE_CHECKING:
 
 
 def read_text(path: str | Path, what: str = "file") -> str:
-    """A UTF-8 text file, or InputError naming it and the fix."""
+    """A UTF-8 text input file (read by `fsio.read_input`, the one reader of every input: regular
+    files only, size capped), or InputError naming it and the fix."""
+    from k3stui.fsio import read_input
+
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{p}: no such {what}; check the path") from None
-    except IsADirectoryError:
-        hint = "; for a config.yaml.d folder use --config-dir" if what.startswith("config") else ""
-        raise InputError(f"{p}: is a directory, expected a {what}{hint}") from None
-    except PermissionError:
-        raise InputError(f"{p}: permission denied; run k3stui as a user that can read it "
-                         "(e.g. with sudo) or copy the file") from None
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read it: {exc.strerror or exc}") from None
+    data = read_input(p, what)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -48,7 +40,7 @@ def config_dir_files(directory: str | Path) -> list[Path]:
     if not d.exists():
         raise InputError(f"{d}: no such folder; check the --config-dir path")
     if not d.is_dir():
-        raise InputError(f"{d}: is a file, expected a folder; pass a single file with --config")
+        raise InputError(f"{d}: is not a folder; pass a single file with --config")
     try:
         entries = sorted(d.iterdir(), key=lambda p: p.name)
     except PermissionError:

@@ -190,7 +190,9 @@ def is_node_path(path: str) -> bool:
     """An absolute, normalised path on a node (no '..', no '//', no NUL): what K3s reads a
     flannel-conf or token-file from, and what k3stui may write a rendered file to."""
     p = PurePosixPath(path)
-    return p.is_absolute() and ".." not in p.parts and "\0" not in path and str(p) == path
+    # str(p) == path also refuses `a//b`; POSIX keeps a leading `//` (implementation-defined): refuse it.
+    return p.is_absolute() and ".." not in p.parts and "\0" not in path and str(p) == path \
+        and not path.startswith("//")
 
 
 def networks(cidrs: tuple[str, ...]) -> list[Network]:

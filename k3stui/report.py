@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from typing import TextIO
 
 from k3stui.findings import Finding, Severity
@@ -23,7 +24,10 @@ def _paint(text: str, code: str, colour: bool) -> str:
     return f"\033[{code}m{text}\033[0m" if colour else text
 
 
-def format_findings(findings: list[Finding], *, colour: bool = False) -> str:
+def format_findings(findings: list[Finding], *, colour: bool = False, secrets: Iterable[str] = ()) -> str:
+    """Findings for people; every secret (known values, secret keys' values) masked."""
+    from k3stui.secrets import mask_text
+
     lines: list[str] = []
     for severity in Severity:
         group = [f for f in findings if f.severity is severity]
@@ -36,7 +40,7 @@ def format_findings(findings: list[Finding], *, colour: bool = False) -> str:
                 lines.append(f"      fix: {f.hint}")
         lines.append("")
     lines.append(summary_line(findings))
-    return "\n".join(lines)
+    return mask_text("\n".join(lines), secrets)
 
 
 def summary_line(findings: list[Finding]) -> str:
@@ -46,7 +50,9 @@ def summary_line(findings: list[Finding]) -> str:
             f"{counts[Severity.INFO]} note(s)")
 
 
-def print_findings(findings: list[Finding], stream: TextIO | None = None) -> None:
-    """Print findings for a person on `stream` (stdout by default), coloured only on a terminal."""
+def print_findings(findings: list[Finding], stream: TextIO | None = None, *,
+                   secrets: Iterable[str] = ()) -> None:
+    """Print findings for a person on `stream` (stdout by default), coloured only on a terminal,
+    `secrets` (the plan's, `secrets.plan_secrets`) masked."""
     stream = stream or sys.stdout
-    print(format_findings(findings, colour=use_colour(stream)), file=stream)
+    print(format_findings(findings, colour=use_colour(stream), secrets=secrets), file=stream)

@@ -73,3 +73,134 @@ def test_a_comma_string_and_a_list_are_the_same_setting() -> None:
     text = "cluster-cidr: 10.42.0.0/16,fd00:42::/56   # dual\ndisable: traefik\n"
     new = merge_config(text, {"cluster-cidr": ["10.42.0.0/16", "fd00:42::/56"], "disable": ["traefik"]})
     assert new == text
+
+
+# --- issue 15 items 5-9: never lose or break the user's config ------------------------------------
+
+import yaml  # noqa: E402
+
+from k3stui.render.merge import MergeRefused, check, merge  # noqa: E402
+
+
+def _k3s_reads(text: str) -> object:
+    """What K3s's YAML (1.1, PyYAML's safe loader) reads from a config file."""
+    return yaml.safe_load(text.lstrip("\ufeff"))
+
+
+def test_keys_the_plan_leaves_unset_stay() -> None:
+    text = ("cluster-cidr: 10.42.0.0/16\nservice-cidr: 10.43.0.0/16\ncluster-dns: 10.43.0.10\n"
+            "node-ip: 10.0.0.5\n")
+    new = merge(text, {"flannel-backend": "host-gw"}).text
+    assert new == text + "flannel-backend: host-gw\n"
+    agent = "server: https://10.0.0.30:6443\nflannel-iface: ens33\ntoken-file: /etc/t\n"
+    assert merge(agent, {"node-ip": ["10.0.0.31"]}).text == agent + "node-ip:\n- 10.0.0.31\n"
+
+
+def test_a_critical_value_the_file_sets_is_not_changed() -> None:
+    text = "cluster-cidr: 10.42.0.0/16\nflannel-backend: vxlan\n"
+    with pytest.raises(MergeRefused, match=r"critical.*cluster-cidr is '10\.42\.0\.0/16'.*10\.99\.0\.0/16"):
+        merge(text, {"cluster-cidr": ["10.99.0.0/16"]})
+    with pytest.raises(MergeRefused, match="flannel-backend"):
+        merge(text, {"flannel-backend": "host-gw"})
+    # the same value written differently is no change; a critical key the file lacks may be added
+    assert merge(text, {"cluster-cidr": ["10.42.0.0/16"], "service-cidr": ["10.43.0.0/16"]}).changed == (
+        "service-cidr",)
+
+
+@pytest.mark.parametrize("text", ["{}\n", "{}", "~\n", "null\n", "", "# only a comment\n", "---\n{}\n"])
+def test_an_empty_mapping_in_any_spelling_gets_valid_keys(text: str) -> None:
+    new = merge(text, {"flannel-backend": "host-gw", "cluster-cidr": ["10.42.0.0/16"]}).text
+    assert _k3s_reads(new) == {"flannel-backend": "host-gw", "cluster-cidr": ["10.42.0.0/16"]}
+    assert "{}" not in new and "~" not in new
+    if text.startswith("#") or text.startswith("---"):
+        assert new.startswith(text.split("{}")[0])
+
+
+def test_document_end_marker_new_keys_go_before_it() -> None:
+    text = "flannel-iface: eth0\n...\n# after the end\n"
+    new = merge(text, {"flannel-iface": "ens33", "node-ip": ["10.0.0.5"]}).text
+    assert new == "flannel-iface: ens33\nnode-ip:\n- 10.0.0.5\n...\n# after the end\n"
+    assert _k3s_reads(new) == {"flannel-iface": "ens33", "node-ip": ["10.0.0.5"]}
+
+
+def test_crlf_and_bom_are_kept_byte_for_byte() -> None:
+    text = "\ufeff# mine\r\nflannel-iface: eth0   # nic\r\ntls-san:\r\n  - a.example\r\nkeep: me\r\n"
+    new = merge(text, {"flannel-iface": "ens33", "node-ip": ["10.0.0.5", "fd00::5"]}).text
+    assert new == ("\ufeff# mine\r\nflannel-iface: ens33  # nic\r\ntls-san:\r\n  - a.example\r\nkeep: me\r\n"
+                   "node-ip:\r\n  - 10.0.0.5\r\n  - fd00::5\r\n")
+    assert _k3s_reads(new)["node-ip"] == ["10.0.0.5", "fd00::5"]
+
+
+def test_bare_cr_line_ends_are_refused() -> None:
+    with pytest.raises(MergeRefused, match="bare CR"):
+        merge("a: 1\rb: 2\r", {"c": "3"})
+
+
+def test_a_quoted_value_with_line_separators_is_kept() -> None:
+    text = 'node-label:\n- "note=a\u2028b\u2029c"\nflannel-iface: eth0\nlast: "x\u2028"\n'
+    new = merge(text, {"flannel-iface": "ens33", "node-name": "n1"}).text
+    assert new == text.replace("eth0", "ens33") + "node-name: n1\n"
+    assert _k3s_reads(new)["node-label"] == ["note=a\u2028b\u2029c"]
+
+
+def test_a_new_value_with_line_separators_reads_back() -> None:
+    new = merge("a: 1\n", {"node-name": "x\u2028y"}).text
+    assert _k3s_reads(new) == {"a": 1, "node-name": "x\u2028y"}
+
+
+def test_flow_mapping_is_refused_at_once() -> None:
+    with pytest.raises(MergeRefused, match="flow mapping"):
+        merge("{flannel-backend: vxlan, cluster-cidr: 10.42.0.0/16}\n", {"flannel-iface": "ens33"})
+
+
+def test_multi_document_is_refused() -> None:
+    with pytest.raises(MergeRefused, match="2 YAML documents"):
+        merge("a: 1\n---\nb: 2\n", {"c": "3"})
+
+
+def test_anchor_in_a_replaced_block_is_refused_alias_in_it_is_fine() -> None:
+    text = "flannel-iface: &nic eth0\nnode-label:\n- *nic\n"
+    with pytest.raises(MergeRefused, match="anchor &nic"):
+        merge(text, {"flannel-iface": "ens33"})
+    ok = "base: &b eth0\nflannel-iface: *b\n"
+    new = merge(ok, {"flannel-iface": "ens33"}).text
+    assert new == "base: &b eth0\nflannel-iface: ens33\n"
+
+
+def test_alias_bomb_is_refused_quickly() -> None:
+    lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    with pytest.raises(MergeRefused, match="alias"):
+        merge("\n".join(lines) + "\n", {"flannel-iface": "ens33"})
+
+
+@pytest.mark.parametrize("text, match", [
+    ("a: !!python/object/apply:os.system [echo hi]\n", "cannot be read|constructor"),
+    ("a: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply|not valid YAML"),
+    ("a: !custom 1\n", "cannot be read|constructor"),
+    ("- a\n- b\n", "not a YAML mapping"),
+    ("? [a, b]\n: 1\n", "complex key|unhashable"),
+])
+def test_odd_yaml_is_refused_with_a_message(text: str, match: str) -> None:
+    with pytest.raises(MergeRefused, match=match):
+        merge(text, {"flannel-iface": "ens33"})
+
+
+def test_yaml_1_1_words_are_quoted_as_k3s_reads_them() -> None:
+    new = merge("a: 1\n", {"node-name": "yes", "write-kubeconfig-mode": "0644", "x": "on"}).text
+    assert _k3s_reads(new) == {"a": 1, "node-name": "yes", "write-kubeconfig-mode": "0644", "x": "on"}
+
+
+def test_check_refuses_text_that_does_not_read_back() -> None:
+    with pytest.raises(MergeRefused, match="read back"):
+        check("a: yes\n", {"a": "yes"})
+    check("a: 'yes'\n", {"a": "yes"})
+
+
+def test_no_trailing_newline_replace_last_key_and_append() -> None:
+    assert merge("a: 1\nb: 2", {"b": "3", "c": "4"}).text == "a: 1\nb: '3'\nc: '4'\n"
+
+
+def test_duplicate_key_the_last_one_is_changed() -> None:
+    new = merge("k: 1\nk: 2\n", {"k": "3"}).text
+    assert new == "k: 1\nk: '3'\n" and _k3s_reads(new) == {"k": "3"}

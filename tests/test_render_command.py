@@ -43,7 +43,7 @@ def test_out_writes_every_file(plan_is, tmp_path: Path, capsys: pytest.CaptureFi
 
 def test_non_empty_out_is_refused(plan_is, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "x").write_text("x")
-    assert _run("--out", str(tmp_path)) == 1
+    assert _run("--out", str(tmp_path)) == 2
     assert "not empty" in capsys.readouterr().err
     assert _run("--out", str(tmp_path), "--force") == 0
 
@@ -69,15 +69,15 @@ def test_explain_prints_routes(plan_is, capsys: pytest.CaptureFixture[str]) -> N
 
 def test_merge_into_backs_up_and_shows_the_diff(plan_is, tmp_path: Path, capsys: Capture) -> None:
     cfg = tmp_path / "config.yaml"
-    original = "# mine\nflannel-backend: vxlan  # old\ndisable: [traefik]\n"
+    original = "# mine\nflannel-iface: eth0  # old\ndisable: [traefik]\n"
     cfg.write_text(original)
     cfg.chmod(0o640)
     assert _run("--merge-into", str(cfg), "--dry-run") == 0
-    assert cfg.read_text() == original and "+flannel-backend: host-gw" in capsys.readouterr().out
+    assert cfg.read_text() == original and "+flannel-iface: ens33" in capsys.readouterr().out
     assert _run("--merge-into", str(cfg)) == 0
     said = capsys.readouterr().out
-    assert cfg.read_text() == ("# mine\nflannel-backend: host-gw # old\ndisable: [traefik]\n"
-                               "flannel-iface: ens33\ntoken-file: /etc/tok\n")
+    assert cfg.read_text() == ("# mine\nflannel-iface: ens33 # old\ndisable: [traefik]\n"
+                               "flannel-backend: host-gw\ntoken-file: /etc/tok\n")
     assert cfg.stat().st_mode & 0o777 == 0o640
     backups = list(tmp_path.glob("config.yaml.k3stui-*.bak"))
     assert len(backups) == 1 and backups[0].read_text() == original
@@ -107,3 +107,106 @@ def test_end_to_end_through_the_cli(tmp_path: Path) -> None:
     assert rc == 0
     dropin = out / "server/etc/rancher/k3s/config.yaml.d/50-k3stui-network.yaml"
     assert "flannel-backend: host-gw" in dropin.read_text()
+
+
+# --- issue 15: the merge never prints a secret, never loses the user's file ------------------------
+
+def test_merge_diff_masks_old_new_and_escaped_secrets(plan_is, tmp_path: Path, capsys: Capture) -> None:
+    plan_is(Plan(token=Secret("NEW'tk\"x"), extra={"agent-token": "NEWagent", "vpn-auth": "joinKey=NEWvpn",
+                                                  "datastore-endpoint": "postgres://u:NEWpw@db/k3s"}))
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text('token: OLDtok\nagent-token: "OLD\\x41gent"\nvpn-auth: |\n  joinKey=OLDvpn\n'
+                   "etcd-s3-secret-key: 'OLD''s3'\n")
+    assert _run("--merge-into", str(cfg), "--dry-run") == 0
+    said = capsys.readouterr().out
+    for leak in ("OLD", "NEW", "tk", "x\""):
+        assert leak not in said, said
+    assert "postgres://u:********@db/k3s" in said
+    assert "secret values change too (not shown): agent-token, token, vpn-auth" in said
+
+
+def test_only_a_secret_changes_says_so_without_showing_it(plan_is, tmp_path: Path, capsys: Capture) -> None:
+    plan_is(Plan(token=Secret("NEWtok")))
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("token: OLDtok\n")
+    assert _run("--merge-into", str(cfg), "--dry-run") == 0
+    said = capsys.readouterr().out
+    assert "secret values change (not shown): token" in said and "OLD" not in said and "NEW" not in said
+
+
+@pytest.mark.parametrize("key", ["agent-token", "vpn-auth", "etcd-s3-secret-key"])
+def test_any_secret_key_tightens_the_file(key: str, plan_is, tmp_path: Path, capsys: Capture) -> None:
+    plan_is(Plan(extra={key: "s3cret"}))
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("node-ip: 10.0.0.5\n")
+    cfg.chmod(0o644)
+    assert _run("--merge-into", str(cfg)) == 0
+    assert cfg.stat().st_mode & 0o777 == 0o600
+    assert [b.stat().st_mode & 0o777 for b in tmp_path.glob("*.bak")] == [0o600]
+    assert key in capsys.readouterr().out
+
+
+def test_a_critical_change_is_refused_exit_2(plan_is, tmp_path: Path, capsys: Capture) -> None:
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("flannel-backend: vxlan\n")
+    with pytest.raises(Exception, match="critical values cannot change") as exc:
+        _run("--merge-into", str(cfg))
+    assert getattr(exc.value, "exit_code", None) == 2 and cfg.read_text() == "flannel-backend: vxlan\n"
+
+
+def test_a_symlink_stays_a_link_and_its_target_is_updated(plan_is, tmp_path: Path) -> None:
+    real = tmp_path / "real" / "config.yaml"
+    real.parent.mkdir()
+    real.write_text("node-ip: 10.0.0.5\r\n")
+    link = tmp_path / "config.yaml"
+    link.symlink_to(real)
+    assert _run("--merge-into", str(link)) == 0
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert real.read_bytes().startswith(b"node-ip: 10.0.0.5\r\nflannel-backend: host-gw\r\n")
+
+
+def test_crlf_and_bom_survive_a_merge(plan_is, tmp_path: Path) -> None:
+    cfg = tmp_path / "config.yaml"
+    cfg.write_bytes("\ufeff# mine\r\nnode-ip: 10.0.0.5\r\n".encode())
+    assert _run("--merge-into", str(cfg)) == 0
+    assert cfg.read_bytes() == ("\ufeff# mine\r\nnode-ip: 10.0.0.5\r\nflannel-backend: host-gw\r\n"
+                                "flannel-iface: ens33\r\ntoken-file: /etc/tok\r\n").encode()
+
+
+def test_a_file_changed_between_read_and_replace_is_not_overwritten(
+        plan_is, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from k3stui.render import merge as merge_module
+
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("node-ip: 10.0.0.5\n")
+    real_merge = merge_module.merge
+
+    def merge_while_someone_edits(*a: object, **kw: object) -> object:
+        result = real_merge(*a, **kw)  # type: ignore[arg-type]
+        cfg.write_text("node-ip: 10.0.0.6\n")  # another editor saves meanwhile
+        return result
+
+    monkeypatch.setattr(merge_module, "merge", merge_while_someone_edits)
+    with pytest.raises(Exception, match="changed while") as exc:
+        _run("--merge-into", str(cfg))
+    assert getattr(exc.value, "exit_code", None) == 2 and cfg.read_text() == "node-ip: 10.0.0.6\n"
+
+
+def test_concurrent_merges_lose_no_update(tmp_path: Path) -> None:
+    """Each pair of merges sets a different key; with the lock both keys are always there."""
+    import subprocess
+    import sys
+
+    cfg = tmp_path / "config.yaml"
+    for _ in range(4):
+        cfg.write_text("node-ip: 10.0.0.5\n")
+        argv = [sys.executable, "-m", "k3stui", "render", "--merge-into", str(cfg), "--exec"]
+        procs = [subprocess.Popen([*argv, f"server --{flag}"], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE)
+                 for flag in ("node-label=zone=a", "tls-san=lb.example")]
+        for p in procs:
+            assert p.wait(timeout=120) == 0, p.stderr.read() if p.stderr else ""
+            if p.stderr:
+                p.stderr.close()
+        text = cfg.read_text()
+        assert "zone=a" in text and "lb.example" in text and text.startswith("node-ip: 10.0.0.5\n")

@@ -24,6 +24,8 @@ def run(args: argparse.Namespace) -> int:
             plan, args.out, artifacts_dir=args.artifacts, force=args.force, k3s_version=args.k3s_version
         )
     except WriteRefused as exc:
+        if isinstance(exc, OSError):  # fsio.WriteFailed: the system refused the write (named in it)
+            raise InputError(f"cannot write the bundle: {exc}; choose another --out") from None
         raise InputError(str(exc)) from None
     except OSError as exc:  # no such parent folder, no permission, disk full
         where = f" {exc.filename}:" if exc.filename else ""

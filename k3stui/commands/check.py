@@ -48,16 +48,18 @@ def plan_summary(plan: Any, version: str | None) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from k3stui.secrets import mask_data, mask_text, plan_secrets
+
     plan, found = check_inputs(args)
+    secrets = plan_secrets(plan)
     if args.format == "json":
         out = {
             "findings": [f.to_dict() for f in found],
             "plan": plan_summary(plan, args.k3s_version),
-        }
-        json.dump(out, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        }  # masked by key before dumping, then by value (a secret quoted in a message)
+        sys.stdout.write(mask_text(json.dumps(mask_data(out), indent=2), secrets) + "\n")
     else:
         from k3stui.report import print_findings
 
-        print_findings(found)
+        print_findings(found, secrets=secrets)
     return 1 if has_errors(found) else 0

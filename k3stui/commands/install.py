@@ -37,15 +37,18 @@ def prepare(args: argparse.Namespace) -> Actions:
     plan, findings = check_inputs(args)
     if args.install_script and not Path(args.install_script).is_file():
         raise InputError(f"--install-script {args.install_script}: no such file")
-    return prepare_plan(
-        plan,
-        args.role,
-        root=args.root or "/",
-        airgap=bundle,
-        install_script=args.install_script,
-        k3s_version=args.k3s_version,
-        findings=findings,
-    )
+    try:
+        return prepare_plan(
+            plan,
+            args.role,
+            root=args.root or "/",
+            airgap=bundle,
+            install_script=args.install_script,
+            k3s_version=args.k3s_version,
+            findings=findings,
+        )
+    except ValueError as exc:  # the renderer refuses a node path it cannot place: bad input, exit 2
+        raise InputError(f"the plan cannot be installed: {exc}; 'k3stui check' lists its errors") from None
 
 
 def _confirm(args: argparse.Namespace) -> bool:

@@ -89,13 +89,16 @@ def _import(args: argparse.Namespace) -> int:
 
         if Path(args.out).exists():
             raise InputError(f"{args.out}: exists; pass --force to replace it or choose another --out")
+    from k3stui.secrets import plan_secrets
+
     plan, found = plan_from_args_namespace(args)
+    values = plan_secrets(plan)
     secrets = presets.secrets_in(plan)
     if secrets:
         found.append(_dropped(secrets))
     found = sort_findings(found)
     if found:
-        print_findings(found, sys.stderr)
+        print_findings(found, sys.stderr, secrets=values)
     if has_errors(found):
         print("k3stui: the inputs have errors; no preset written. Fix them and run again.", file=sys.stderr)
         return EXIT_FINDINGS
@@ -114,7 +117,7 @@ def _import(args: argparse.Namespace) -> int:
 
     rule_found = evaluate(captured, k3s_version=args.k3s_version)[1]
     if has_errors(rule_found):
-        print_findings(rule_found, sys.stderr)
+        print_findings(rule_found, sys.stderr, secrets=values)
         print("k3stui: the imported plan has errors (above); edit the preset, then "
               "'k3stui preset validate FILE'.", file=sys.stderr)
         return EXIT_FINDINGS

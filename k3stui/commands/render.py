@@ -47,10 +47,14 @@ def _write_out(plan: Any, args: argparse.Namespace) -> int:
     named = {"name": label[0], "description": label[1]} if label else {}
     try:
         files = render_all(plan, k3s_version=args.k3s_version, chart=_chart(plan, args), **named)
-        write_tree(args.out, files, force=args.force)
-    except (ValueError, WriteRefused) as exc:
+    except ValueError as exc:  # a node path the renderer cannot place
         _say(f"k3stui: not written: {exc}")
         return EXIT_FINDINGS
+    try:
+        write_tree(args.out, files, force=args.force)
+    except WriteRefused as exc:  # not empty, disk full, read-only, permission: nothing half written
+        _say(f"k3stui: not written: {exc}")
+        return EXIT_INPUT
     out = Path(args.out)
     print(f"Wrote {len(files)} files to {out}/:")
     for f in files:
@@ -62,43 +66,59 @@ def _write_out(plan: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _redact(text: str, plan: Any) -> str:
-    secret = plan.token.value if plan.token is not None else ""
-    return text.replace(secret, "********") if secret else text
-
-
 def _merge(plan: Any, args: argparse.Namespace) -> int:
-    from k3stui.findings import InputError
-    from k3stui.fsio import atomic_write, backup
-    from k3stui.render.k3s_config import k3s_args, managed_keys, netconf_node_path
-    from k3stui.render.merge import merge_config, unified_diff
+    """Update the config.yaml at --merge-into: under a lock, read once, merged and checked in
+    memory, written to a temp file that is checked again (it must parse to the intended mapping)
+    and must still match what was read, then renamed over the file. A symlink's target is updated
+    (the link stays a link). Every printed line has the secrets masked."""
+    import os
+
+    from k3stui import fsio
+    from k3stui.errors import InputError, WriteRefused
+    from k3stui.render.k3s_config import k3s_args, netconf_node_path
+    from k3stui.render.merge import MergeRefused, check, merge, unified_diff
+    from k3stui.secrets import SECRET_KEYS, data_secrets, mask_yaml, plan_secrets
 
     path = Path(args.merge_into)
+    target = Path(os.path.realpath(path))
     role = args.role or plan.role
-    try:
-        existing = path.read_text(encoding="utf-8") if path.exists() else ""
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read it: {exc}") from exc
     updates = k3s_args(plan, role)
-    removals = [k for k in managed_keys(plan, role) if k not in updates]
-    try:
-        merged = merge_config(existing, updates, removals)
-    except ValueError as exc:
-        raise InputError(f"{path}: {exc}") from exc
-    diff = unified_diff(existing, merged, str(path))
-    if not diff:
-        print(f"{path} already holds this plan's {role} settings; nothing to change.")
-        return EXIT_OK
-    print(_redact(diff, plan), end="")
-    if args.dry_run:
-        print(f"Dry run: {path} not changed.")
-        return EXIT_OK
-    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o600
-    if "token" in updates and mode & 0o077:
-        mode &= 0o700  # a literal join token must not be readable by other users
-        print(f"{path} will carry the join token: its mode becomes {mode:04o}.")
-    saved = backup(path) if path.exists() else None
-    atomic_write(path, merged.encode("utf-8"), mode)
+    with fsio.locked(target):
+        raw = fsio.read_input(target, "config file") if os.path.lexists(target) else None
+        try:
+            existing = raw.decode("utf-8") if raw is not None else ""
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: not UTF-8 text (offset {exc.start}); save the file as UTF-8") from None
+        try:
+            result = merge(existing, updates, source=str(path))
+        except MergeRefused as exc:
+            raise InputError(f"not merged: {exc}") from None
+        if not result.changed:
+            print(f"{path} already holds this plan's {role} settings; nothing to change.")
+            return EXIT_OK
+        secrets = plan_secrets(plan) + data_secrets(result.before)
+        diff = unified_diff(mask_yaml(existing, secrets), mask_yaml(result.text, secrets), str(path))
+        print(diff, end="")
+        hidden = sorted(k for k in result.changed if k in result.before and k.rstrip("+") in SECRET_KEYS)
+        if hidden:
+            print(f"In {path} secret values change{' too' if diff else ''} (not shown): {', '.join(hidden)}")
+        if args.dry_run:
+            print(f"Dry run: {path} not changed.")
+            return EXIT_OK
+        mode = target.stat().st_mode & 0o7777 if raw is not None else 0o600
+        held = sorted(k for k in result.data if k.rstrip("+") in SECRET_KEYS)
+        if held and mode & 0o077:
+            mode &= 0o700  # a secret must not be readable by other users
+            print(f"{path} carries {', '.join(held)}: its mode becomes {mode:04o}.")
+        saved = fsio.backup(target, mode) if raw is not None else None
+
+        def read_back(data: bytes) -> None:
+            try:
+                check(data.decode("utf-8"), result.data, str(path))
+            except (MergeRefused, UnicodeDecodeError) as exc:
+                raise WriteRefused(f"{path}: not replaced: {exc}") from None
+
+        fsio.atomic_write(target, result.text.encode("utf-8"), mode, check=read_back, expect=raw)
     print(f"Updated {path} with the {role} settings" + (f"; the old file is {saved}." if saved else "."))
     conf = netconf_node_path(plan)
     if conf:
@@ -112,14 +132,16 @@ def run(args: argparse.Namespace) -> int:
         _say(f"k3stui render: {problem}")
         return EXIT_INPUT
     from k3stui.commands.check import check_inputs
+    from k3stui.secrets import plan_secrets
 
     plan, found = check_inputs(args)
+    secrets = plan_secrets(plan)
     if has_errors(found):
-        print_findings(found)
+        print_findings(found, secrets=secrets)
         _say("k3stui: nothing rendered: the plan has errors (listed above).")
         return EXIT_FINDINGS
     if any(f.severity is Severity.WARNING for f in found):
-        print_findings([f for f in found if f.severity is not Severity.INFO])
+        print_findings([f for f in found if f.severity is not Severity.INFO], secrets=secrets)
     status = EXIT_OK
     if args.out:
         status = _write_out(plan, args)

@@ -59,6 +59,9 @@ def parse_json(text: str, source: str) -> Any:
         raise InputError(_describe(exc, source)) from None
     except RecursionError:
         raise InputError(f"{source}: the JSON is nested too deeply") from None
+    except ValueError:  # Python refuses integers of more than 4300 digits; flannel's fit in 32 bits
+        raise InputError(f"{source}: a number is far too long for any net-conf.json value; "
+                         "check the file") from None
 
 
 def _describe(exc: json.JSONDecodeError, source: str) -> str:

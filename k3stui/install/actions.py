@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import re
 import shlex
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from k3stui import defaults
+from k3stui import secrets as secrets_mod
 from k3stui.findings import Finding, error, has_errors, sort_findings
 from k3stui.install import preflight
 from k3stui.install.airgap import Bundle, embed_in_manifest
 from k3stui.install.hostinfo import FileState, HostInfo
 from k3stui.plan import Plan
 
-MASK = "********"
+MASK = secrets_mod.MASK
 BINARY_DEST = f"{defaults.BIN_DIR}/k3s"
 # What the official install.sh writes: guarded so a failed run can be undone (k3s:install.sh).
 SCRIPT_BIN_FILES = (
@@ -35,11 +35,6 @@ SCRIPT_BIN_FILES = (
     "k3s-agent-uninstall.sh",
 )
 SCRIPT_UNIT_FILES = ("k3s.service", "k3s.service.env", "k3s-agent.service", "k3s-agent.service.env")
-_SECRET_LINE = re.compile(
-    r"^(?P<head>[ \t+-]*['\"]?[A-Za-z0-9_-]*(?:token|TOKEN|password|secret)"
-    r"(?![A-Za-z0-9_-]*(?:file|File|FILE))[A-Za-z0-9_-]*['\"]?\s*[:=]\s*).+$",
-    re.M,
-)
 
 
 @dataclass(frozen=True)
@@ -88,22 +83,9 @@ class Actions:
         return mask(text, self.secrets)
 
 
-def mask(text: str, secrets: Iterable[str]) -> str:
-    """Hide every known secret value, and any value of a token/password-looking key (catches an
-    old token in a file being replaced, which the plan does not know)."""
-    for s in sorted({s for s in secrets if s}, key=len, reverse=True):
-        text = text.replace(s, MASK)
-    return _SECRET_LINE.sub(lambda m: m.group("head") + MASK, text)
-
-
-def plan_secrets(plan: Plan) -> tuple[str, ...]:
-    from k3stui.importers._common import SECRET_KEYS
-
-    out = [plan.token.value] if plan.token is not None and plan.token.value else []
-    for key, value in plan.extra.items():
-        if key in SECRET_KEYS and value:
-            out += [str(v) for v in value] if isinstance(value, list) else [str(value)]
-    return tuple(out)
+# One masking module for every output (k3stui/secrets.py); these names stay as thin aliases.
+mask = secrets_mod.mask_text
+plan_secrets = secrets_mod.plan_secrets
 
 
 def target_path(root: str, dest: str) -> str:
@@ -239,9 +221,10 @@ def file_diff(
     if old_text is None or new_text is None:
         sha = hashlib.sha256(new).hexdigest()
         return True, mode_note + f"binary file {dest}: {len(new)} bytes, sha256 {sha}\n"
+    hide = secrets_mod.mask_yaml if dest.endswith((".yaml", ".yml")) else mask  # YAML: by key, any quoting
     lines = difflib.unified_diff(
-        mask(old_text, secrets).splitlines(keepends=True),
-        mask(new_text, secrets).splitlines(keepends=True),
+        hide(old_text, secrets).splitlines(keepends=True),
+        hide(new_text, secrets).splitlines(keepends=True),
         fromfile=f"a{dest}" if old.exists else "/dev/null",
         tofile=f"b{dest}",
     )

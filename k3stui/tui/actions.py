@@ -54,15 +54,19 @@ def export_files(state: PlanState, folder: Path, *, force: bool = False) -> int:
 
 def preview_items(state: PlanState) -> list[tuple[str, str]]:
     """(title, text) for the preview pane: what the plan means, then every rendered file. A plan
-    `render_all` refuses (a node path it cannot place) previews the reason instead of the files."""
+    `render_all` refuses (a node path it cannot place) previews the reason instead of the files.
+    Secrets are masked (the config drop-in carries the token; the screen must not show it)."""
     from k3stui.chart import CHART_NAME
     from k3stui.render.explain import explain, format_explanation
+    from k3stui.secrets import mask_text, mask_yaml, plan_secrets
 
-    items = [("Ports, MTU, capacity, routes", format_explanation(explain(state.applied)))]
+    secrets = plan_secrets(state.applied)
+    items = [("Ports, MTU, capacity, routes", mask_text(format_explanation(explain(state.applied)), secrets))]
     try:
         files = rendered_files(state)
     except ValueError as exc:
-        return [*items, ("Files: not rendered", f"k3stui render would refuse this plan: {exc}")]
+        why = mask_text(f"k3stui render would refuse this plan: {exc}", secrets)
+        return [*items, ("Files: not rendered", why)]
     for f in files:
         if f.path.startswith(f"chart/{CHART_NAME}/") or f.path.endswith(".tgz"):
             continue  # the shipped chart's own files and its package: not the plan's, not readable
@@ -72,7 +76,8 @@ def preview_items(state: PlanState) -> list[tuple[str, str]]:
             body = f.content.decode("utf-8")
         except UnicodeDecodeError:
             body = f"({len(f.content)} bytes of binary data)"
-        items.append((_short_title(f.path), header + body))
+        masked = mask_yaml(body, secrets) if f.path.endswith((".yaml", ".yml")) else mask_text(body, secrets)
+        items.append((_short_title(f.path), header + masked))
     return items
 
 

@@ -194,7 +194,7 @@ def test_mask_hides_known_secrets_and_token_looking_keys():
         "x: s3cr3t\n"
     )
     assert mask(text, ["s3cr3t"]) == (
-        "token: ********\n+agent-token: ********\nK3S_TOKEN=********\ntoken-file: /etc/t\n"
+        "token: ********\n+agent-token: '********'\nK3S_TOKEN=********\ntoken-file: /etc/t\n"
         "K3S_TOKEN_FILE=/etc/t\nx: ********\n"
     )
 
