@@ -121,8 +121,9 @@ def test_merge_diff_masks_old_new_and_escaped_secrets(plan_is, tmp_path: Path, c
     said = capsys.readouterr().out
     for leak in ("OLD", "NEW", "tk", "x\""):
         assert leak not in said, said
-    assert "postgres://u:********@db/k3s" in said
-    assert "secret values change too (not shown): agent-token, token, vpn-auth" in said
+    # Only network keys are k3stui's to write (issue 11 item 9): agent-token, vpn-auth and
+    # datastore-endpoint stay as the user wrote them; the token changes, unseen.
+    assert "secret values change (not shown): token" in said
 
 
 def test_only_a_secret_changes_says_so_without_showing_it(plan_is, tmp_path: Path, capsys: Capture) -> None:
@@ -136,14 +137,17 @@ def test_only_a_secret_changes_says_so_without_showing_it(plan_is, tmp_path: Pat
 
 @pytest.mark.parametrize("key", ["agent-token", "vpn-auth", "etcd-s3-secret-key"])
 def test_any_secret_key_tightens_the_file(key: str, plan_is, tmp_path: Path, capsys: Capture) -> None:
-    plan_is(Plan(extra={key: "s3cret"}))
+    # The user's file holds the secret; the merge changes a network key beside it and must not leave
+    # the file (or its backup) readable by others.
+    plan_is(Plan(service_node_port_range="30000-32000"))
     cfg = tmp_path / "config.yaml"
-    cfg.write_text("node-ip: 10.0.0.5\n")
+    cfg.write_text(f"node-ip: 10.0.0.5\n{key}: s3cret\n")
     cfg.chmod(0o644)
     assert _run("--merge-into", str(cfg)) == 0
     assert cfg.stat().st_mode & 0o777 == 0o600
     assert [b.stat().st_mode & 0o777 for b in tmp_path.glob("*.bak")] == [0o600]
-    assert key in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert key in said and "s3cret" not in said
 
 
 def test_a_critical_change_is_refused_exit_2(plan_is, tmp_path: Path, capsys: Capture) -> None:
@@ -203,10 +207,10 @@ def test_concurrent_merges_lose_no_update(tmp_path: Path) -> None:
         argv = [sys.executable, "-m", "k3stui", "render", "--merge-into", str(cfg), "--exec"]
         procs = [subprocess.Popen([*argv, f"server --{flag}"], stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE)
-                 for flag in ("node-label=zone=a", "tls-san=lb.example")]
+                 for flag in ("node-external-ip=192.0.2.7", "service-node-port-range=30000-32000")]
         for p in procs:
             assert p.wait(timeout=120) == 0, p.stderr.read() if p.stderr else ""
             if p.stderr:
                 p.stderr.close()
         text = cfg.read_text()
-        assert "zone=a" in text and "lb.example" in text and text.startswith("node-ip: 10.0.0.5\n")
+        assert "192.0.2.7" in text and "30000-32000" in text and text.startswith("node-ip: 10.0.0.5\n")
