@@ -33,7 +33,16 @@ from k3stui.install.airgap import ChartArchive, embed_charts, load_bundle, neede
 from k3stui.install.bundle import make_bundle
 
 PRESETS = dict(presets())
-BINARY = b"\x7fELF fake k3s binary\n" * 10
+VERSION = "v1.34.3+k3s1"
+# Go links the release into the binary (pkg/version.Version): what k3stui reads when it cannot run it.
+BINARY = b"\x7fELF fake k3s binary\n" * 10 + f"github.com/k3s-io/k3s/pkg/version.Version={VERSION}\n".encode()
+
+
+def bundle(plan, out, **kw):
+    """make_bundle for the bundle's K3s release, without building wheels (tests below do)."""
+    kw.setdefault("k3s_version", VERSION)
+    kw.setdefault("wheels", None)
+    return make_bundle(plan, out, **kw)
 
 
 def chart_tgz(name: str, version: str) -> bytes:
@@ -61,7 +70,7 @@ def artifacts(tmp_path: Path) -> Path:
 @pytest.fixture
 def bundle_dir(tmp_path: Path, artifacts: Path) -> Path:
     out = tmp_path / "bundle"
-    report = make_bundle(token_plan(PRESETS["cilium"]), out, artifacts_dir=artifacts)
+    report = bundle(token_plan(PRESETS["cilium"]), out, artifacts_dir=artifacts)
     assert report.missing == [] and report.ignored == ["notes.txt"]
     return out
 
@@ -110,11 +119,16 @@ def test_readme_has_the_steps(bundle_dir: Path):
 
 
 def test_readme_quotes_hostile_values(tmp_path: Path, artifacts: Path):
+    from k3stui.findings import InputError
+    from k3stui.install.bundle import readme, scan_artifacts
+
     hostile = "v1.31.4+k3s1$(touch /tmp/x)"
     plan = agent_plan(replace(PRESETS["flannel-vxlan"], k3s_version=hostile))
     plan = replace(plan, server="https://10.0.0.1:6443/`id`")
-    make_bundle(plan, tmp_path / "b", artifacts_dir=artifacts)
-    text = (tmp_path / "b/README.md").read_text()
+    with pytest.raises(InputError, match="touch"):  # not a K3s version: no bundle is made for it
+        make_bundle(plan, tmp_path / "b", artifacts_dir=artifacts, wheels=None)
+    assert not (tmp_path / "b").exists() and not (tmp_path / "b.tar.gz").exists()
+    text = readme(plan, scan_artifacts(artifacts)[0], [])
     assert f"'{hostile}'" in text
     assert "$(touch" not in text.replace(f"'{hostile}'", "")
 
@@ -123,7 +137,7 @@ def test_k3s_version_given_on_the_command_line_wins_everywhere(tmp_path: Path):
     import json
 
     plan = replace(PRESETS["flannel-vxlan"], k3s_version="v1.30.0+k3s1")
-    make_bundle(plan, tmp_path / "b", k3s_version="v1.31.4+k3s1")
+    bundle(plan, tmp_path / "b", k3s_version="v1.31.4+k3s1")
     assert json.loads((tmp_path / "b/bundle.json").read_text())["k3s-version"] == "v1.31.4+k3s1"
     text = (tmp_path / "b/README.md").read_text()
     assert "(K3s v1.31.4+k3s1)" in text and "INSTALL_K3S_VERSION=v1.31.4+k3s1" in text
@@ -235,7 +249,7 @@ def test_unlisted_artifact_is_refused(bundle_dir: Path, sandbox: Path):
 
 def test_missing_upstream_chart_is_named(tmp_path: Path, artifacts: Path, sandbox: Path):
     os.unlink(artifacts / "cilium-1.20.0.tgz")
-    report = make_bundle(PRESETS["cilium"], tmp_path / "b2", artifacts_dir=artifacts)
+    report = bundle(PRESETS["cilium"], tmp_path / "b2", artifacts_dir=artifacts)
     assert report.missing == ["chart cilium 1.20.0 (its .tgz)"]
     assert "chart cilium 1.20.0" in (tmp_path / "b2/README.md").read_text()
     errors = _refused_before_any_change(tmp_path / "b2", sandbox)
@@ -244,13 +258,13 @@ def test_missing_upstream_chart_is_named(tmp_path: Path, artifacts: Path, sandbo
 
 def test_a_tgz_that_is_no_chart_is_ignored_not_bundled(tmp_path: Path, artifacts: Path):
     (artifacts / "backup.tgz").write_bytes(b"not a tar archive")
-    report = make_bundle(PRESETS["cilium"], tmp_path / "b5", artifacts_dir=artifacts)
+    report = bundle(PRESETS["cilium"], tmp_path / "b5", artifacts_dir=artifacts)
     assert report.ignored == ["backup.tgz", "notes.txt"] and report.missing == []
     assert load_bundle(tmp_path / "b5").problems == ()  # installable, not refused on the node
 
 
 def test_bundle_without_artifacts_lists_them(tmp_path: Path):
-    report = make_bundle(PRESETS["flannel-vxlan"], tmp_path / "b3")
+    report = bundle(PRESETS["flannel-vxlan"], tmp_path / "b3")
     assert len(report.missing) == 3 and any("k3s-airgap-images" in m for m in report.missing)
     problems = load_bundle(tmp_path / "b3").problems
     assert any("artifacts/k3s (the k3s binary)" in p for p in problems)
@@ -259,10 +273,10 @@ def test_bundle_without_artifacts_lists_them(tmp_path: Path):
 def test_bundle_refuses_a_non_empty_folder_without_force(tmp_path: Path, artifacts: Path):
     from k3stui.fsio import WriteRefused
 
-    make_bundle(PRESETS["flannel-vxlan"], tmp_path / "b4", artifacts_dir=artifacts)
+    bundle(PRESETS["flannel-vxlan"], tmp_path / "b4", artifacts_dir=artifacts)
     with pytest.raises(WriteRefused):
-        make_bundle(PRESETS["flannel-vxlan"], tmp_path / "b4", artifacts_dir=artifacts)
-    make_bundle(PRESETS["flannel-vxlan"], tmp_path / "b4", artifacts_dir=artifacts, force=True)
+        bundle(PRESETS["flannel-vxlan"], tmp_path / "b4", artifacts_dir=artifacts)
+    bundle(PRESETS["flannel-vxlan"], tmp_path / "b4", artifacts_dir=artifacts, force=True)
 
 
 def test_replaced_binary_comes_back_on_failure_and_leaves_no_backup_on_success(
