@@ -326,6 +326,7 @@ _README_BY_HAND = """\
     # servers, before the first start: the pod network chart
     sudo install -D -m 0600 {{ manifest.path | q }} {{ manifest.dest | q }}
 {%- endif %}
+
 """
 
 

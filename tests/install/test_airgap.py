@@ -293,3 +293,147 @@ def test_replaced_binary_comes_back_on_failure_and_leaves_no_backup_on_success(
     _, result, _ = install(PRESETS["cilium"], "server", sandbox, None, load_bundle(bundle_dir))
     assert result.ok and old.read_bytes() == BINARY
     assert not list(old.parent.glob("k3s.k3stui-*.bak"))
+
+
+# --- bundle: the K3s release, k3stui's wheels, an archive that is whole or absent ------------
+
+
+def _names(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_bundle_needs_a_k3s_version_and_a_binary_of_that_version(tmp_path: Path, artifacts: Path):
+    from k3stui.findings import InputError
+
+    plan = replace(PRESETS["flannel-vxlan"], k3s_version=None)
+    with pytest.raises(InputError, match="--k3s-version"):
+        make_bundle(plan, tmp_path / "b", artifacts_dir=artifacts, wheels=None)
+    with pytest.raises(InputError, match=r"is K3s v1.34.3\+k3s1 but the plan is for v1.33.1\+k3s1"):
+        make_bundle(plan, tmp_path / "b", artifacts_dir=artifacts, wheels=None, k3s_version="v1.33.1+k3s1")
+    (artifacts / "k3s").write_bytes(b"\x7fELF no version in here")
+    with pytest.raises(InputError, match="cannot tell which K3s release"):
+        bundle(plan, tmp_path / "b", artifacts_dir=artifacts)
+    assert not (tmp_path / "b").exists() and not (tmp_path / "b.tar.gz").exists()
+
+
+def test_binary_version_asks_the_binary_first_then_reads_it(tmp_path: Path):
+    from k3stui.install.bundle import binary_version
+
+    runnable = tmp_path / "k3s"
+    runnable.write_text("#!/bin/sh\necho 'k3s version v1.33.5+k3s1 (0abc1234)'\necho 'go version go1.24'\n"
+                        "# pkg/version.Version=v1.20.0+k3s1 gitVersion=v1.20.0+k3s1 (not what it says)\n")
+    runnable.chmod(0o755)
+    assert binary_version(runnable) == "v1.33.5+k3s1"
+    runnable.chmod(0o644)  # cannot run (e.g. another architecture): the string inside decides
+    assert binary_version(runnable) == "v1.20.0+k3s1"
+    big = tmp_path / "big"
+    big.write_bytes(b"\0" * ((1 << 20) - 5) + b"v1.34.3+k3s1" + b"\0" * 100)  # across a read boundary
+    assert binary_version(big) == "v1.34.3+k3s1"
+
+
+def test_k3s_install_sh_is_accepted_and_bundled_as_install_sh(tmp_path: Path, artifacts: Path):
+    os.rename(artifacts / "install.sh", artifacts / "k3s-install.sh")
+    report = bundle(PRESETS["flannel-vxlan"], tmp_path / "b", artifacts_dir=artifacts)
+    assert "artifacts/install.sh" in report.files and report.missing == []
+
+
+def _fake_wheels(dest: Path):
+    from k3stui.install.bundle import Wheels
+
+    made = []
+    for name in ("k3stui-0.0.0-py3-none-any.whl", "PyYAML-6.0-cp311-none-any.whl"):
+        (dest / name).write_bytes(b"PK fake wheel " + name.encode())
+        made.append(dest / name)
+    return Wheels(tuple(made))
+
+
+def test_k3stui_wheels_go_in_the_bundle_with_the_offline_pip_command_first(tmp_path: Path, artifacts: Path):
+    out = tmp_path / "b"
+    report = bundle(PRESETS["flannel-vxlan"], out, artifacts_dir=artifacts, wheels=_fake_wheels)
+    assert report.wheel_problem is None
+    assert {"wheels/k3stui-0.0.0-py3-none-any.whl", "wheels/PyYAML-6.0-cp311-none-any.whl"} <= _names(out)
+    assert "wheels/k3stui-0.0.0-py3-none-any.whl" in airgap.parse_sums((out / "SHA256SUMS").read_text())
+    text = (out / "README.md").read_text()
+    assert "pip install --no-index --find-links wheels k3stui" in text
+    assert text.index("Install a node with k3stui") < text.index("Install a node by hand")
+    assert "sudo /opt/k3stui/bin/k3stui install --airgap . --role server --dry-run" in text
+
+
+def test_without_wheels_the_by_hand_path_comes_first_and_says_why(tmp_path: Path, artifacts: Path):
+    from k3stui.install.bundle import Wheels
+
+    out = tmp_path / "b"
+    why = "pip wheel failed (is the package registry reachable?)"
+    report = bundle(PRESETS["flannel-vxlan"], out, artifacts_dir=artifacts,
+                    wheels=lambda _dest: Wheels(problem=why))
+    assert report.wheel_problem and not any(p.startswith("wheels/") for p in _names(out))
+    text = (out / "README.md").read_text()
+    assert text.index("Install a node by hand") < text.index("Install a node with k3stui")
+    assert "k3stui is not in this bundle (pip wheel failed (is the package registry reachable?))" in text
+    assert "tar -xzf b.tar.gz" in text.split("Install a node with k3stui")[0]
+
+
+def test_pip_failure_is_reported_not_raised(tmp_path: Path, monkeypatch):
+    import subprocess
+
+    from k3stui.install import bundle as bundle_mod
+
+    def offline(cmd, **kw):
+        assert cmd[1:4] == ["-m", "pip", "wheel"] and "--wheel-dir" in cmd
+        return subprocess.CompletedProcess(cmd, 1, "", "ERROR: No matching distribution for hatchling\n")
+
+    monkeypatch.setattr(bundle_mod.subprocess, "run", offline)
+    made = bundle_mod.pip_wheels(tmp_path)
+    assert made.files == () and "registry reachable" in made.problem and "hatchling" in made.problem
+
+
+@pytest.mark.slow
+def test_pip_wheels_builds_k3stui_and_its_dependencies(tmp_path: Path):
+    from k3stui.install.bundle import pip_wheels
+
+    made = pip_wheels(tmp_path)
+    if made.problem:
+        pytest.skip(f"no package registry here: {made.problem}")
+    names = {w.name.split("-")[0].lower().replace("_", "-") for w in made.files}
+    assert {"k3stui", "textual", "pyyaml", "jinja2", "sh", "jsonschema"} <= names
+
+
+def test_packing_reports_progress_up_to_the_whole(tmp_path: Path, artifacts: Path):
+    (artifacts / "k3s-airgap-images-amd64.tar.zst").write_bytes(os.urandom(3 << 20))
+    seen: list[tuple[int, int, str]] = []
+    bundle(PRESETS["flannel-vxlan"], tmp_path / "b", artifacts_dir=artifacts,
+           progress=lambda done, total, name: seen.append((done, total, name)))
+    dones = [d for d, _, _ in seen]
+    assert dones == sorted(dones) and dones[-1] == seen[-1][1] > 3 << 20
+    assert "k3s-airgap-images-amd64.tar.zst" in {n for _, _, n in seen}
+
+
+def test_progress_line_prints_every_tenth_of_a_large_archive_only():
+    from k3stui.commands.bundle import ProgressLine
+
+    out = io.StringIO()
+    line = ProgressLine(out, at_least=1000)
+    for done in range(0, 2001, 50):
+        line(done, 2000, "images.tar.zst")
+    want = [f"bundle: packing {p}% (images.tar.zst)" for p in range(0, 101, 10)]
+    assert out.getvalue().splitlines() == want
+    quiet = io.StringIO()
+    ProgressLine(quiet, at_least=1000)(10, 999, "small")
+    assert quiet.getvalue() == ""
+
+
+def test_a_failure_while_packing_leaves_no_archive(tmp_path: Path, artifacts: Path, monkeypatch):
+    calls = []
+    real = tarfile.TarFile.addfile
+
+    def flaky(self, info, fileobj=None):
+        calls.append(info.name)
+        if len(calls) == 5:
+            raise OSError(28, "No space left on device")
+        return real(self, info, fileobj)
+
+    monkeypatch.setattr(tarfile.TarFile, "addfile", flaky)
+    with pytest.raises(OSError, match="No space left"):
+        bundle(PRESETS["flannel-vxlan"], tmp_path / "b", artifacts_dir=artifacts)
+    assert not (tmp_path / "b.tar.gz").exists()
+    assert not [p.name for p in tmp_path.iterdir() if ".tar.gz" in p.name]  # no temporary left either
