@@ -75,18 +75,20 @@ the node's own node-ip, node-external-ip, flannel-iface and node-name), the node
 `install.sh`. Copy each folder to its node and run `sh install.sh` there as root, or run
 `k3stui install --preset plan.yaml --node <name>` on the node. Install the servers first
 {%- if etcd %}, starting with {{ first }} (it starts embedded etcd; the other servers join it){% endif %}.
-Re-render rather than editing these files; `manifest.json` lists every file with its sha256.
-{% if notes %}
-## Read first
-{% for n in notes %}
-- {{ n }}
-{%- endfor %}
-{% endif %}
+To change a setting, change the plan and render again; `manifest.json` has every file's sha256.
+
 ## Nodes
 {% for n in nodes %}
 - `nodes/{{ n.name }}/` ({{ n.role }}, {{ n.address }}): `sh install.sh`, which runs
   `{{ n.command }}`
 {%- endfor %}
+{%- if notes %}
+
+## Before you install
+{% for n in notes %}
+- {{ n }}
+{%- endfor %}
+{%- endif %}
 """
 
 

@@ -396,6 +396,18 @@ def test_pip_wheels_builds_k3stui_and_its_dependencies(tmp_path: Path):
         pytest.skip(f"no package registry here: {made.problem}")
     names = {w.name.split("-")[0].lower().replace("_", "-") for w in made.files}
     assert {"k3stui", "textual", "pyyaml", "jinja2", "sh", "jsonschema"} <= names
+    # The bundle README's offline command installs from these wheels alone.
+    import subprocess
+    import venv
+
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PIP_INDEX_URL", "PIP_FIND_LINKS")}
+    subprocess.run([str(env_dir / "bin/pip"), "install", "-q", "--no-index", "--find-links", str(tmp_path),
+                    "k3stui"], check=True, timeout=600, env=env, capture_output=True)
+    done = subprocess.run([str(env_dir / "bin/k3stui"), "--version"], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, check=False)
+    assert done.returncode == 0 and done.stdout.startswith("k3stui ")
 
 
 def test_packing_reports_progress_up_to_the_whole(tmp_path: Path, artifacts: Path):
