@@ -57,8 +57,15 @@ def _files(plan: Plan, **kw) -> dict[str, ra.ExportFile]:
     return {f.path: f for f in files}
 
 
+class _Loader(yaml.SafeLoader):
+    """Reads `!unsafe` (Ansible's "never template this") as the plain string it is."""
+
+
+_Loader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))
+
+
 def _yaml(f: ra.ExportFile):
-    return yaml.safe_load(f.content)
+    return yaml.load(f.content, Loader=_Loader)
 
 
 def _with_nodes(name: str) -> Plan:
@@ -348,3 +355,30 @@ def test_the_wrapper_passes_syntax_check_against_a_stub_collection(exported: Pat
         )
     )
     _ansible(tmp_path, *check, cwd=exported)
+
+
+EVIL = "{{ lookup('pipe', 'touch PWNED') }}"
+IFACE = "{% if 1 %}eth9{% endif %}"
+HOSTILE = replace(HOST_GW, extra={"node-label": [f"team={EVIL}"]},
+                  nodes=(HOST_GW.nodes[0], replace(HOST_GW.nodes[1], flannel_iface=IFACE)))
+
+
+def test_plan_values_that_look_like_jinja_are_never_templated() -> None:
+    files = _files(HOSTILE)
+    for path in (ra.CLUSTER_VARS, ra.INVENTORY):
+        assert "!unsafe" in files[path].content.decode()
+    group = _yaml(files[ra.CLUSTER_VARS])
+    assert group[ra.SERVER_DATA]["node-label"] == [f"team={EVIL}"]
+    assert "!unsafe" not in group["server_config_yaml"]  # k3stui's own expressions stay live
+
+
+@needs_ansible
+def test_ansible_does_not_evaluate_hostile_plan_values(tmp_path: Path) -> None:
+    out = tmp_path / "export"
+    write_export(out, ra.render_ansible(HOSTILE))
+    done = _ansible(tmp_path, "ansible", "all", "-i", "inventory.yml", "-c", "local", "-m",
+                    "ansible.builtin.debug", "-a", "msg={{ server_config_yaml | from_yaml }}", cwd=out)
+    results = {host: r["msg"] for host, r in _debug_results(done.stdout).items()}
+    assert results["srv1"]["node-label"] == [f"team={EVIL}"]
+    assert results["ag1"]["flannel-iface"] == IFACE
+    assert not list(tmp_path.rglob("PWNED"))

@@ -77,9 +77,32 @@ class AirgapArtifact:
     source: Path
 
 
+class Jinja(str):
+    """An expression k3stui means Ansible to evaluate. Every other string is the plan's data."""
+
+
+_DELIMITERS = ("{{", "{%", "{#")
+
+
+class _Dumper(yaml.SafeDumper):
+    """Ansible templates every string it reads from inventory and vars files: a plan value that
+    looks like Jinja ("{{ lookup('pipe', ...) }}") would run on the controller. Such values are
+    tagged `!unsafe`, which Ansible never templates; k3stui's own expressions stay plain."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    if not isinstance(data, Jinja) and any(d in data for d in _DELIMITERS):
+        return dumper.represent_scalar("!unsafe", data, style="'")
+    return dumper.represent_str(str(data))
+
+
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(Jinja, _represent_str)
+
+
 def _dump(data: Any) -> bytes:
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True,
-                          width=4096).encode()
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
+                     width=4096).encode()
 
 
 def _doc(header: str, data: Any) -> bytes:
@@ -116,7 +139,7 @@ def role_settings(plan: Plan, role: str) -> dict[str, Any]:
             out[key] = ",".join(out[key])
     for key in list(out):
         if key in flags.SECRETS:
-            out[key] = "{{ " + _secret_ref(key) + " }}"
+            out[key] = Jinja("{{ " + _secret_ref(key) + " }}")
     return out
 
 
@@ -162,7 +185,7 @@ def inventory(plan: Plan) -> dict[str, Any]:
 
 def _combine(data_var: str) -> str:
     # Evaluated by Ansible per host: the cluster's settings, the host's own on top.
-    return "{{ " + data_var + " | combine(" + NODE_VAR + " | default({})) | to_nice_yaml }}"
+    return Jinja("{{ " + data_var + " | combine(" + NODE_VAR + " | default({})) | to_nice_yaml }}")
 
 
 def secret_keys(plan: Plan) -> list[str]:
@@ -178,7 +201,7 @@ def cluster_vars(plan: Plan, k3s_version: str, *, airgap: bool) -> dict[str, Any
     if plan.extra.get("datastore-endpoint"):
         out["use_external_database"] = True  # else k3s-ansible adds cluster-init (embedded etcd)
     if airgap:
-        out["airgap_dir"] = "{{ inventory_dir }}/" + AIRGAP_DIR
+        out["airgap_dir"] = Jinja("{{ inventory_dir }}/" + AIRGAP_DIR)
     out[SERVER_DATA] = role_settings(plan, "server")
     out[AGENT_DATA] = role_settings(plan, "agent")
     out["server_config_yaml"] = _combine(SERVER_DATA)
@@ -190,7 +213,7 @@ def _wrapper(node_files: Sequence[RenderedFile]) -> list[dict[str, Any]]:
     """site.yml: place the node files on every node, then k3s-ansible's own playbook."""
     tasks: list[dict[str, Any]] = [
         {"name": f"Place {f.dest}",
-         "ansible.builtin.copy": {"src": "{{ playbook_dir }}/" + f.path, "dest": f.dest,
+         "ansible.builtin.copy": {"src": Jinja("{{ playbook_dir }}/" + f.path), "dest": f.dest,
                                   "mode": f"{f.mode:04o}", "owner": "root", "group": "root"},
          **({"notify": "Apply sysctl settings"} if f.path.endswith(".conf") and "sysctl.d" in f.path else {})}
         for f in node_files
@@ -329,7 +352,7 @@ def render_ansible(plan: Plan, *, k3s_version: str | None = None, chart_files: S
         rel = f"{MANIFESTS_DIR}/{PurePosixPath(manifest.dest or '').name}"
         out.append(ExportFile(rel, 0o600, manifest.content, description=manifest.description))
         out.append(ExportFile(SERVER_VARS, 0o644,
-                              _doc(header, {"extra_manifests": ["{{ inventory_dir }}/" + rel]}),
+                              _doc(header, {"extra_manifests": [Jinja("{{ inventory_dir }}/" + rel)]}),
                               description="extra_manifests for the servers"))
     node_files = _node_files(plan)
     for f in node_files:
