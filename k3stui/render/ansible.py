@@ -247,23 +247,28 @@ _README = """\
 # K3s cluster for k3s-ansible, exported by k3stui
 
 This folder is an inventory for the official [k3s-ansible](https://github.com/k3s-io/k3s-ansible)
-collection (`k3s.orchestration`), K3s {{ version }}, {{ servers }} server{{ "s" if servers != 1 }}
-and {{ agents }} agent{{ "s" if agents != 1 }}. Install the collection once:
+collection (`k3s.orchestration`): K3s {{ version }}, {{ servers }} server{{ "s" if servers != 1 }} and
+{{ agents }} agent{{ "s" if agents != 1 }}. Install the collection once:
 
     ansible-galaxy collection install git+https://github.com/k3s-io/k3s-ansible.git
 
 Then, from this folder:
 
     {{ command }}
-{% if wrapper %}
-`site.yml` first places the plan's node files ({{ wrapper | join(", ") }}) on every node, then
-imports `{{ playbook }}`.
+{%- if wrapper %}
+
+`site.yml` first places the plan's node files on every node, then imports `{{ playbook }}`:
+{%- for w in wrapper %}
+- `{{ w }}`
+{%- endfor %}
 {%- endif %}
-{% if etcd %}
+{%- if etcd %}
+
 With {{ servers }} servers k3s-ansible starts embedded etcd on the first server in `inventory.yml`
 and joins the others to `https://{{ endpoint }}:{{ port }}`. Run with `--forks=1` on an existing
 cluster so servers restart one at a time.
-{% endif %}
+{%- endif %}
+
 ## Files
 
 - `inventory.yml` (generated): the nodes; each host's `{{ node_var }}` holds its own K3s settings.
