@@ -382,3 +382,14 @@ def test_ansible_does_not_evaluate_hostile_plan_values(tmp_path: Path) -> None:
     assert results["srv1"]["node-label"] == [f"team={EVIL}"]
     assert results["ag1"]["flannel-iface"] == IFACE
     assert not list(tmp_path.rglob("PWNED"))
+
+
+def test_an_unwritable_ansible_folder_is_a_clear_input_error(monkeypatch, tmp_path: Path) -> None:
+    from k3stui.cli import build_parser
+    from k3stui.commands import render
+    from k3stui.findings import InputError
+
+    monkeypatch.setattr("k3stui.commands.check.check_inputs", lambda _a: (HOST_GW, []))
+    (tmp_path / "file").write_text("")
+    with pytest.raises(InputError, match="cannot write the k3s-ansible folder.*choose another --ansible DIR"):
+        render.run(build_parser().parse_args(["render", "--ansible", str(tmp_path / "file" / "x")]))

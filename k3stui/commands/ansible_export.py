@@ -49,8 +49,7 @@ def write_export(out_dir: str | Path, files: Sequence[ExportFile], *, force: boo
     return removed
 
 
-def _airgap(plan: Any, folder: str, version: str, chart: list[Any]) -> tuple[list[AirgapArtifact], list[Any],
-                                                                             list[str]]:
+def _airgap(folder: str, version: str, chart: list[Any]) -> tuple[list[AirgapArtifact], list[Any], list[str]]:
     """The artifacts to lay out, the chart files with upstream charts embedded, what is missing."""
     from dataclasses import replace
 
@@ -95,13 +94,19 @@ def export(plan: Any, args: argparse.Namespace) -> int:
     chart = [] if args.no_chart else chart_export_files(plan, k3s_version=args.k3s_version)
     laid, missing = None, []
     if args.airgap:
-        laid, chart, missing = _airgap(plan, args.airgap, version, chart)
+        laid, chart, missing = _airgap(args.airgap, version, chart)
     try:
         files = render_ansible(plan, k3s_version=args.k3s_version, chart_files=chart, airgap=laid)
         removed = write_export(args.ansible, files, force=args.force)
     except (ValueError, WriteRefused) as exc:
         print(f"k3stui: not exported: {exc}", file=sys.stderr)
         return EXIT_FINDINGS
+    except OSError as exc:  # no such parent folder, no permission, disk full
+        from k3stui.findings import InputError
+
+        where = f" {exc.filename}:" if exc.filename else ""
+        raise InputError(f"cannot write the k3s-ansible folder:{where} {exc.strerror or exc}; "
+                         "choose another --ansible DIR") from None
     out = Path(args.ansible)
     print(f"Wrote a k3s-ansible folder to {out}/:")
     for f in files:
