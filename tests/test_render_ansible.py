@@ -393,3 +393,13 @@ def test_an_unwritable_ansible_folder_is_a_clear_input_error(monkeypatch, tmp_pa
     (tmp_path / "file").write_text("")
     with pytest.raises(InputError, match=r"cannot write the k3s-ansible folder.*another --ansible DIR"):
         render.run(build_parser().parse_args(["render", "--ansible", str(tmp_path / "file" / "x")]))
+
+
+def test_inventory_gives_back_the_nodes_for_doctor() -> None:
+    for plan in (BIG, HOST_GW, HOSTILE):
+        assert tuple(ra.inventory_nodes(_yaml(_files(plan)[ra.INVENTORY]))) == plan.nodes
+    by_hand = {"k3s_cluster": {"children": {"server": {"hosts": {"s1": None}},
+                                            "agent": {"hosts": {"a1": {"ansible_host": "10.0.0.9"}}}}}}
+    assert ra.inventory_nodes(by_hand) == [Node("s1", "s1", "server"), Node("a1", "10.0.0.9", "agent")]
+    with pytest.raises(ValueError, match="no k3s_cluster group"):
+        ra.inventory_nodes({"all": {}})

@@ -183,6 +183,38 @@ def inventory(plan: Plan) -> dict[str, Any]:
     return {"k3s_cluster": {"children": groups}}
 
 
+def inventory_nodes(data: Any, source: str = INVENTORY) -> list[Node]:
+    """The nodes of an exported inventory.yml (parsed YAML), the inverse of `inventory`: for
+    `doctor --inventory`. Hosts without k3stui's host variable (added by hand) still count, with
+    their ansible_host (or name) as address. ValueError names what does not fit."""
+    children = (data or {}).get("k3s_cluster", {}).get("children") if isinstance(data, dict) else None
+    if not isinstance(children, dict):
+        raise ValueError(f"{source}: no k3s_cluster group with children server and agent")
+    out: list[Node] = []
+    for role in ("server", "agent"):
+        hosts = (children.get(role) or {}).get("hosts") or {}
+        if not isinstance(hosts, dict):
+            raise ValueError(f"{source}: k3s_cluster.children.{role}.hosts must be a mapping")
+        for name, hostvars in hosts.items():
+            hostvars = hostvars if isinstance(hostvars, dict) else {}
+            own = hostvars.get(NODE_VAR) if isinstance(hostvars.get(NODE_VAR), dict) else {}
+            out.append(Node(
+                name=str(name), address=str(hostvars.get("ansible_host", name)), role=role,
+                node_ip=tuple(str(v) for v in _as_list(own.get("node-ip"))),
+                node_external_ip=tuple(str(v) for v in _as_list(own.get("node-external-ip"))),
+                flannel_iface=str(own["flannel-iface"]) if own.get("flannel-iface") else None,
+            ))
+    return out
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return value.split(",")  # K3s splits StringSlice values on commas
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
 def _combine(data_var: str) -> str:
     # Evaluated by Ansible per host: the cluster's settings, the host's own on top.
     return Jinja("{{ " + data_var + " | combine(" + NODE_VAR + " | default({})) | to_nice_yaml }}")
