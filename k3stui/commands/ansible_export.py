@@ -58,7 +58,9 @@ def _airgap(folder: str, version: str, chart: list[Any]) -> tuple[list[AirgapArt
     from k3stui.install import airgap
     from k3stui.install.bundle import check_binary_version, scan_artifacts
 
-    artifacts, _ignored = scan_artifacts(folder)
+    artifacts, ignored = scan_artifacts(folder)
+    for name in ignored:
+        print(f"ignored in --airgap (not a K3s artifact or chart): {name}", file=sys.stderr)
     archives = [a.chart for a in artifacts if a.chart is not None]
     missing: list[str] = []
     embedded = []

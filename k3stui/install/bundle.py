@@ -295,6 +295,11 @@ _README_K3STUI = """\
 
        sudo {{ k3stui }} install --airgap . --role server --dry-run
        sudo {{ k3stui }} install --airgap . --role server --yes
+{%- if nodes %}
+
+   The plan lists its nodes ({{ nodes | join(", ") }}): on each, use `--node <name>` instead of
+   `--role`, so the node gets its own node-ip, flannel-iface and name.
+{%- endif %}
 
 {%- if agents %}
    On agents use `--role agent`; first copy the server's `{{ data_dir }}/server/node-token`
@@ -365,6 +370,7 @@ def readme(
     problem = wheels.problem if wheels is not None and wheels.problem else "not built for this bundle"
     return env.from_string(_README_HEAD + "".join(order)).render(
         wheels=have_wheels,
+        nodes=[n.name for n in plan.nodes],
         wheel_problem=problem,
         k3stui="/opt/k3stui/bin/k3stui" if have_wheels else "k3stui",
         version=shlex.quote(version) if version else "",

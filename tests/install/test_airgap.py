@@ -449,3 +449,14 @@ def test_a_failure_while_packing_leaves_no_archive(tmp_path: Path, artifacts: Pa
         bundle(PRESETS["flannel-vxlan"], tmp_path / "b", artifacts_dir=artifacts)
     assert not (tmp_path / "b.tar.gz").exists()
     assert not [p.name for p in tmp_path.iterdir() if ".tar.gz" in p.name]  # no temporary left either
+
+
+def test_a_bundle_of_a_plan_with_nodes_says_to_install_each_with_node(tmp_path: Path):
+    from k3stui.plan import Node
+
+    nodes = (Node("srv1", "10.0.0.30", "server"), Node("ag1", "10.0.0.31"))
+    bundle(replace(PRESETS["flannel-host-gw"], nodes=nodes), tmp_path / "b")
+    text = (tmp_path / "b/README.md").read_text()
+    assert "The plan lists its nodes (srv1, ag1): on each, use `--node <name>`" in text
+    bundle(PRESETS["flannel-vxlan"], tmp_path / "plain")
+    assert "--node" not in (tmp_path / "plain/README.md").read_text()
