@@ -84,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--explain", action="store_true",
                    help="print ports to open, MTU, node capacity and host-gw routes")
     p.add_argument("--no-chart", action="store_true", help="skip the Helm chart export")
+    p.add_argument("--per-node", action="store_true",
+                   help="with --out: a folder per node of the plan's node list (nodes/NAME/)")
+    p.add_argument("--ansible", metavar="DIR",
+                   help="write a k3s-ansible inventory folder (a re-export keeps the files you added)")
+    p.add_argument("--airgap", metavar="ARTIFACTS",
+                   help="with --ansible: lay out k3s, k3s-install.sh and the image archives as airgap_dir")
 
     p = sub.add_parser("preset", help="list, show, validate or import presets",
                        description="Presets capture a whole network plan in a versioned YAML file.")
@@ -104,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("install", help="install K3s on this host with the plan (dry run first)")
     _add_inputs(p)
     p.add_argument("--role", choices=("server", "agent"), help="this host's role (default: the plan's)")
+    p.add_argument("--node", metavar="NAME", help="install the plan's node NAME on this host (its role, its "
+                                                  "node-ip...; see 'render --per-node')")
     p.add_argument("--dry-run", action="store_true", help="print the whole plan of action; change nothing")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument("--root", metavar="DIR", help="treat DIR as / (tests, image preparation)")
@@ -117,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--artifacts", metavar="DIR",
                    help="k3s binary, install.sh, k3s-airgap-images-<arch>.tar.zst, chart .tgz files")
     p.add_argument("--force", action="store_true", help="write into a non-empty --out")
+    p.add_argument("--no-wheels", action="store_true",
+                   help="do not build k3stui's wheels into the bundle (its README then shows the by-hand "
+                        "install first)")
 
     p = sub.add_parser("rules", help="list every validation rule and its code")
     _formats(p)

@@ -135,11 +135,15 @@ class Cni:
 
 @dataclass(frozen=True)
 class Node:
-    """A node of the cluster, for explanations (routes, capacity) and HA checks."""
+    """A node of the cluster: how to reach it (`address`, also Ansible's `ansible_host`), its role,
+    and the K3s settings only it has. Rendered per node (`render --per-node`, `render --ansible`)."""
 
     name: str
     address: str
     role: str = "agent"
+    node_ip: tuple[str, ...] = ()  # K3s node-ip; empty: K3s picks the default-route address
+    node_external_ip: tuple[str, ...] = ()
+    flannel_iface: str | None = None  # overrides the plan's flannel.iface on this node
 
 
 @dataclass(frozen=True)
@@ -263,6 +267,26 @@ def ip_family(plan: Plan) -> Family:
 
 def uses_flannel(plan: Plan) -> bool:
     return plan.cni.kind == "flannel" and plan.flannel.backend != "none"
+
+
+def find_node(plan: Plan, name: str) -> Node | None:
+    return next((n for n in plan.nodes if n.name == name), None)
+
+
+def node_plan(plan: Plan, node: Node) -> Plan:
+    """The plan as one node runs it: its role, and its own node-ip, node-external-ip,
+    flannel-iface and node-name in place of the plan's host identity (which belongs to whichever
+    host the plan was written for, never to every node)."""
+    extra = {k: v for k, v in plan.extra.items() if k not in ("node-ip", "node-external-ip", "node-name")}
+    extra["node-name"] = node.name
+    return replace(
+        plan,
+        role=node.role,
+        node_ip=node.node_ip,
+        node_external_ip=node.node_external_ip,
+        flannel=replace(plan.flannel, iface=node.flannel_iface or plan.flannel.iface),
+        extra=extra,
+    )
 
 
 # ---------------------------------------------------------------------------------------------

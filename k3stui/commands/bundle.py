@@ -5,6 +5,30 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+from typing import TextIO
+
+from k3stui.install.bundle import Wheels, pip_wheels
+
+
+class ProgressLine:
+    """Packing progress on standard error, every 10% of a large archive (small ones stay quiet)."""
+
+    def __init__(self, stream: TextIO | None = None, *, at_least: int = 64 << 20) -> None:
+        self._stream, self._at_least, self._shown = stream, at_least, -1
+
+    def __call__(self, done: int, total: int, name: str) -> None:
+        if total < self._at_least:
+            return
+        step = done * 10 // total
+        if step != self._shown:
+            self._shown = step
+            print(f"bundle: packing {step * 10}% ({name})", file=self._stream or sys.stderr, flush=True)
+
+
+def _wheels(dest: Path) -> Wheels:
+    print("bundle: building k3stui's wheels with pip (needs the package registry)...", file=sys.stderr)
+    return pip_wheels(dest)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -21,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     try:
         report = make_bundle(
-            plan, args.out, artifacts_dir=args.artifacts, force=args.force, k3s_version=args.k3s_version
+            plan, args.out, artifacts_dir=args.artifacts, force=args.force, k3s_version=args.k3s_version,
+            wheels=None if args.no_wheels else _wheels, progress=ProgressLine(),
         )
     except WriteRefused as exc:
         if isinstance(exc, OSError):  # fsio.WriteFailed: the system refused the write (named in it)
@@ -32,6 +57,9 @@ def run(args: argparse.Namespace) -> int:
         why = exc.strerror or exc
         raise InputError(f"cannot write the bundle:{where} {why}; choose another --out") from None
     print(f"bundle: {report.path} ({len(report.files)} files), archive: {report.tarball}")
+    if report.wheel_problem:
+        print(f"k3stui is not in the bundle: {report.wheel_problem}; its README shows the by-hand "
+              "install first", file=sys.stderr)
     for name in report.ignored:
         print(f"ignored in --artifacts (not a K3s artifact or chart): {name}")
     if report.missing:

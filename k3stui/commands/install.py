@@ -12,6 +12,7 @@ from k3stui.findings import InputError
 
 if TYPE_CHECKING:
     from k3stui.install.actions import Actions
+    from k3stui.plan import Plan
 
 
 def _no_plan_inputs(args: argparse.Namespace) -> bool:
@@ -35,12 +36,15 @@ def prepare(args: argparse.Namespace) -> Actions:
                 raise InputError(f"{args.airgap}: no plan.yaml in the bundle; give --preset FILE")
             args.preset = bundle.plan_file
     plan, findings = check_inputs(args)
+    role = args.role
+    if getattr(args, "node", None):
+        plan, role = _node_plan(plan, args.node, role)
     if args.install_script and not Path(args.install_script).is_file():
         raise InputError(f"--install-script {args.install_script}: no such file")
     try:
         return prepare_plan(
             plan,
-            args.role,
+            role,
             root=args.root or "/",
             airgap=bundle,
             install_script=args.install_script,
@@ -49,6 +53,19 @@ def prepare(args: argparse.Namespace) -> Actions:
         )
     except ValueError as exc:  # the renderer refuses a node path it cannot place: bad input, exit 2
         raise InputError(f"the plan cannot be installed: {exc}; 'k3stui check' lists its errors") from None
+
+
+def _node_plan(plan: Plan, name: str, role: str | None) -> tuple[Plan, str]:
+    """--node NAME: the plan and role of that node (as `render --per-node` renders it)."""
+    from k3stui.render.per_node import plan_for_node
+
+    try:
+        mine = plan_for_node(plan, name)
+    except ValueError as exc:
+        raise InputError(f"--node {name}: {exc}") from None
+    if role and role != mine.role:
+        raise InputError(f"--node {name} is a {mine.role} in the plan, not a {role}; drop --role")
+    return mine, mine.role
 
 
 def _confirm(args: argparse.Namespace) -> bool:

@@ -21,8 +21,13 @@ def _say(text: str) -> None:
 
 
 def _usage_problem(args: argparse.Namespace) -> str | None:
-    if not args.out and not args.merge_into and not args.explain:
-        return "say where the files go: --out DIR (every file) or --merge-into PATH (update a config.yaml)"
+    if not args.out and not args.merge_into and not args.explain and not args.ansible:
+        return ("say where the files go: --out DIR (every file), --ansible DIR (a k3s-ansible folder) or "
+                "--merge-into PATH (update a config.yaml)")
+    if args.per_node and not args.out:
+        return "--per-node goes with --out DIR"
+    if args.airgap and not args.ansible:
+        return "--airgap ARTIFACTS goes with --ansible DIR"
     if (args.role or args.dry_run) and not args.merge_into:
         return "--role and --dry-run go with --merge-into PATH"
     return None
@@ -42,11 +47,13 @@ def _write_out(plan: Any, args: argparse.Namespace) -> int:
     from k3stui.fsio import WriteRefused, write_tree
     from k3stui.inputs import preset_label
     from k3stui.render.files import render_all
+    from k3stui.render.per_node import render_per_node
 
     label = preset_label(args)
     named = {"name": label[0], "description": label[1]} if label else {}
     try:
-        files = render_all(plan, k3s_version=args.k3s_version, chart=_chart(plan, args), **named)
+        renderer = render_per_node if args.per_node else render_all
+        files = renderer(plan, k3s_version=args.k3s_version, chart=_chart(plan, args), **named)
     except ValueError as exc:  # a node path the renderer cannot place
         _say(f"k3stui: not written: {exc}")
         return EXIT_FINDINGS
@@ -60,6 +67,9 @@ def _write_out(plan: Any, args: argparse.Namespace) -> int:
     for f in files:
         where = f" -> {f.dest} on {' and '.join(f.roles)} nodes" if f.dest else ""
         print(f"  {f.path}{where}")
+    if args.per_node:
+        print(f"Next: read {out / 'README.md'}; then run nodes/NAME/install.sh on each node NAME.")
+        return EXIT_OK
     scripts = [f"{role}/install.sh on each {role}" for role in ("server", "agent")
                if any(f.path == f"{role}/install.sh" for f in files)]
     print(f"Next: read {out / 'README.md'}" + (f"; then run {' and '.join(scripts)}." if scripts else "."))
@@ -145,6 +155,10 @@ def run(args: argparse.Namespace) -> int:
     status = EXIT_OK
     if args.out:
         status = _write_out(plan, args)
+    if status == EXIT_OK and args.ansible:
+        from k3stui.commands.ansible_export import export
+
+        status = export(plan, args)
     if status == EXIT_OK and args.merge_into:
         status = _merge(plan, args)
     if args.explain:

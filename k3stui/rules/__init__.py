@@ -23,6 +23,7 @@ from k3stui.rules import (  # noqa: F401
     ha,
     host,
     imports,
+    nodes,
     ports,
     versions,
 )

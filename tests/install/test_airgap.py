@@ -33,7 +33,16 @@ from k3stui.install.airgap import ChartArchive, embed_charts, load_bundle, neede
 from k3stui.install.bundle import make_bundle
 
 PRESETS = dict(presets())
-BINARY = b"\x7fELF fake k3s binary\n" * 10
+VERSION = "v1.34.3+k3s1"
+# Go links the release into the binary (pkg/version.Version): what k3stui reads when it cannot run it.
+BINARY = b"\x7fELF fake k3s binary\n" * 10 + f"github.com/k3s-io/k3s/pkg/version.Version={VERSION}\n".encode()
+
+
+def bundle(plan, out, **kw):
+    """make_bundle for the bundle's K3s release, without building wheels (tests below do)."""
+    kw.setdefault("k3s_version", VERSION)
+    kw.setdefault("wheels", None)
+    return make_bundle(plan, out, **kw)
 
 
 def chart_tgz(name: str, version: str) -> bytes:
@@ -61,7 +70,7 @@ def artifacts(tmp_path: Path) -> Path:
 @pytest.fixture
 def bundle_dir(tmp_path: Path, artifacts: Path) -> Path:
     out = tmp_path / "bundle"
-    report = make_bundle(token_plan(PRESETS["cilium"]), out, artifacts_dir=artifacts)
+    report = bundle(token_plan(PRESETS["cilium"]), out, artifacts_dir=artifacts)
     assert report.missing == [] and report.ignored == ["notes.txt"]
     return out
 
@@ -110,11 +119,16 @@ def test_readme_has_the_steps(bundle_dir: Path):
 
 
 def test_readme_quotes_hostile_values(tmp_path: Path, artifacts: Path):
+    from k3stui.findings import InputError
+    from k3stui.install.bundle import readme, scan_artifacts
+
     hostile = "v1.31.4+k3s1$(touch /tmp/x)"
     plan = agent_plan(replace(PRESETS["flannel-vxlan"], k3s_version=hostile))
     plan = replace(plan, server="https://10.0.0.1:6443/`id`")
-    make_bundle(plan, tmp_path / "b", artifacts_dir=artifacts)
-    text = (tmp_path / "b/README.md").read_text()
+    with pytest.raises(InputError, match="touch"):  # not a K3s version: no bundle is made for it
+        make_bundle(plan, tmp_path / "b", artifacts_dir=artifacts, wheels=None)
+    assert not (tmp_path / "b").exists() and not (tmp_path / "b.tar.gz").exists()
+    text = readme(plan, scan_artifacts(artifacts)[0], [])
     assert f"'{hostile}'" in text
     assert "$(touch" not in text.replace(f"'{hostile}'", "")
 
@@ -123,7 +137,7 @@ def test_k3s_version_given_on_the_command_line_wins_everywhere(tmp_path: Path):
     import json
 
     plan = replace(PRESETS["flannel-vxlan"], k3s_version="v1.30.0+k3s1")
-    make_bundle(plan, tmp_path / "b", k3s_version="v1.31.4+k3s1")
+    bundle(plan, tmp_path / "b", k3s_version="v1.31.4+k3s1")
     assert json.loads((tmp_path / "b/bundle.json").read_text())["k3s-version"] == "v1.31.4+k3s1"
     text = (tmp_path / "b/README.md").read_text()
     assert "(K3s v1.31.4+k3s1)" in text and "INSTALL_K3S_VERSION=v1.31.4+k3s1" in text
@@ -235,7 +249,7 @@ def test_unlisted_artifact_is_refused(bundle_dir: Path, sandbox: Path):
 
 def test_missing_upstream_chart_is_named(tmp_path: Path, artifacts: Path, sandbox: Path):
     os.unlink(artifacts / "cilium-1.20.0.tgz")
-    report = make_bundle(PRESETS["cilium"], tmp_path / "b2", artifacts_dir=artifacts)
+    report = bundle(PRESETS["cilium"], tmp_path / "b2", artifacts_dir=artifacts)
     assert report.missing == ["chart cilium 1.20.0 (its .tgz)"]
     assert "chart cilium 1.20.0" in (tmp_path / "b2/README.md").read_text()
     errors = _refused_before_any_change(tmp_path / "b2", sandbox)
@@ -244,13 +258,13 @@ def test_missing_upstream_chart_is_named(tmp_path: Path, artifacts: Path, sandbo
 
 def test_a_tgz_that_is_no_chart_is_ignored_not_bundled(tmp_path: Path, artifacts: Path):
     (artifacts / "backup.tgz").write_bytes(b"not a tar archive")
-    report = make_bundle(PRESETS["cilium"], tmp_path / "b5", artifacts_dir=artifacts)
+    report = bundle(PRESETS["cilium"], tmp_path / "b5", artifacts_dir=artifacts)
     assert report.ignored == ["backup.tgz", "notes.txt"] and report.missing == []
     assert load_bundle(tmp_path / "b5").problems == ()  # installable, not refused on the node
 
 
 def test_bundle_without_artifacts_lists_them(tmp_path: Path):
-    report = make_bundle(PRESETS["flannel-vxlan"], tmp_path / "b3")
+    report = bundle(PRESETS["flannel-vxlan"], tmp_path / "b3")
     assert len(report.missing) == 3 and any("k3s-airgap-images" in m for m in report.missing)
     problems = load_bundle(tmp_path / "b3").problems
     assert any("artifacts/k3s (the k3s binary)" in p for p in problems)
@@ -259,10 +273,10 @@ def test_bundle_without_artifacts_lists_them(tmp_path: Path):
 def test_bundle_refuses_a_non_empty_folder_without_force(tmp_path: Path, artifacts: Path):
     from k3stui.fsio import WriteRefused
 
-    make_bundle(PRESETS["flannel-vxlan"], tmp_path / "b4", artifacts_dir=artifacts)
+    bundle(PRESETS["flannel-vxlan"], tmp_path / "b4", artifacts_dir=artifacts)
     with pytest.raises(WriteRefused):
-        make_bundle(PRESETS["flannel-vxlan"], tmp_path / "b4", artifacts_dir=artifacts)
-    make_bundle(PRESETS["flannel-vxlan"], tmp_path / "b4", artifacts_dir=artifacts, force=True)
+        bundle(PRESETS["flannel-vxlan"], tmp_path / "b4", artifacts_dir=artifacts)
+    bundle(PRESETS["flannel-vxlan"], tmp_path / "b4", artifacts_dir=artifacts, force=True)
 
 
 def test_replaced_binary_comes_back_on_failure_and_leaves_no_backup_on_success(
@@ -279,3 +293,170 @@ def test_replaced_binary_comes_back_on_failure_and_leaves_no_backup_on_success(
     _, result, _ = install(PRESETS["cilium"], "server", sandbox, None, load_bundle(bundle_dir))
     assert result.ok and old.read_bytes() == BINARY
     assert not list(old.parent.glob("k3s.k3stui-*.bak"))
+
+
+# --- bundle: the K3s release, k3stui's wheels, an archive that is whole or absent ------------
+
+
+def _names(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_bundle_needs_a_k3s_version_and_a_binary_of_that_version(tmp_path: Path, artifacts: Path):
+    from k3stui.findings import InputError
+
+    plan = replace(PRESETS["flannel-vxlan"], k3s_version=None)
+    with pytest.raises(InputError, match="--k3s-version"):
+        make_bundle(plan, tmp_path / "b", artifacts_dir=artifacts, wheels=None)
+    with pytest.raises(InputError, match=r"is K3s v1.34.3\+k3s1 but the plan is for v1.33.1\+k3s1"):
+        make_bundle(plan, tmp_path / "b", artifacts_dir=artifacts, wheels=None, k3s_version="v1.33.1+k3s1")
+    (artifacts / "k3s").write_bytes(b"\x7fELF no version in here")
+    with pytest.raises(InputError, match="cannot tell which K3s release"):
+        bundle(plan, tmp_path / "b", artifacts_dir=artifacts)
+    assert not (tmp_path / "b").exists() and not (tmp_path / "b.tar.gz").exists()
+
+
+def test_binary_version_asks_the_binary_first_then_reads_it(tmp_path: Path):
+    from k3stui.install.bundle import binary_version
+
+    runnable = tmp_path / "k3s"
+    runnable.write_text("#!/bin/sh\necho 'k3s version v1.33.5+k3s1 (0abc1234)'\necho 'go version go1.24'\n"
+                        "# pkg/version.Version=v1.20.0+k3s1 gitVersion=v1.20.0+k3s1 (not what it says)\n")
+    runnable.chmod(0o755)
+    assert binary_version(runnable) == "v1.33.5+k3s1"
+    runnable.chmod(0o644)  # cannot run (e.g. another architecture): the string inside decides
+    assert binary_version(runnable) == "v1.20.0+k3s1"
+    big = tmp_path / "big"
+    big.write_bytes(b"\0" * ((1 << 20) - 5) + b"v1.34.3+k3s1" + b"\0" * 100)  # across a read boundary
+    assert binary_version(big) == "v1.34.3+k3s1"
+
+
+def test_k3s_install_sh_is_accepted_and_bundled_as_install_sh(tmp_path: Path, artifacts: Path):
+    os.rename(artifacts / "install.sh", artifacts / "k3s-install.sh")
+    report = bundle(PRESETS["flannel-vxlan"], tmp_path / "b", artifacts_dir=artifacts)
+    assert "artifacts/install.sh" in report.files and report.missing == []
+
+
+def _fake_wheels(dest: Path):
+    from k3stui.install.bundle import Wheels
+
+    made = []
+    for name in ("k3stui-0.0.0-py3-none-any.whl", "PyYAML-6.0-cp311-none-any.whl"):
+        (dest / name).write_bytes(b"PK fake wheel " + name.encode())
+        made.append(dest / name)
+    return Wheels(tuple(made))
+
+
+def test_k3stui_wheels_go_in_the_bundle_with_the_offline_pip_command_first(tmp_path: Path, artifacts: Path):
+    out = tmp_path / "b"
+    report = bundle(PRESETS["flannel-vxlan"], out, artifacts_dir=artifacts, wheels=_fake_wheels)
+    assert report.wheel_problem is None
+    assert {"wheels/k3stui-0.0.0-py3-none-any.whl", "wheels/PyYAML-6.0-cp311-none-any.whl"} <= _names(out)
+    assert "wheels/k3stui-0.0.0-py3-none-any.whl" in airgap.parse_sums((out / "SHA256SUMS").read_text())
+    text = (out / "README.md").read_text()
+    assert "pip install --no-index --find-links wheels k3stui" in text
+    assert text.index("Install a node with k3stui") < text.index("Install a node by hand")
+    assert "sudo /opt/k3stui/bin/k3stui install --airgap . --role server --dry-run" in text
+
+
+def test_without_wheels_the_by_hand_path_comes_first_and_says_why(tmp_path: Path, artifacts: Path):
+    from k3stui.install.bundle import Wheels
+
+    out = tmp_path / "b"
+    why = "pip wheel failed (is the package registry reachable?)"
+    report = bundle(PRESETS["flannel-vxlan"], out, artifacts_dir=artifacts,
+                    wheels=lambda _dest: Wheels(problem=why))
+    assert report.wheel_problem and not any(p.startswith("wheels/") for p in _names(out))
+    text = (out / "README.md").read_text()
+    assert text.index("Install a node by hand") < text.index("Install a node with k3stui")
+    assert "k3stui is not in this bundle (pip wheel failed (is the package registry reachable?))" in text
+    assert "tar -xzf b.tar.gz" in text.split("Install a node with k3stui")[0]
+
+
+def test_pip_failure_is_reported_not_raised(tmp_path: Path, monkeypatch):
+    import subprocess
+
+    from k3stui.install import bundle as bundle_mod
+
+    def offline(cmd, **kw):
+        assert cmd[1:4] == ["-m", "pip", "wheel"] and "--wheel-dir" in cmd
+        return subprocess.CompletedProcess(cmd, 1, "", "ERROR: No matching distribution for hatchling\n")
+
+    monkeypatch.setattr(bundle_mod.subprocess, "run", offline)
+    made = bundle_mod.pip_wheels(tmp_path)
+    assert made.files == () and "registry reachable" in made.problem and "hatchling" in made.problem
+
+
+@pytest.mark.slow
+def test_pip_wheels_builds_k3stui_and_its_dependencies(tmp_path: Path):
+    from k3stui.install.bundle import pip_wheels
+
+    made = pip_wheels(tmp_path)
+    if made.problem:
+        pytest.skip(f"no package registry here: {made.problem}")
+    names = {w.name.split("-")[0].lower().replace("_", "-") for w in made.files}
+    assert {"k3stui", "textual", "pyyaml", "jinja2", "sh", "jsonschema"} <= names
+    # The bundle README's offline command installs from these wheels alone.
+    import subprocess
+    import venv
+
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PIP_INDEX_URL", "PIP_FIND_LINKS")}
+    subprocess.run([str(env_dir / "bin/pip"), "install", "-q", "--no-index", "--find-links", str(tmp_path),
+                    "k3stui"], check=True, timeout=600, env=env, capture_output=True)
+    done = subprocess.run([str(env_dir / "bin/k3stui"), "--version"], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, check=False)
+    assert done.returncode == 0 and done.stdout.startswith("k3stui ")
+
+
+def test_packing_reports_progress_up_to_the_whole(tmp_path: Path, artifacts: Path):
+    (artifacts / "k3s-airgap-images-amd64.tar.zst").write_bytes(os.urandom(3 << 20))
+    seen: list[tuple[int, int, str]] = []
+    bundle(PRESETS["flannel-vxlan"], tmp_path / "b", artifacts_dir=artifacts,
+           progress=lambda done, total, name: seen.append((done, total, name)))
+    dones = [d for d, _, _ in seen]
+    assert dones == sorted(dones) and dones[-1] == seen[-1][1] > 3 << 20
+    assert "k3s-airgap-images-amd64.tar.zst" in {n for _, _, n in seen}
+
+
+def test_progress_line_prints_every_tenth_of_a_large_archive_only():
+    from k3stui.commands.bundle import ProgressLine
+
+    out = io.StringIO()
+    line = ProgressLine(out, at_least=1000)
+    for done in range(0, 2001, 50):
+        line(done, 2000, "images.tar.zst")
+    want = [f"bundle: packing {p}% (images.tar.zst)" for p in range(0, 101, 10)]
+    assert out.getvalue().splitlines() == want
+    quiet = io.StringIO()
+    ProgressLine(quiet, at_least=1000)(10, 999, "small")
+    assert quiet.getvalue() == ""
+
+
+def test_a_failure_while_packing_leaves_no_archive(tmp_path: Path, artifacts: Path, monkeypatch):
+    calls = []
+    real = tarfile.TarFile.addfile
+
+    def flaky(self, info, fileobj=None):
+        calls.append(info.name)
+        if len(calls) == 5:
+            raise OSError(28, "No space left on device")
+        return real(self, info, fileobj)
+
+    monkeypatch.setattr(tarfile.TarFile, "addfile", flaky)
+    with pytest.raises(OSError, match="No space left"):
+        bundle(PRESETS["flannel-vxlan"], tmp_path / "b", artifacts_dir=artifacts)
+    assert not (tmp_path / "b.tar.gz").exists()
+    assert not [p.name for p in tmp_path.iterdir() if ".tar.gz" in p.name]  # no temporary left either
+
+
+def test_a_bundle_of_a_plan_with_nodes_says_to_install_each_with_node(tmp_path: Path):
+    from k3stui.plan import Node
+
+    nodes = (Node("srv1", "10.0.0.30", "server"), Node("ag1", "10.0.0.31"))
+    bundle(replace(PRESETS["flannel-host-gw"], nodes=nodes), tmp_path / "b")
+    text = (tmp_path / "b/README.md").read_text()
+    assert "The plan lists its nodes (srv1, ag1): on each, use `--node <name>`" in text
+    bundle(PRESETS["flannel-vxlan"], tmp_path / "plain")
+    assert "--node" not in (tmp_path / "plain/README.md").read_text()

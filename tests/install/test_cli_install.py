@@ -115,27 +115,30 @@ def test_ctrl_d_at_the_question_is_a_no(monkeypatch):
     assert install._confirm(argparse.Namespace(yes=False)) is False
 
 
+BUNDLE = ("--k3s-version", "v1.34.3+k3s1", "--no-wheels")  # a bundle is for one release; no pip here
+
+
 def test_bundle_then_airgap_install(cli, sandbox: Path, tmp_path: Path):
     arts = tmp_path / "arts"
     arts.mkdir()
-    (arts / "k3s").write_bytes(b"fake k3s\n")
+    (arts / "k3s").write_bytes(b"fake k3s\npkg/version.Version=v1.34.3+k3s1\n")
     shutil.copy(FAKE_SCRIPT, arts / "install.sh")
     (arts / "k3s-airgap-images-amd64.tar").write_bytes(b"images")
     out = tmp_path / "bundle"
-    r = cli("bundle", "--preset", "flannel-host-gw", "--out", str(out), "--artifacts", str(arts))
+    r = cli("bundle", "--preset", "flannel-host-gw", "--out", str(out), "--artifacts", str(arts), *BUNDLE)
     assert r.returncode == 0, r.stderr
     assert out.with_name("bundle.tar.gz").is_file()
     # The plan comes from the bundle's plan.yaml when no input is given.
     r = cli("install", "--airgap", str(out), "--root", str(sandbox), "--yes")
     assert r.returncode == 0, r.stdout + r.stderr
-    assert (sandbox / "usr/local/bin/k3s").read_bytes() == b"fake k3s\n"
+    assert (sandbox / "usr/local/bin/k3s").read_bytes() == (arts / "k3s").read_bytes()
     assert (sandbox / "var/lib/rancher/k3s/agent/images/k3s-airgap-images-amd64.tar").is_file()
     assert recorded_env(out / "artifacts/install.sh")["INSTALL_K3S_SKIP_DOWNLOAD"] == "true"
 
 
 def test_bundle_missing_artifacts_exit_1_and_airgap_install_refuses(cli, sandbox: Path, tmp_path: Path):
     out = tmp_path / "bundle"
-    r = cli("bundle", "--preset", "flannel-vxlan", "--out", str(out))
+    r = cli("bundle", "--preset", "flannel-vxlan", "--out", str(out), *BUNDLE)
     assert r.returncode == 1 and "k3s (the K3s binary" in r.stderr
     before = snapshot(sandbox, ignore_logs=False)
     r = cli("install", "--airgap", str(out), "--root", str(sandbox), "--yes")
@@ -147,9 +150,9 @@ def test_bundle_missing_artifacts_exit_1_and_airgap_install_refuses(cli, sandbox
 def test_bundle_out_dot_and_an_unwritable_out_are_clear(cli, tmp_path: Path):
     here = tmp_path / "here"
     here.mkdir()
-    r = cli("bundle", "--preset", "flannel-vxlan", "--out", ".", cwd=here)
+    r = cli("bundle", "--preset", "flannel-vxlan", "--out", ".", *BUNDLE, cwd=here)
     assert r.returncode == 1 and "internal error" not in r.stderr  # 1: the artifacts are missing
     assert (tmp_path / "here.tar.gz").is_file() and (here / "SHA256SUMS").is_file()
     (tmp_path / "file").write_text("")
-    r = cli("bundle", "--preset", "flannel-vxlan", "--out", str(tmp_path / "file" / "b"))
+    r = cli("bundle", "--preset", "flannel-vxlan", "--out", str(tmp_path / "file" / "b"), *BUNDLE)
     assert r.returncode == 2 and "cannot write the bundle" in r.stderr and "--out" in r.stderr
