@@ -18,12 +18,12 @@ from k3stui.render.files import (
     PRESET_NAME,
     ChartExport,
     RenderedFile,
-    _preset_file,
+    _preset_files,
     _role_files,
     _version_notes,
     manifest,
 )
-from k3stui.render.install_cmd import install_command, one_liner
+from k3stui.render.install_cmd import install_command, judged_version, one_liner
 from k3stui.render.k3s_config import AGENT_TOKEN_FILE, agent_server_url
 
 NODES_DIR = "nodes"
@@ -113,7 +113,9 @@ def render_per_node(plan: Plan, *, k3s_version: str | None = None, chart: ChartE
     if not plan.nodes:
         raise ValueError("the plan lists no nodes: render it per role (without --per-node), or add nodes")
     notes: list[str] = []
-    _version_notes(k3s_version or plan.k3s_version, notes)
+    # install.sh pins the release the plan was judged for, as in the per-role output.
+    k3s_version = judged_version(plan, k3s_version)
+    _version_notes(k3s_version, notes)
     chart_files = chart.files if chart is not None else []
     files: list[RenderedFile] = []
     commands: dict[str, str] = {}
@@ -122,7 +124,7 @@ def render_per_node(plan: Plan, *, k3s_version: str | None = None, chart: ChartE
         with contextlib.suppress(ValueError):  # already in the notes
             cmd = install_command(plan_for_node(plan, node.name), node.role, k3s_version=k3s_version)
             commands[node.name] = one_liner(cmd)
-    files.append(_preset_file(plan, name, description))
+    files += _preset_files(plan, name, description)
     files += [f for f in chart_files if not f.roles]
     files.append(RenderedFile("README.md", None, 0o644, (), _readme(plan, notes, commands),
                               "which folder goes to which node"))
