@@ -3,8 +3,9 @@ twins for scripts and CI.
 
 Start-up matters: only argparse and the stdlib are imported here. Every command imports what it
 needs when it runs, so `check` never loads textual, sh or jinja2.
-Exit codes: 0 fine, 1 the plan has errors (or the action failed), 2 unusable input,
-3 an internal error (a bug; K3STUI_DEBUG=1 shows the traceback).
+Exit codes (`exit_codes.py`): 0 fine, 1 the plan has errors (or the action failed), 2 unusable
+input, 3 an internal error (a bug; K3STUI_DEBUG=1 shows the traceback), 130 interrupted. Every
+`K3stuiError` a command raises is printed as one line and exits with its kind's code.
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from k3stui import __version__
+from k3stui import __version__, exit_codes
 from k3stui.versions import NEWEST_KNOWN
-
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 _VERSION_HELP = (
     "K3s version the plan is for, as vX.Y.Z+k3sN. Without it, rules apply to the newest "
@@ -115,7 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="k3s binary, install.sh, k3s-airgap-images-<arch>.tar.zst, chart .tgz files")
     p.add_argument("--force", action="store_true", help="write into a non-empty --out")
 
-    p = sub.add_parser("rules", help="list every validation rule and its code")
+    p = sub.add_parser("rules", help="list every code k3stui can print; explain one",
+                       description="Every code of the importers, the plan rules, the installer's preflight "
+                                   "and the doctor, from the one registry. With CODE: what it checks, why, "
+                                   "how to fix it and its source.")
+    p.add_argument("code", nargs="?", metavar="CODE", help="explain this code (e.g. HA001, INST013)")
     _formats(p)
     return parser
 
@@ -147,18 +150,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(_join_exec_values(list(sys.argv[1:] if argv is None else argv)))
     if args.command is None:
         return _command("tui")(args)
-    from k3stui.findings import InputError
+    from k3stui.errors import K3stuiError
 
     try:
         return _command(args.command)(args)
-    except InputError as exc:
+    except K3stuiError as exc:
         print(f"k3stui: error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+        return exc.exit_code
     except KeyboardInterrupt:
         print("k3stui: interrupted", file=sys.stderr)
-        return 130
+        return exit_codes.INTERRUPTED
     except BrokenPipeError:
-        return EXIT_OK
+        return exit_codes.OK
     except Exception as exc:  # a bug: say so plainly, no traceback unless asked
         import os
 
@@ -166,4 +169,4 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"k3stui: internal error: {type(exc).__name__}: {exc} "
               "(run with K3STUI_DEBUG=1 for details and report it)", file=sys.stderr)
-        return EXIT_INTERNAL
+        return exit_codes.INTERNAL

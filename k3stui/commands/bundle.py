@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from k3stui import exit_codes
+
 
 def run(args: argparse.Namespace) -> int:
     from k3stui.commands.check import check_inputs
@@ -18,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
     if has_errors(findings):
         print(format_findings(findings), file=sys.stderr)
         print("k3stui: bundle not written: fix the plan's errors first", file=sys.stderr)
-        return 1
+        return exit_codes.FINDINGS
     try:
         report = make_bundle(
             plan, args.out, artifacts_dir=args.artifacts, force=args.force, k3s_version=args.k3s_version
@@ -36,5 +38,5 @@ def run(args: argparse.Namespace) -> int:
         print("missing (the bundle cannot install until you add them; see its README):", file=sys.stderr)
         for m in report.missing:
             print(f"  - {m}", file=sys.stderr)
-        return 1
-    return 0
+        return exit_codes.FINDINGS
+    return exit_codes.OK

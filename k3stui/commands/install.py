@@ -1,5 +1,6 @@
 """`k3stui install`: preflight, then (after --dry-run or a yes) write the files and run the K3s
-install script. Exit 0 done (or a clean dry run), 1 refused or failed, 130 interrupted."""
+install script. Exit (exit_codes.py): 0 done (or a clean dry run), 1 refused or failed, 2 unusable
+input, 130 interrupted. The plan of action comes from the one `install.api.prepare`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from k3stui.findings import InputError
+from k3stui import exit_codes
+from k3stui.errors import InputError
 
 if TYPE_CHECKING:
     from k3stui.install.actions import Actions
@@ -22,7 +24,8 @@ def prepare(args: argparse.Namespace) -> Actions:
     """Inputs -> Actions (reads the host; changes nothing)."""
     from k3stui.commands.check import check_inputs
     from k3stui.install.airgap import load_bundle
-    from k3stui.install.api import prepare as prepare_plan
+    from k3stui.install.api import PrepareRequest
+    from k3stui.install.api import prepare as prepare_request
 
     for option, folder in (("--root", args.root), ("--airgap", args.airgap)):
         if folder and not Path(folder).is_dir():
@@ -37,14 +40,16 @@ def prepare(args: argparse.Namespace) -> Actions:
     plan, findings = check_inputs(args)
     if args.install_script and not Path(args.install_script).is_file():
         raise InputError(f"--install-script {args.install_script}: no such file")
-    return prepare_plan(
-        plan,
-        args.role,
-        root=args.root or "/",
-        airgap=bundle,
-        install_script=args.install_script,
-        k3s_version=args.k3s_version,
-        findings=findings,
+    return prepare_request(
+        PrepareRequest(
+            plan,
+            args.role,
+            root=args.root or "/",
+            airgap=bundle,
+            install_script=args.install_script,
+            k3s_version=args.k3s_version,
+            findings=findings,
+        )
     )
 
 
@@ -71,13 +76,13 @@ def run(args: argparse.Namespace) -> int:
         print(describe(actions), end="")
         if actions.refused and not args.dry_run:
             print("k3stui: install refused; nothing was changed", file=sys.stderr)
-        return 1 if actions.refused else 0
+        return exit_codes.FINDINGS if actions.refused else exit_codes.OK
     print(describe(actions, dry_run=False), end="")
     if not _confirm(args):
         print("k3stui: nothing was changed", file=sys.stderr)
-        return 1
+        return exit_codes.FINDINGS
     result = run_actions(actions, lambda line: print(line, flush=True))
     print(result.message, file=sys.stdout if result.ok else sys.stderr)
     if result.interrupted:
-        return 130
-    return 0 if result.ok else 1
+        return exit_codes.INTERRUPTED
+    return exit_codes.OK if result.ok else exit_codes.FINDINGS

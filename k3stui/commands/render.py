@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from k3stui.cli import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
+from k3stui import exit_codes
 from k3stui.findings import Severity, has_errors
 from k3stui.report import print_findings
 
@@ -50,7 +50,7 @@ def _write_out(plan: Any, args: argparse.Namespace) -> int:
         write_tree(args.out, files, force=args.force)
     except (ValueError, WriteRefused) as exc:
         _say(f"k3stui: not written: {exc}")
-        return EXIT_FINDINGS
+        return exit_codes.FINDINGS
     out = Path(args.out)
     print(f"Wrote {len(files)} files to {out}/:")
     for f in files:
@@ -58,7 +58,7 @@ def _write_out(plan: Any, args: argparse.Namespace) -> int:
         print(f"  {f.path}{where}")
     print(f"Next: read {out / 'README.md'}; then run server/install.sh on each server "
           "and agent/install.sh on each agent.")
-    return EXIT_OK
+    return exit_codes.OK
 
 
 def _redact(text: str, plan: Any) -> str:
@@ -87,11 +87,11 @@ def _merge(plan: Any, args: argparse.Namespace) -> int:
     diff = unified_diff(existing, merged, str(path))
     if not diff:
         print(f"{path} already holds this plan's {role} settings; nothing to change.")
-        return EXIT_OK
+        return exit_codes.OK
     print(_redact(diff, plan), end="")
     if args.dry_run:
         print(f"Dry run: {path} not changed.")
-        return EXIT_OK
+        return exit_codes.OK
     mode = path.stat().st_mode & 0o7777 if path.exists() else 0o600
     if "token" in updates and mode & 0o077:
         mode &= 0o700  # a literal join token must not be readable by other users
@@ -102,27 +102,27 @@ def _merge(plan: Any, args: argparse.Namespace) -> int:
     conf = netconf_node_path(plan)
     if conf:
         print(f"It points flannel-conf at {conf}: render it with --out DIR and copy it to every node.")
-    return EXIT_OK
+    return exit_codes.OK
 
 
 def run(args: argparse.Namespace) -> int:
     problem = _usage_problem(args)
     if problem:
         _say(f"k3stui render: {problem}")
-        return EXIT_INPUT
+        return exit_codes.INPUT
     from k3stui.commands.check import check_inputs
 
     plan, found = check_inputs(args)
     if has_errors(found):
         print_findings(found)
         _say("k3stui: nothing rendered: the plan has errors (listed above).")
-        return EXIT_FINDINGS
+        return exit_codes.FINDINGS
     if any(f.severity is Severity.WARNING for f in found):
         print_findings([f for f in found if f.severity is not Severity.INFO])
-    status = EXIT_OK
+    status = exit_codes.OK
     if args.out:
         status = _write_out(plan, args)
-    if status == EXIT_OK and args.merge_into:
+    if status == exit_codes.OK and args.merge_into:
         status = _merge(plan, args)
     if args.explain:
         from k3stui.render.explain import explain, format_explanation

@@ -217,8 +217,27 @@ def check(plan: p.Plan, role: str, host: HostInfo, **kw: Any) -> list[Finding]:
     return run(context(plan, role, host, **kw))
 
 
+# Packages whose modules register host checks (stage "preflight" or "doctor") besides this one:
+# each is imported whole, when present, so the registry and HOST_CHECKS hold every check.
+CHECK_PACKAGES = ("k3stui.doctor",)
+
+
+def load_checks() -> None:
+    import importlib
+    import pkgutil
+
+    for name in CHECK_PACKAGES:
+        try:
+            package = importlib.import_module(name)
+        except ModuleNotFoundError:
+            continue  # not in this build
+        for mod in pkgutil.walk_packages(getattr(package, "__path__", []), name + "."):
+            importlib.import_module(mod.name)
+
+
 def run(ctx: PreflightContext) -> list[Finding]:
-    """Every registered preflight check, in registration order."""
+    """Every registered preflight check, in registration order (others' included: load_checks)."""
+    load_checks()
     out: list[Finding] = []
     for check in HOST_CHECKS["preflight"]:
         out.extend(check(ctx))  # type: ignore[arg-type]
