@@ -1,8 +1,9 @@
 """Command line: `k3stui` opens the TUI; `k3stui check|render|preset|install|bundle|rules` are its
 twins for scripts and CI.
 
-Start-up matters: only argparse and the stdlib are imported here. Every command imports what it
-needs when it runs, so `check` never loads textual, sh or jinja2.
+Start-up matters: only argparse, the stdlib and the plan's small pure tables (plan.Role, the
+versions table) are imported here. Every command imports what it needs when it runs, so `check`
+never loads textual, sh or jinja2.
 Exit codes (`exit_codes.py`): 0 fine, 1 the plan has errors (or the action failed), 2 unusable
 input, 3 an internal error (a bug; K3STUI_DEBUG=1 shows the traceback), 130 interrupted. Every
 `K3stuiError` a command raises is printed as one line and exits with its kind's code.
@@ -13,9 +14,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import get_args
 
 from k3stui import __version__, exit_codes
+from k3stui.plan import Role
 from k3stui.versions import NEWEST_KNOWN
+
+ROLES: tuple[str, ...] = get_args(Role)  # the one choice set, typed in plan.py
 
 _VERSION_HELP = (
     "K3s version the plan is for, as vX.Y.Z+k3sN. Without it, rules apply to the newest "
@@ -75,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="write into a non-empty --out")
     p.add_argument("--merge-into", metavar="PATH",
                    help="update this existing K3s config.yaml in place (comments kept, backup first)")
-    p.add_argument("--role", choices=("server", "agent"), help="with --merge-into: which role's config")
+    p.add_argument("--role", choices=ROLES, help="with --merge-into: which role's config")
     p.add_argument("--dry-run", action="store_true", help="with --merge-into: show the diff only")
     p.add_argument("--explain", action="store_true",
                    help="print ports to open, MTU, node capacity and host-gw routes")
@@ -99,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("install", help="install K3s on this host with the plan (dry run first)")
     _add_inputs(p)
-    p.add_argument("--role", choices=("server", "agent"), help="this host's role (default: the plan's)")
+    p.add_argument("--role", choices=ROLES, help="this host's role (default: the plan's)")
     p.add_argument("--dry-run", action="store_true", help="print the whole plan of action; change nothing")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument("--root", metavar="DIR", help="treat DIR as / (tests, image preparation)")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from k3stui import exit_codes
 from k3stui.errors import InputError
@@ -67,9 +67,40 @@ def _confirm(args: argparse.Namespace) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
+def print_event(event: object) -> None:
+    """The CLI's subscriber to the runner's typed events (install/events.py): one line per step,
+    the script's output indented under it. Texts arrive masked."""
+    from k3stui.install import events as ev
+
+    if isinstance(event, ev.StepStarted):
+        print(f"[{event.index}/{event.total}] {event.title}", flush=True)
+    elif isinstance(event, ev.OutputLine):
+        print(f"    {event.text}", file=sys.stderr if event.stream == "stderr" else sys.stdout, flush=True)
+    elif isinstance(event, ev.StepDone) and not event.changed:
+        print("    unchanged", flush=True)
+    elif isinstance(event, ev.StepFailed):
+        print(f"    failed: {event.reason}", file=sys.stderr, flush=True)
+    elif isinstance(event, ev.Undone):
+        for what in event.restored:
+            print(f"undone: {what}", file=sys.stderr, flush=True)
+        for problem in event.problems:
+            print(f"NOT undone: {problem}", file=sys.stderr, flush=True)
+    # Finished: its message is printed once the run returns.
+
+
+def _run_actions(actions: Actions) -> Any:
+    """run_actions with the event printer; a runner that predates typed events gets a line printer."""
+    import inspect
+
+    from k3stui.install.runner import run_actions
+
+    if "on_event" in inspect.signature(run_actions).parameters:
+        return run_actions(actions, on_event=print_event)
+    return run_actions(actions, lambda line: print(line, flush=True))
+
+
 def run(args: argparse.Namespace) -> int:
     from k3stui.install.actions import describe
-    from k3stui.install.runner import run_actions
 
     actions = prepare(args)
     if args.dry_run or actions.refused:
@@ -81,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     if not _confirm(args):
         print("k3stui: nothing was changed", file=sys.stderr)
         return exit_codes.FINDINGS
-    result = run_actions(actions, lambda line: print(line, flush=True))
+    result = _run_actions(actions)
     print(result.message, file=sys.stdout if result.ok else sys.stderr)
     if result.interrupted:
         return exit_codes.INTERRUPTED
