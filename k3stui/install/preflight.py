@@ -248,15 +248,10 @@ def run(ctx: PreflightContext) -> list[Finding]:
 
 
 @host_check(
-    E(
-        "INST001",
-        "root",
-        "k3stui install must run as root",
-        SCRIPT,
-        "What: the install writes /etc/rancher/k3s, the sysctl drop-in and runs the K3s install script, "
-        "which needs root. Fix: run it with sudo, or use --root DIR to prepare an image folder, or "
-        "--dry-run to see everything without root.",
-    ),
+    E("INST001", "root", "k3stui install must run as root", SCRIPT,
+      "What: the install writes /etc/rancher/k3s, the sysctl drop-in and runs the K3s install script, "
+      "which needs root. Fix: run it with sudo, or use --root DIR to prepare an image folder, or "
+      "--dry-run to see everything without root."),
 )
 def root_user(ctx: PreflightContext) -> Iterator[Finding]:
     if not ctx.under_root and not ctx.host.is_root:
@@ -268,26 +263,17 @@ def root_user(ctx: PreflightContext) -> Iterator[Finding]:
 
 
 @host_check(
-    E(
-        "INST031",
-        "root",
-        "--root on an OpenRC host: install.sh would write this host's /etc",
-        f"{SCRIPT} verify_system, setup_env, create_openrc_service_file",
-        "What: install.sh picks OpenRC when /sbin/openrc-run exists and then writes /etc/init.d/k3s*, "
-        "/etc/rancher/k3s/k3s*.env and /etc/logrotate.d/k3s* on the host it runs on, whatever "
-        "INSTALL_K3S_SYSTEMD_DIR says. Why: --root must not touch the real host. Fix: prepare the image "
-        "on a systemd host, or run the install inside the image (chroot, container).",
-    ),
-    E(
-        "INST032",
-        "root",
-        "--root: install.sh would remove this host's K3s unit",
-        f"{SCRIPT} systemd_disable",
-        "What: before writing its unit, install.sh runs `systemctl disable <name>` and removes "
-        "/etc/systemd/system/<name>.service and .env of the host it runs on (hard-coded, not "
-        "INSTALL_K3S_SYSTEMD_DIR). Why: with --root that is the real host's K3s. Fix: prepare the image "
-        "on a host without that unit, or inside the image (chroot, container).",
-    ),
+    E("INST031", "root", "--root on an OpenRC host: install.sh would write this host's /etc",
+      f"{SCRIPT} verify_system, setup_env, create_openrc_service_file",
+      "What: install.sh picks OpenRC when /sbin/openrc-run exists and then writes /etc/init.d/k3s*, "
+      "/etc/rancher/k3s/k3s*.env and /etc/logrotate.d/k3s* on the host it runs on, whatever "
+      "INSTALL_K3S_SYSTEMD_DIR says. Why: --root must not touch the real host. Fix: prepare the image "
+      "on a systemd host, or run the install inside the image (chroot, container)."),
+    E("INST032", "root", "--root: install.sh would remove this host's K3s unit", f"{SCRIPT} systemd_disable",
+      "What: before writing its unit, install.sh runs `systemctl disable <name>` and removes "
+      "/etc/systemd/system/<name>.service and .env of the host it runs on (hard-coded, not "
+      "INSTALL_K3S_SYSTEMD_DIR). Why: with --root that is the real host's K3s. Fix: prepare the image "
+      "on a host without that unit, or inside the image (chroot, container)."),
 )
 def outside_root(ctx: PreflightContext) -> Iterator[Finding]:
     if not ctx.under_root or ctx.host.outside_root is None:
@@ -321,31 +307,16 @@ def _arch(machine: str) -> str:
 
 
 @host_check(
-    E(
-        "INST002",
-        "airgap",
-        "the air-gap bundle is incomplete or corrupt",
-        f"{NET} §6",
-        "What: every artifact of the bundle (k3s binary, install.sh, images, charts) must be present and "
-        "match its sha256. Fix: make the bundle again with 'k3stui bundle --artifacts DIR' and copy it.",
-    ),
-    E(
-        "INST003",
-        "airgap",
-        "an upstream chart is missing from the air-gap bundle",
-        f"{NET} §6, §7",
-        "What: the auto-deploy HelmChart embeds each upstream chart (chartContent) on an air-gapped "
-        "host; nothing can download a missing one. Fix: put its .tgz into --artifacts and re-make the "
-        "bundle.",
-    ),
-    W(
-        "INST030",
-        "airgap",
-        "the bundle's images are for another architecture",
-        f"{NET} §6",
-        "What: K3s imports k3s-airgap-images-<arch> from the images dir; another arch's archive does not "
-        "run here. Fix: add this host's archive to the bundle.",
-    ),
+    E("INST002", "airgap", "the air-gap bundle is incomplete or corrupt", f"{NET} §6",
+      "What: every artifact of the bundle (k3s binary, install.sh, images, charts) must be present and "
+      "match its sha256. Fix: make the bundle again with 'k3stui bundle --artifacts DIR' and copy it."),
+    E("INST003", "airgap", "an upstream chart is missing from the air-gap bundle", f"{NET} §6, §7",
+      "What: the auto-deploy HelmChart embeds each upstream chart (chartContent) on an air-gapped "
+      "host; nothing can download a missing one. Fix: put its .tgz into --artifacts and re-make the "
+      "bundle."),
+    W("INST030", "airgap", "the bundle's images are for another architecture", f"{NET} §6",
+      "What: K3s imports k3s-airgap-images-<arch> from the images dir; another arch's archive does not "
+      "run here. Fix: add this host's archive to the bundle."),
 )
 def bundle_checks(ctx: PreflightContext) -> Iterator[Finding]:
     if ctx.bundle is None:
@@ -375,22 +346,12 @@ def bundle_checks(ctx: PreflightContext) -> Iterator[Finding]:
 
 
 @host_check(
-    E(
-        "INST090",
-        "server",
-        "no install command for this role",
-        f"{NET} §2",
-        "What: an agent joins a server: the install needs K3S_URL. Fix: set `server` (https://<server>:6443) "
-        "or add a server node to the plan.",
-    ),
-    E(
-        "INST091",
-        "server",
-        "K3S_URL is not an https:// URL",
-        f"{SCRIPT} verify_k3s_url",
-        "What: install.sh refuses any K3S_URL that does not start with https://. Fix: server: "
-        "https://<server>:6443.",
-    ),
+    E("INST090", "server", "no install command for this role", f"{NET} §2",
+      "What: an agent joins a server: the install needs K3S_URL. Fix: set `server` (https://<server>:6443) "
+      "or add a server node to the plan."),
+    E("INST091", "server", "K3S_URL is not an https:// URL", f"{SCRIPT} verify_k3s_url",
+      "What: install.sh refuses any K3S_URL that does not start with https://. Fix: server: "
+      "https://<server>:6443."),
 )
 def install_command(ctx: PreflightContext) -> Iterator[Finding]:
     problem = ctx.rendered.problems.get(ctx.role)
@@ -432,30 +393,15 @@ def _show(name: str, value: Any) -> str:
 
 
 @host_check(
-    N(
-        "INST010",
-        "existing",
-        "K3s is already on this host: the run updates it",
-        f"{NET} §2",
-        "What: config files, units, the data dir or the binary of a K3s were found. Every file the "
-        "install replaces is backed up first; critical values are compared with what runs today.",
-    ),
-    E(
-        "INST011",
-        "role",
-        "this host runs K3s in the other role",
-        f"{SCRIPT} setup_env",
-        "What: a server and an agent on one host fight over the same ports and data. Fix: --role with "
-        "the role it runs, or uninstall K3s first (k3s-uninstall.sh / k3s-agent-uninstall.sh).",
-    ),
-    W(
-        "INST012",
-        "existing",
-        "the existing K3s configuration could not be read",
-        f"{NET} §2",
-        "What: its config.yaml, drop-ins or unit could not be read or merged, so critical values were not "
-        "compared. Fix: run as root, repair the file, or compare by hand.",
-    ),
+    N("INST010", "existing", "K3s is already on this host: the run updates it", f"{NET} §2",
+      "What: config files, units, the data dir or the binary of a K3s were found. Every file the "
+      "install replaces is backed up first; critical values are compared with what runs today."),
+    E("INST011", "role", "this host runs K3s in the other role", f"{SCRIPT} setup_env",
+      "What: a server and an agent on one host fight over the same ports and data. Fix: --role with "
+      "the role it runs, or uninstall K3s first (k3s-uninstall.sh / k3s-agent-uninstall.sh)."),
+    W("INST012", "existing", "the existing K3s configuration could not be read", f"{NET} §2",
+      "What: its config.yaml, drop-ins or unit could not be read or merged, so critical values were not "
+      "compared. Fix: run as root, repair the file, or compare by hand."),
 )
 def existing_install(ctx: PreflightContext) -> Iterator[Finding]:
     ex = ctx.host.existing
@@ -481,17 +427,13 @@ def existing_install(ctx: PreflightContext) -> Iterator[Finding]:
 
 
 @host_check(
-    E(
-        "INST013",
-        "cluster-cidr",
-        "a critical value would change on an existing cluster",
-        f"{NET} §0.1, §10.10",
-        "What: once a server has a datastore, its critical values (CIDRs, cluster-dns, cluster-domain, "
-        "flannel-backend, ...) are fixed; K3s refuses to start with others. Compared as K3s compares them "
-        "(10.42.1.0/16 is 10.42.0.0/16), today vs after the install, each merged as K3s merges "
-        "config.yaml, config.yaml.d and ExecStart. Fix: keep today's value in the plan, or uninstall "
-        "and make a new cluster.",
-    ),
+    E("INST013", "cluster-cidr", "a critical value would change on an existing cluster",
+      f"{NET} §0.1, §10.10",
+      "What: once a server has a datastore, its critical values (CIDRs, cluster-dns, cluster-domain, "
+      "flannel-backend, ...) are fixed; K3s refuses to start with others. Compared as K3s compares them "
+      "(10.42.1.0/16 is 10.42.0.0/16), today vs after the install, each merged as K3s merges "
+      "config.yaml, config.yaml.d and ExecStart. Fix: keep today's value in the plan, or uninstall "
+      "and make a new cluster."),
 )
 def critical_kept(ctx: PreflightContext) -> Iterator[Finding]:
     o, ex = ctx.outlook, ctx.host.existing
@@ -522,24 +464,14 @@ def critical_kept(ctx: PreflightContext) -> Iterator[Finding]:
 
 
 @host_check(
-    W(
-        "INST014",
-        "existing",
-        "k3stui's drop-in overrides a value of the user's files",
-        f"{NET} §2",
-        "What: K3s reads config.yaml, then config.yaml.d/*.yaml by name; a later key replaces an earlier "
-        "one. k3stui's drop-in (50-k3stui-network.yaml) is read after the user's file and wins. Fix: "
-        "remove the key from that file so one file says what runs.",
-    ),
-    E(
-        "INST015",
-        "existing",
-        "a user file or the unit overrides the plan's value",
-        f"{NET} §2",
-        "What: a drop-in read after k3stui's, or flags on an ExecStart the install keeps, set a key the "
-        "plan sets too: K3s would run with their value, not the plan's. Fix: remove it there, or give "
-        "it the plan's value.",
-    ),
+    W("INST014", "existing", "k3stui's drop-in overrides a value of the user's files", f"{NET} §2",
+      "What: K3s reads config.yaml, then config.yaml.d/*.yaml by name; a later key replaces an earlier "
+      "one. k3stui's drop-in (50-k3stui-network.yaml) is read after the user's file and wins. Fix: "
+      "remove the key from that file so one file says what runs."),
+    E("INST015", "existing", "a user file or the unit overrides the plan's value", f"{NET} §2",
+      "What: a drop-in read after k3stui's, or flags on an ExecStart the install keeps, set a key the "
+      "plan sets too: K3s would run with their value, not the plan's. Fix: remove it there, or give "
+      "it the plan's value."),
 )
 def overrides(ctx: PreflightContext) -> Iterator[Finding]:
     o = ctx.outlook
@@ -581,15 +513,11 @@ def overrides(ctx: PreflightContext) -> Iterator[Finding]:
 
 
 @host_check(
-    W(
-        "INST017",
-        "existing",
-        "the install's rewrite of the unit drops a flag",
-        f"{SCRIPT} create_systemd_service_file",
-        "What: install.sh writes ExecStart=<bin>/k3s <INSTALL_K3S_EXEC> <args> every time; k3stui passes "
-        "only the role, so flags the old ExecStart carried are gone after the install. Fix: put the value "
-        "into the plan or config.yaml to keep it.",
-    ),
+    W("INST017", "existing", "the install's rewrite of the unit drops a flag",
+      f"{SCRIPT} create_systemd_service_file",
+      "What: install.sh writes ExecStart=<bin>/k3s <INSTALL_K3S_EXEC> <args> every time; k3stui passes "
+      "only the role, so flags the old ExecStart carried are gone after the install. Fix: put the value "
+      "into the plan or config.yaml to keep it."),
 )
 def dropped_unit_flags(ctx: PreflightContext) -> Iterator[Finding]:
     o = ctx.outlook
@@ -622,23 +550,13 @@ _IMPORT_HINT = (
 
 
 @host_check(
-    E(
-        "INST016",
-        "existing",
-        "the host keeps a critical value the plan does not describe",
-        f"{NET} §2",
-        "What: the plan leaves a critical value to its default, but the user's files set another one; K3s "
-        "keeps theirs, while the chart values, net-conf.json and the address checks k3stui derives from "
-        "the plan assume the plan's. Fix: import the host's settings into the plan.",
-    ),
-    N(
-        "INST018",
-        "existing",
-        "the host keeps a value the plan does not describe",
-        f"{NET} §2",
-        "What: a modelled, non-critical value the plan leaves alone is set otherwise in the user's files; "
-        "K3s keeps it. Fix: import the host's settings so the plan says what runs.",
-    ),
+    E("INST016", "existing", "the host keeps a critical value the plan does not describe", f"{NET} §2",
+      "What: the plan leaves a critical value to its default, but the user's files set another one; K3s "
+      "keeps theirs, while the chart values, net-conf.json and the address checks k3stui derives from "
+      "the plan assume the plan's. Fix: import the host's settings into the plan."),
+    N("INST018", "existing", "the host keeps a value the plan does not describe", f"{NET} §2",
+      "What: a modelled, non-critical value the plan leaves alone is set otherwise in the user's files; "
+      "K3s keeps it. Fix: import the host's settings so the plan says what runs."),
 )
 def kept_values(ctx: PreflightContext) -> Iterator[Finding]:
     """Values the plan leaves alone (its drop-in has no key) that the user's files set otherwise:
@@ -696,31 +614,16 @@ def required_modules(plan: p.Plan) -> list[tuple[str, str, bool]]:
 
 
 @host_check(
-    E(
-        "INST020",
-        "vxlan",
-        "a kernel module the plan needs is missing",
-        f"{NET} §4, §9",
-        "What: the backend's module (vxlan, wireguard, macvlan) is neither loaded, built in nor "
-        "installed; the pod network cannot come up. Fix: install it (modprobe; linux-modules-extra-* on "
-        "Ubuntu/Raspberry Pi, kernel-modules-extra on RHEL) or choose another backend.",
-    ),
-    N(
-        "INST021",
-        "vxlan",
-        "could not tell whether a needed kernel module is available",
-        f"{NET} §9",
-        "What: /proc/modules and /lib/modules could not be read (a container, an image --root). Check by "
-        "hand: modinfo <module>.",
-    ),
-    W(
-        "INST022",
-        "overlay",
-        "a kernel module K3s uses is missing",
-        f"{NET} §9; {SCRIPT} ExecStartPre",
-        "What: the K3s unit runs `modprobe br_netfilter` and `modprobe overlay`; without them containerd "
-        "falls back to another snapshotter and bridged traffic skips iptables. Fix: install the module.",
-    ),
+    E("INST020", "vxlan", "a kernel module the plan needs is missing", f"{NET} §4, §9",
+      "What: the backend's module (vxlan, wireguard, macvlan) is neither loaded, built in nor "
+      "installed; the pod network cannot come up. Fix: install it (modprobe; linux-modules-extra-* on "
+      "Ubuntu/Raspberry Pi, kernel-modules-extra on RHEL) or choose another backend."),
+    N("INST021", "vxlan", "could not tell whether a needed kernel module is available", f"{NET} §9",
+      "What: /proc/modules and /lib/modules could not be read (a container, an image --root). Check by "
+      "hand: modinfo <module>."),
+    W("INST022", "overlay", "a kernel module K3s uses is missing", f"{NET} §9; {SCRIPT} ExecStartPre",
+      "What: the K3s unit runs `modprobe br_netfilter` and `modprobe overlay`; without them containerd "
+      "falls back to another snapshotter and bridged traffic skips iptables. Fix: install the module."),
 )
 def modules(ctx: PreflightContext) -> Iterator[Finding]:
     for mod, why, required in required_modules(ctx.plan):
@@ -750,22 +653,12 @@ def _k3s_link(name: str | None) -> bool:
 
 
 @host_check(
-    E(
-        "INST040",
-        "cluster-cidr",
-        "a pod or service CIDR overlaps an address of this host",
-        f"{NET} §10",
-        "What: a host address inside cluster-cidr or service-cidr makes traffic to that network go to "
-        "pods or services instead. Fix: choose CIDRs that no host network uses.",
-    ),
-    E(
-        "INST041",
-        "cluster-cidr",
-        "a pod or service CIDR overlaps a route of this host",
-        f"{NET} §10",
-        "What: a route of this host (VPN, another LAN) inside cluster-cidr or service-cidr: that traffic "
-        "would go to pods instead. Fix: choose CIDRs outside every network this host reaches.",
-    ),
+    E("INST040", "cluster-cidr", "a pod or service CIDR overlaps an address of this host", f"{NET} §10",
+      "What: a host address inside cluster-cidr or service-cidr makes traffic to that network go to "
+      "pods or services instead. Fix: choose CIDRs that no host network uses."),
+    E("INST041", "cluster-cidr", "a pod or service CIDR overlaps a route of this host", f"{NET} §10",
+      "What: a route of this host (VPN, another LAN) inside cluster-cidr or service-cidr: that traffic "
+      "would go to pods instead. Fix: choose CIDRs outside every network this host reaches."),
 )
 def overlaps(ctx: PreflightContext) -> Iterator[Finding]:
     host = ctx.host
@@ -804,14 +697,9 @@ def overlaps(ctx: PreflightContext) -> Iterator[Finding]:
 
 
 @host_check(
-    E(
-        "INST050",
-        "flannel-iface",
-        "an interface the plan names does not exist here",
-        f"{NET} §1",
-        "What: flannel-iface and macvlan masters must be interfaces of this host; flannel and Multus fail "
-        "on a missing one. Fix: use a name `ip link` shows (the hint lists them).",
-    ),
+    E("INST050", "flannel-iface", "an interface the plan names does not exist here", f"{NET} §1",
+      "What: flannel-iface and macvlan masters must be interfaces of this host; flannel and Multus fail "
+      "on a missing one. Fix: use a name `ip link` shows (the hint lists them)."),
 )
 def interfaces(ctx: PreflightContext) -> Iterator[Finding]:
     plan, host = ctx.plan, ctx.host
@@ -837,22 +725,12 @@ def interfaces(ctx: PreflightContext) -> Iterator[Finding]:
 
 
 @host_check(
-    E(
-        "INST060",
-        "6443/tcp",
-        "a port this node must listen on is in use",
-        f"{NET} §5",
-        "What: each port this node listens on (the one port table, k3stui.ports: supervisor, kubelet, "
-        "the backend's UDP port, ...) must be free before K3s starts. Fix: stop what listens there "
-        "(ss -lntup shows it).",
-    ),
-    N(
-        "INST061",
-        "6443/tcp",
-        "a port K3s needs is in use, probably by the K3s already here",
-        f"{NET} §5",
-        "What: the port is bound and a K3s is installed: most likely its own socket.",
-    ),
+    E("INST060", "6443/tcp", "a port this node must listen on is in use", f"{NET} §5",
+      "What: each port this node listens on (the one port table, k3stui.ports: supervisor, kubelet, "
+      "the backend's UDP port, ...) must be free before K3s starts. Fix: stop what listens there "
+      "(ss -lntup shows it)."),
+    N("INST061", "6443/tcp", "a port K3s needs is in use, probably by the K3s already here", f"{NET} §5",
+      "What: the port is bound and a K3s is installed: most likely its own socket."),
 )
 def ports(ctx: PreflightContext) -> Iterator[Finding]:
     host = ctx.host
@@ -887,25 +765,16 @@ def ipv6_uplink(host: HostInfo) -> str | None:
 
 
 @host_check(
-    W(
-        "INST070",
-        "accept_ra",
-        "an RA-learnt IPv6 default route will expire once K3s forwards",
-        f"{NET} §9",
-        "What: with forwarding on (K3s turns it on) the kernel ignores router advertisements unless the "
-        "interface's accept_ra is 2, so an RA-learnt default route expires. Fix: accept_ra: 2 in the plan "
-        "(k3stui writes the sysctl drop-in, with the uplink's own line).",
-    ),
-    W(
-        "INST071",
-        "accept_ra",
-        "accept_ra 2 cannot reach the uplink: the plan names no interface",
-        f"{NET} §9 (all.accept_ra is not copied to existing interfaces)",
-        "What: the kernel applies an interface's own accept_ra; writing all/default does not change an "
-        "interface that already exists. k3stui writes the uplink's line for flannel-iface, or for the "
-        "interface of this node's IPv6 default route found at install time; here neither is known. Fix: "
-        "set flannel-iface, or add net.ipv6.conf.<uplink>.accept_ra = 2 by hand.",
-    ),
+    W("INST070", "accept_ra", "an RA-learnt IPv6 default route will expire once K3s forwards", f"{NET} §9",
+      "What: with forwarding on (K3s turns it on) the kernel ignores router advertisements unless the "
+      "interface's accept_ra is 2, so an RA-learnt default route expires. Fix: accept_ra: 2 in the plan "
+      "(k3stui writes the sysctl drop-in, with the uplink's own line)."),
+    W("INST071", "accept_ra", "accept_ra 2 cannot reach the uplink: the plan names no interface",
+      f"{NET} §9 (all.accept_ra is not copied to existing interfaces)",
+      "What: the kernel applies an interface's own accept_ra; writing all/default does not change an "
+      "interface that already exists. k3stui writes the uplink's line for flannel-iface, or for the "
+      "interface of this node's IPv6 default route found at install time; here neither is known. Fix: "
+      "set flannel-iface, or add net.ipv6.conf.<uplink>.accept_ra = 2 by hand."),
 )
 def router_adverts(ctx: PreflightContext) -> Iterator[Finding]:
     plan, host = ctx.plan, ctx.host
@@ -939,21 +808,11 @@ def router_adverts(ctx: PreflightContext) -> Iterator[Finding]:
 
 
 @host_check(
-    W(
-        "INST080",
-        "token-file",
-        "the join token file is readable by others",
-        f"{NET} §2 (K3S_TOKEN_FILE)",
-        "What: the token lets any node join the cluster. Fix: chmod 600 the file.",
-    ),
-    E(
-        "INST081",
-        "token-file",
-        "the join token file does not exist",
-        f"{NET} §2 (K3S_TOKEN_FILE)",
-        "What: an agent installed with K3S_TOKEN_FILE reads the server's token from it; without it the "
-        "join fails. Fix: copy the server's <data-dir>/server/node-token there (mode 0600).",
-    ),
+    W("INST080", "token-file", "the join token file is readable by others", f"{NET} §2 (K3S_TOKEN_FILE)",
+      "What: the token lets any node join the cluster. Fix: chmod 600 the file."),
+    E("INST081", "token-file", "the join token file does not exist", f"{NET} §2 (K3S_TOKEN_FILE)",
+      "What: an agent installed with K3S_TOKEN_FILE reads the server's token from it; without it the "
+      "join fails. Fix: copy the server's <data-dir>/server/node-token there (mode 0600)."),
 )
 def token_file(ctx: PreflightContext) -> Iterator[Finding]:
     path = ctx.token_file
@@ -974,14 +833,9 @@ def token_file(ctx: PreflightContext) -> Iterator[Finding]:
 
 
 @host_check(
-    N(
-        "INST099",
-        "host",
-        "something of this host could not be read",
-        "install/hostinfo.py",
-        "What: a fact preflight needs (addresses, ports, modules, an existing K3s) was unknown, so its "
-        "check was skipped; the note says which. Run as root, or check by hand.",
-    ),
+    N("INST099", "host", "something of this host could not be read", "install/hostinfo.py",
+      "What: a fact preflight needs (addresses, ports, modules, an existing K3s) was unknown, so its "
+      "check was skipped; the note says which. Run as root, or check by hand."),
 )
 def host_notes(ctx: PreflightContext) -> Iterable[Finding]:
     return [emit("INST099", note) for note in ctx.host.notes]
