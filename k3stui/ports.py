@@ -50,12 +50,13 @@ def supervisor_port(plan: Plan) -> int:
 
 
 def embedded_etcd(plan: Plan, *, other_servers: bool = False) -> bool:
-    """Embedded etcd with peers: more than one server, cluster-init, or joining other servers;
-    an external datastore has no etcd peers."""
+    """Embedded etcd with peers: more than one server, cluster-init, a server joining another
+    (`server:` set on a server), or other servers given; an external datastore has no etcd peers."""
     if "datastore-endpoint" in plan.extra:
         return False
     servers = sum(1 for n in plan.nodes if n.role == "server")
-    return other_servers or servers > 1 or bool(plan.extra.get("cluster-init"))
+    joins = plan.role == "server" and bool(plan.server)
+    return other_servers or joins or servers > 1 or bool(plan.extra.get("cluster-init"))
 
 
 def ports(plan: Plan, role: str | None = None, *, other_servers: bool = False) -> tuple[PortUse, ...]:

@@ -10,7 +10,7 @@ from k3stui import effective
 from k3stui.install.hostinfo import HostInfo, Socket
 from k3stui.install.preflight import check, critical_changes
 from k3stui.plan import Flannel, Plan
-from k3stui.ports import ports
+from k3stui.ports import listening, ports
 from k3stui.render.explain import explain, format_explanation
 from k3stui.render.netconf import netconf
 from k3stui.rules import validate
@@ -85,3 +85,11 @@ def test_check_json_effective_block_is_the_normalised_value(run_cli) -> None:  #
     shown = json.loads(r.stdout)["plan"]["effective"]
     assert shown["cluster-cidr"] == ["10.42.0.0/16"]
     assert shown["flannel-backend"] == "vxlan" and shown["disable: servicelb"] is False
+
+
+def test_a_joining_server_uses_the_etcd_peer_ports_and_an_external_datastore_does_not() -> None:
+    joining = Plan(server="https://10.0.0.1:6443")
+    assert "2379-2380/tcp" in _port_set(joining)
+    assert ("tcp", 2379, "embedded etcd (HA)") in listening(joining, "server")
+    external = replace(joining, extra={"datastore-endpoint": "postgres://db/k3s"})
+    assert "2379-2380/tcp" not in _port_set(external)
