@@ -11,6 +11,7 @@ requirements) and §4 (flannel backends: vxlan `Port` default 8472, wireguard `L
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from k3stui import defaults
 from k3stui.plan import Plan, effective_cluster_cidr, networks, uses_flannel
@@ -18,11 +19,12 @@ from k3stui.plan import Plan, effective_cluster_cidr, networks, uses_flannel
 ETCD_PORTS = (2379, 2380)
 REGISTRY_P2P_PORT = 5001  # embedded registry (Spegel); K3S_P2P_PORT changes it (unsupported)
 KUBELET_PORT = 10250
+Proto = Literal["tcp", "udp", "ip-proto-4", "esp"]
 
 
 @dataclass(frozen=True)
 class PortUse:
-    proto: str  # tcp | udp | ip-proto-4 | esp
+    proto: Proto
     low: int | None  # None for protocols without ports
     high: int | None
     between: str  # "agents -> servers", "all <-> all", ...
@@ -81,7 +83,7 @@ def ports(plan: Plan, role: str | None = None, *, other_servers: bool = False) -
     return tuple(out)
 
 
-def _all(proto: str, port: int | None, purpose: str, *, listening: bool = True) -> PortUse:
+def _all(proto: Proto, port: int | None, purpose: str, *, listening: bool = True) -> PortUse:
     return PortUse(proto, port, None, "all <-> all", purpose, listening and port is not None)
 
 

@@ -22,7 +22,7 @@ from k3stui.install.airgap import Bundle, load_bundle
 from k3stui.install.hostinfo import HostReader
 from k3stui.install.paths import NodePaths
 from k3stui.install.rendered import render
-from k3stui.plan import Plan
+from k3stui.plan import Plan, Role
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class PrepareRequest:
     `stamp`: the log file's time stamp."""
 
     plan: Plan
-    role: str | None = None
+    role: Role | None = None
     root: str = "/"
     airgap: str | Bundle | None = None
     install_script: str | None = None
@@ -43,7 +43,7 @@ class PrepareRequest:
     stamp: str | None = None
 
 
-def prepare(request: PrepareRequest | Plan, role: str | None = None, **keywords: object) -> Actions:
+def prepare(request: PrepareRequest | Plan, role: Role | None = None, **keywords: object) -> Actions:
     """Read the host (nothing is changed) and return everything an install would do.
 
     `prepare(PrepareRequest(plan, ...))`, or the same fields as keywords:

@@ -93,10 +93,12 @@ class Outlook:
 @dataclass(frozen=True)
 class PreflightContext:
     """Everything a preflight check reads: the plan and role, the host facts, the existing set-up
-    (today and after), the rendered files and the bundle."""
+    (today and after), the rendered files and the bundle. A check registered by another module
+    (a doctor's stage-preflight check) reads the same: `plan`, `role`, `host.interfaces`,
+    `host.addresses`, `host.routes`, `host.sockets`, `host.files`, `root`."""
 
     plan: p.Plan
-    role: str
+    role: p.Role
     host: HostInfo
     rendered: Rendered
     bundle: Bundle | None = None
