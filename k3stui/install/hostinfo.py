@@ -362,28 +362,24 @@ class HostReader:
         return ExistingK3s(tuple(found), role, has_db, None, error, configs, unit, tuple(unit_args))
 
     def _config_files(self) -> tuple[tuple[tuple[str, str], ...], str | None]:
-        """config.yaml, then the drop-ins in K3s's order: the lister `--config-dir` uses
-        (inputs.config_dir_files), so the host is read exactly as a user's folder is."""
+        """config.yaml, then the drop-ins in K3s's order, listed and read by the functions
+        `--config` and `--config-dir` use (inputs.config_dir_files, inputs.read_text), so the host
+        is read exactly as a user's files are. Each file's bytes are kept for `file_state`."""
         from k3stui.errors import K3stuiError
-        from k3stui.inputs import config_dir_files
+        from k3stui.inputs import config_dir_files, read_text
 
         paths = [defaults.CONFIG_FILE] if self.path(defaults.CONFIG_FILE).is_file() else []
-        if self.path(defaults.CONFIG_DROPIN_DIR).is_dir():
-            try:
-                listed = config_dir_files(self.path(defaults.CONFIG_DROPIN_DIR))
-            except K3stuiError as exc:
-                return (), str(exc)
-            paths += [f"{defaults.CONFIG_DROPIN_DIR}/{p.name}" for p in listed]
         out = []
-        for node_path in paths:
-            try:
-                data = self._bytes(node_path)
-            except OSError as exc:
-                return (), f"{node_path}: {exc.strerror or exc}"
-            try:
-                out.append((node_path, data.decode("utf-8")))
-            except UnicodeDecodeError:
-                return (), f"{node_path}: not UTF-8 text; save the file as UTF-8"
+        try:
+            if self.path(defaults.CONFIG_DROPIN_DIR).is_dir():
+                listed = config_dir_files(self.path(defaults.CONFIG_DROPIN_DIR))
+                paths += [f"{defaults.CONFIG_DROPIN_DIR}/{p.name}" for p in listed]
+            for node_path in paths:
+                text = read_text(self.path(node_path), "config file")
+                self._bytes_cache[node_path] = text.encode("utf-8")  # read_text decoded it strictly
+                out.append((node_path, text))
+        except K3stuiError as exc:
+            return (), str(exc)
         return tuple(out), None
 
     def outside_root(self) -> tuple[str, ...] | None:
