@@ -784,10 +784,10 @@ def router_adverts(ctx: PreflightContext) -> Iterator[Finding]:
         if ctx.uplink is None:
             yield emit(
                 "INST071",
-                "accept_ra: 2 is written for all and default only: the plan names no "
-                "flannel-iface and this host's IPv6 default route "
-                f"{'is not known here' if host.routes is None else 'was not found'}, so "
-                "an interface that already exists keeps its own accept_ra",
+                "the uplink is not known: the plan names no flannel-iface and this host's IPv6 "
+                f"default route {'cannot be read here' if host.routes is None else 'was not found'}, "
+                "so the value 2 is written for all and default only and an interface that already "
+                "exists keeps its own accept_ra",
                 "set flannel-iface to the uplink, or add net.ipv6.conf.<uplink>.accept_ra = 2 to "
                 "the sysctl drop-in",
             )
