@@ -16,7 +16,7 @@ import ipaddress
 import shlex
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from k3stui import defaults, effective, flags
 from k3stui import plan as p
@@ -24,16 +24,18 @@ from k3stui.findings import Finding
 from k3stui.importers._common import canonical_name, scalar_text
 from k3stui.importers.k3s_config import merge_documents, parse_config
 from k3stui.install import existing
-from k3stui.install.airgap import Bundle
-from k3stui.install.hostinfo import ExistingK3s, HostInfo
 from k3stui.install.paths import NodePaths
-from k3stui.install.rendered import Rendered
 from k3stui.ports import listening
-from k3stui.render.install_cmd import InstallCommand
 from k3stui.rules.registry import HOST_CHECKS, NET, RuleInfo, Stage, emit, host_check
 from k3stui.rules.registry import E as _E
 from k3stui.rules.registry import N as _N
 from k3stui.rules.registry import W as _W
+
+if TYPE_CHECKING:  # `k3stui rules` imports this module for its codes only: keep it light
+    from k3stui.install.airgap import Bundle
+    from k3stui.install.hostinfo import ExistingK3s, HostInfo
+    from k3stui.install.rendered import Rendered
+    from k3stui.render.install_cmd import InstallCommand
 
 _STAGE: Stage = "preflight"
 SCRIPT = "k3s:install.sh"
