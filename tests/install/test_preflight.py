@@ -182,3 +182,19 @@ def test_plan_actions_refuses_as_non_root_on_the_real_root_without_touching_it()
     actions = plan_actions(ctx, wanted, install_script="/x")
     assert actions.refused
     assert actions.files[0].target == actions.files[0].dest  # / is not prefixed
+
+
+def test_a_missing_module_k3s_only_tries_is_a_warning_of_its_own_code():
+    host = replace(HOST, modules={**HOST.modules, "overlay": ModuleState("overlay", False, False, False)})
+    f = next(f for f in run(host=host) if f.key == "overlay")
+    assert (f.code, f.severity.value) == ("INST022", "warning")
+
+
+def test_a_non_critical_value_the_host_keeps_is_a_note_of_its_own_code(tmp_path):
+    from k3stui.install.hostinfo import HostReader
+
+    (tmp_path / "etc/rancher/k3s").mkdir(parents=True)
+    (tmp_path / "etc/rancher/k3s/config.yaml").write_text("node-ip: 192.168.1.10\n")
+    ex = HostReader(tmp_path, use_ip=False).read().existing
+    found = {f.key: f for f in run(host=replace(HOST, existing=ex)) if f.code in ("INST016", "INST018")}
+    assert (found["node-ip"].code, found["node-ip"].severity.value) == ("INST018", "info")
