@@ -1,10 +1,12 @@
 """Command line: `k3stui` opens the TUI; `k3stui check|render|preset|install|bundle|rules` are its
 twins for scripts and CI.
 
-Start-up matters: only argparse and the stdlib are imported here. Every command imports what it
-needs when it runs, so `check` never loads textual, sh or jinja2.
-Exit codes: 0 fine, 1 the plan has errors (or the action failed), 2 unusable input,
-3 an internal error (a bug; K3STUI_DEBUG=1 shows the traceback).
+Start-up matters: only argparse, the stdlib and the plan's small pure tables (plan.Role, the
+versions table) are imported here. Every command imports what it needs when it runs, so `check`
+never loads textual, sh or jinja2.
+Exit codes (`exit_codes.py`): 0 fine, 1 the plan has errors (or the action failed), 2 unusable
+input, 3 an internal error (a bug; K3STUI_DEBUG=1 shows the traceback), 130 interrupted. Every
+`K3stuiError` a command raises is printed as one line and exits with its kind's code.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import get_args
 
-from k3stui import __version__
+from k3stui import __version__, exit_codes
+from k3stui.plan import Role
 from k3stui.versions import NEWEST_KNOWN
 
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+ROLES: tuple[str, ...] = get_args(Role)  # the one choice set, typed in plan.py
 
 _VERSION_HELP = (
     "K3s version the plan is for, as vX.Y.Z+k3sN. Without it, rules apply to the newest "
@@ -79,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="write into a non-empty --out")
     p.add_argument("--merge-into", metavar="PATH",
                    help="update this existing K3s config.yaml in place (comments kept, backup first)")
-    p.add_argument("--role", choices=("server", "agent"), help="with --merge-into: which role's config")
+    p.add_argument("--role", choices=ROLES, help="with --merge-into: which role's config")
     p.add_argument("--dry-run", action="store_true", help="with --merge-into: show the diff only")
     p.add_argument("--explain", action="store_true",
                    help="print ports to open, MTU, node capacity and host-gw routes")
@@ -109,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("install", help="install K3s on this host with the plan (dry run first)")
     _add_inputs(p)
-    p.add_argument("--role", choices=("server", "agent"), help="this host's role (default: the plan's)")
+    p.add_argument("--role", choices=ROLES, help="this host's role (default: the plan's)")
     p.add_argument("--node", metavar="NAME", help="install the plan's node NAME on this host (its role, its "
                                                   "node-ip...; see 'render --per-node')")
     p.add_argument("--dry-run", action="store_true", help="print the whole plan of action; change nothing")
@@ -129,7 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="do not build k3stui's wheels into the bundle (its README then shows the by-hand "
                         "install first)")
 
-    p = sub.add_parser("rules", help="list every validation rule and its code")
+    p = sub.add_parser("rules", help="list every code k3stui can print; explain one",
+                       description="Every code of the importers, the plan rules, the installer's preflight "
+                                   "and the doctor, from the one registry. With CODE: what it checks, why, "
+                                   "how to fix it and its source.")
+    p.add_argument("code", nargs="?", metavar="CODE", help="explain this code (e.g. HA001, INST013)")
     _formats(p)
     return parser
 
@@ -170,9 +178,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print("k3stui: interrupted", file=sys.stderr)
-        return 130
+        return exit_codes.INTERRUPTED
     except BrokenPipeError:
-        return EXIT_OK
+        return exit_codes.OK
     except Exception as exc:  # a bug: say so plainly, no traceback unless asked
         import os
 
@@ -180,4 +188,4 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"k3stui: internal error: {type(exc).__name__}: {exc} "
               "(run with K3STUI_DEBUG=1 for details and report it)", file=sys.stderr)
-        return EXIT_INTERNAL
+        return exit_codes.INTERNAL

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from k3stui.cli import EXIT_FINDINGS, EXIT_OK
+from k3stui import exit_codes
 from k3stui.errors import WriteRefused
 from k3stui.render.ansible import EXPORT_MARK, INVENTORY, WRAPPER, AirgapArtifact, ExportFile
 
@@ -102,7 +102,7 @@ def export(plan: Any, args: argparse.Namespace) -> int:
         removed = write_export(args.ansible, files, force=args.force)
     except (ValueError, WriteRefused) as exc:
         print(f"k3stui: not exported: {exc}", file=sys.stderr)
-        return EXIT_FINDINGS
+        return exit_codes.FINDINGS
     except OSError as exc:  # no such parent folder, no permission, disk full
         from k3stui.findings import InputError
 
@@ -122,5 +122,5 @@ def export(plan: Any, args: argparse.Namespace) -> int:
               file=sys.stderr)
         for m in missing:
             print(f"  - {m}", file=sys.stderr)
-        return EXIT_FINDINGS
-    return EXIT_OK
+        return exit_codes.FINDINGS
+    return exit_codes.OK

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from k3stui import exit_codes
 from k3stui.install.bundle import Wheels, pip_wheels
 
 
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     if has_errors(findings):
         print(format_findings(findings), file=sys.stderr)
         print("k3stui: bundle not written: fix the plan's errors first", file=sys.stderr)
-        return 1
+        return exit_codes.FINDINGS
     try:
         report = make_bundle(
             plan, args.out, artifacts_dir=args.artifacts, force=args.force, k3s_version=args.k3s_version,
@@ -66,5 +67,5 @@ def run(args: argparse.Namespace) -> int:
         print("missing (the bundle cannot install until you add them; see its README):", file=sys.stderr)
         for m in report.missing:
             print(f"  - {m}", file=sys.stderr)
-        return 1
-    return 0
+        return exit_codes.FINDINGS
+    return exit_codes.OK

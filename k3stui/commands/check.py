@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from k3stui import exit_codes
 from k3stui.findings import Finding, has_errors, sort_findings
 
 
@@ -27,7 +28,7 @@ def plan_summary(plan: Any, version: str | None) -> dict[str, Any]:
     """The plan as the preset's data, plus the values K3s will actually use."""
     from dataclasses import replace
 
-    from k3stui import plan as p
+    from k3stui import effective
     from k3stui.presets import plan_to_data
     from k3stui.versions import NEWEST_KNOWN
 
@@ -35,15 +36,10 @@ def plan_summary(plan: Any, version: str | None) -> dict[str, Any]:
     data = plan_to_data(replace(plan, token=None))
     if plan.token is not None:
         data["token"] = str(plan.token)
-    data["effective"] = {
-        "k3s-version": version or plan.k3s_version or NEWEST_KNOWN,
-        "ip-family": p.ip_family(plan),
-        "cluster-cidr": list(p.effective_cluster_cidr(plan)),
-        "service-cidr": list(p.effective_service_cidr(plan)),
-        "cluster-dns": list(p.effective_cluster_dns(plan)),
-        "cluster-domain": p.effective_cluster_domain(plan),
-        "service-node-port-range": p.effective_node_port_range(plan),
-    }
+    # The values K3s runs with, normalised as K3s compares them (the function HA001 and the
+    # installer's preflight use): 10.42.1.0/16 shows as 10.42.0.0/16.
+    data["effective"] = {"k3s-version": version or plan.k3s_version or NEWEST_KNOWN,
+                         **effective.summary(plan)}
     return data
 
 
@@ -62,4 +58,4 @@ def run(args: argparse.Namespace) -> int:
         from k3stui.report import print_findings
 
         print_findings(found, secrets=secrets)
-    return 1 if has_errors(found) else 0
+    return exit_codes.FINDINGS if has_errors(found) else exit_codes.OK

@@ -1,14 +1,16 @@
 """`k3stui install`: preflight, then (after --dry-run or a yes) write the files and run the K3s
-install script. Exit 0 done (or a clean dry run), 1 refused or failed, 130 interrupted."""
+install script. Exit (exit_codes.py): 0 done (or a clean dry run), 1 refused or failed, 2 unusable
+input, 130 interrupted. The plan of action comes from the one `install.api.prepare`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from k3stui.findings import InputError
+from k3stui import exit_codes
+from k3stui.errors import InputError
 
 if TYPE_CHECKING:
     from k3stui.install.actions import Actions
@@ -23,7 +25,8 @@ def prepare(args: argparse.Namespace) -> Actions:
     """Inputs -> Actions (reads the host; changes nothing)."""
     from k3stui.commands.check import check_inputs
     from k3stui.install.airgap import load_bundle
-    from k3stui.install.api import prepare as prepare_plan
+    from k3stui.install.api import PrepareRequest
+    from k3stui.install.api import prepare as prepare_request
 
     for option, folder in (("--root", args.root), ("--airgap", args.airgap)):
         if folder and not Path(folder).is_dir():
@@ -42,14 +45,16 @@ def prepare(args: argparse.Namespace) -> Actions:
     if args.install_script and not Path(args.install_script).is_file():
         raise InputError(f"--install-script {args.install_script}: no such file")
     try:
-        return prepare_plan(
-            plan,
-            role,
-            root=args.root or "/",
-            airgap=bundle,
-            install_script=args.install_script,
-            k3s_version=args.k3s_version,
-            findings=findings,
+        return prepare_request(
+            PrepareRequest(
+                plan,
+                role,
+                root=args.root or "/",
+                airgap=bundle,
+                install_script=args.install_script,
+                k3s_version=args.k3s_version,
+                findings=findings,
+            )
         )
     except ValueError as exc:  # the renderer refuses a node path it cannot place: bad input, exit 2
         raise InputError(f"the plan cannot be installed: {exc}; 'k3stui check' lists its errors") from None
@@ -82,22 +87,53 @@ def _confirm(args: argparse.Namespace) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
+def print_event(event: object) -> None:
+    """The CLI's subscriber to the runner's typed events (install/events.py): one line per step,
+    the script's output indented under it. Texts arrive masked."""
+    from k3stui.install import events as ev
+
+    if isinstance(event, ev.StepStarted):
+        print(f"[{event.index}/{event.total}] {event.title}", flush=True)
+    elif isinstance(event, ev.OutputLine):
+        print(f"    {event.text}", file=sys.stderr if event.stream == "stderr" else sys.stdout, flush=True)
+    elif isinstance(event, ev.StepDone) and not event.changed:
+        print("    unchanged", flush=True)
+    elif isinstance(event, ev.StepFailed):
+        print(f"    failed: {event.reason}", file=sys.stderr, flush=True)
+    elif isinstance(event, ev.Undone):
+        for what in event.restored:
+            print(f"undone: {what}", file=sys.stderr, flush=True)
+        for problem in event.problems:
+            print(f"NOT undone: {problem}", file=sys.stderr, flush=True)
+    # Finished: its message is printed once the run returns.
+
+
+def _run_actions(actions: Actions) -> Any:
+    """run_actions with the event printer; a runner that predates typed events gets a line printer."""
+    import inspect
+
+    from k3stui.install.runner import run_actions
+
+    if "on_event" in inspect.signature(run_actions).parameters:
+        return run_actions(actions, on_event=print_event)
+    return run_actions(actions, lambda line: print(line, flush=True))
+
+
 def run(args: argparse.Namespace) -> int:
     from k3stui.install.actions import describe
-    from k3stui.install.runner import run_actions
 
     actions = prepare(args)
     if args.dry_run or actions.refused:
         print(describe(actions), end="")
         if actions.refused and not args.dry_run:
             print("k3stui: install refused; nothing was changed", file=sys.stderr)
-        return 1 if actions.refused else 0
+        return exit_codes.FINDINGS if actions.refused else exit_codes.OK
     print(describe(actions, dry_run=False), end="")
     if not _confirm(args):
         print("k3stui: nothing was changed", file=sys.stderr)
-        return 1
-    result = run_actions(actions, lambda line: print(line, flush=True))
+        return exit_codes.FINDINGS
+    result = _run_actions(actions)
     print(result.message, file=sys.stdout if result.ok else sys.stderr)
     if result.interrupted:
-        return 130
-    return 0 if result.ok else 1
+        return exit_codes.INTERRUPTED
+    return exit_codes.OK if result.ok else exit_codes.FINDINGS

@@ -8,7 +8,7 @@ import sys
 from dataclasses import replace
 from typing import Any
 
-from k3stui.cli import EXIT_FINDINGS, EXIT_OK
+from k3stui import exit_codes
 from k3stui.findings import Finding, InputError, has_errors, sort_findings, warning
 from k3stui.report import print_findings
 
@@ -26,7 +26,7 @@ def _list(args: argparse.Namespace) -> int:
     print(f"{'NAME':<{width}}  DESCRIPTION")
     for name, description in rows:
         print(f"{name:<{width}}  {description}")
-    return EXIT_OK
+    return exit_codes.OK
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -34,7 +34,7 @@ def _show(args: argparse.Namespace) -> int:
     from k3stui.inputs import read_text
 
     sys.stdout.write(read_text(presets.shipped_path(args.name), "preset file"))
-    return EXIT_OK
+    return exit_codes.OK
 
 
 def _schema_problems(data: Any) -> list[str]:
@@ -61,18 +61,18 @@ def _validate(args: argparse.Namespace) -> int:
         preset = presets.load_preset_text(text, args.file)
     except InputError as exc:
         print(f"k3stui: {exc}", file=sys.stderr)
-        return EXIT_FINDINGS
+        return exit_codes.FINDINGS
     schema = _schema_problems(data)
     if schema:  # the loader and the schema come from the same dataclasses; say so if they drift
         print(f"k3stui: {args.file}: does not match {presets.SCHEMA_FILE}:", file=sys.stderr)
         for line in schema:
             print(f"  {line}", file=sys.stderr)
-        return EXIT_FINDINGS
+        return exit_codes.FINDINGS
     from k3stui.rules import evaluate
 
     found = evaluate(preset.plan, k3s_version=args.k3s_version or preset.plan.k3s_version)[1]
     print_findings(found)
-    return EXIT_FINDINGS if has_errors(found) else EXIT_OK
+    return exit_codes.FINDINGS if has_errors(found) else exit_codes.OK
 
 
 
@@ -101,7 +101,7 @@ def _import(args: argparse.Namespace) -> int:
         print_findings(found, sys.stderr, secrets=values)
     if has_errors(found):
         print("k3stui: the inputs have errors; no preset written. Fix them and run again.", file=sys.stderr)
-        return EXIT_FINDINGS
+        return exit_codes.FINDINGS
     captured = plan  # validated as given: a dropped token was still there
     plan = replace(plan, token=None, extra={k: v for k, v in plan.extra.items() if k not in secrets})
     preset = presets.Preset(args.name, args.description, plan)
@@ -120,8 +120,8 @@ def _import(args: argparse.Namespace) -> int:
         print_findings(rule_found, sys.stderr, secrets=values)
         print("k3stui: the imported plan has errors (above); edit the preset, then "
               "'k3stui preset validate FILE'.", file=sys.stderr)
-        return EXIT_FINDINGS
-    return EXIT_OK
+        return exit_codes.FINDINGS
+    return exit_codes.OK
 
 
 def _dropped(secrets: list[str]) -> Finding:

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from k3stui.cli import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
+from k3stui import exit_codes
 from k3stui.findings import Severity, has_errors
 from k3stui.report import print_findings
 
@@ -56,12 +56,12 @@ def _write_out(plan: Any, args: argparse.Namespace) -> int:
         files = renderer(plan, k3s_version=args.k3s_version, chart=_chart(plan, args), **named)
     except ValueError as exc:  # a node path the renderer cannot place
         _say(f"k3stui: not written: {exc}")
-        return EXIT_FINDINGS
+        return exit_codes.FINDINGS
     try:
         write_tree(args.out, files, force=args.force)
     except WriteRefused as exc:  # not empty, disk full, read-only, permission: nothing half written
         _say(f"k3stui: not written: {exc}")
-        return EXIT_INPUT
+        return exit_codes.INPUT
     out = Path(args.out)
     print(f"Wrote {len(files)} files to {out}/:")
     for f in files:
@@ -69,11 +69,11 @@ def _write_out(plan: Any, args: argparse.Namespace) -> int:
         print(f"  {f.path}{where}")
     if args.per_node:
         print(f"Next: read {out / 'README.md'}; then run nodes/NAME/install.sh on each node NAME.")
-        return EXIT_OK
+        return exit_codes.OK
     scripts = [f"{role}/install.sh on each {role}" for role in ("server", "agent")
                if any(f.path == f"{role}/install.sh" for f in files)]
     print(f"Next: read {out / 'README.md'}" + (f"; then run {' and '.join(scripts)}." if scripts else "."))
-    return EXIT_OK
+    return exit_codes.OK
 
 
 def _merge(plan: Any, args: argparse.Namespace) -> int:
@@ -105,7 +105,7 @@ def _merge(plan: Any, args: argparse.Namespace) -> int:
             raise InputError(f"not merged: {exc}") from None
         if not result.changed:
             print(f"{path} already holds this plan's {role} settings; nothing to change.")
-            return EXIT_OK
+            return exit_codes.OK
         secrets = plan_secrets(plan) + data_secrets(result.before)
         diff = unified_diff(mask_yaml(existing, secrets), mask_yaml(result.text, secrets), str(path))
         print(diff, end="")
@@ -114,7 +114,7 @@ def _merge(plan: Any, args: argparse.Namespace) -> int:
             print(f"In {path} secret values change{' too' if diff else ''} (not shown): {', '.join(hidden)}")
         if args.dry_run:
             print(f"Dry run: {path} not changed.")
-            return EXIT_OK
+            return exit_codes.OK
         mode = target.stat().st_mode & 0o7777 if raw is not None else 0o600
         held = sorted(k for k in result.data if k.rstrip("+") in SECRET_KEYS)
         if held and mode & 0o077:
@@ -133,14 +133,14 @@ def _merge(plan: Any, args: argparse.Namespace) -> int:
     conf = netconf_node_path(plan)
     if conf:
         print(f"It points flannel-conf at {conf}: render it with --out DIR and copy it to every node.")
-    return EXIT_OK
+    return exit_codes.OK
 
 
 def run(args: argparse.Namespace) -> int:
     problem = _usage_problem(args)
     if problem:
         _say(f"k3stui render: {problem}")
-        return EXIT_INPUT
+        return exit_codes.INPUT
     from k3stui.commands.check import check_inputs
     from k3stui.secrets import plan_secrets
 
@@ -149,17 +149,17 @@ def run(args: argparse.Namespace) -> int:
     if has_errors(found):
         print_findings(found, secrets=secrets)
         _say("k3stui: nothing rendered: the plan has errors (listed above).")
-        return EXIT_FINDINGS
+        return exit_codes.FINDINGS
     if any(f.severity is Severity.WARNING for f in found):
         print_findings([f for f in found if f.severity is not Severity.INFO], secrets=secrets)
-    status = EXIT_OK
+    status = exit_codes.OK
     if args.out:
         status = _write_out(plan, args)
-    if status == EXIT_OK and args.ansible:
+    if status == exit_codes.OK and args.ansible:
         from k3stui.commands.ansible_export import export
 
         status = export(plan, args)
-    if status == EXIT_OK and args.merge_into:
+    if status == exit_codes.OK and args.merge_into:
         status = _merge(plan, args)
     if args.explain:
         from k3stui.render.explain import explain, format_explanation

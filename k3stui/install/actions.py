@@ -1,8 +1,9 @@
 """The installer's plan of action, as data: which files go where (with a diff against what is
 there), which commands run with which environment, and what preflight found.
 
-Pure: (Plan, role, root, HostInfo, Bundle) in, `Actions` out. `runner` carries them out;
-`describe` is the dry run. Every printable form goes through `mask`: no secret is ever shown.
+Pure: a `PreflightContext` (plan, role, host facts, the existing set-up, the plan rendered once,
+the bundle) and the files wanted in, `Actions` out; `api.prepare` builds both. `runner` carries
+them out; `describe` is the dry run. Every printable form goes through `mask`: no secret is ever shown.
 """
 
 from __future__ import annotations
@@ -11,16 +12,18 @@ import difflib
 import hashlib
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from k3stui import defaults
 from k3stui import secrets as secrets_mod
-from k3stui.findings import Finding, error, has_errors, sort_findings
+from k3stui.findings import Finding, has_errors, sort_findings
 from k3stui.install import preflight
 from k3stui.install.airgap import Bundle, embed_in_manifest
-from k3stui.install.hostinfo import FileState, HostInfo
-from k3stui.plan import Plan
+from k3stui.install.hostinfo import FileState
+from k3stui.install.paths import NodePaths
+from k3stui.install.preflight import PreflightContext
+from k3stui.install.rendered import Rendered
 
 MASK = secrets_mod.MASK
 BINARY_DEST = f"{defaults.BIN_DIR}/k3s"
@@ -72,7 +75,8 @@ class Actions:
     log_path: str
     notes: tuple[str, ...] = ()
     secrets: tuple[str, ...] = field(default=(), repr=False)
-    # An existing K3s: (flag, today, from where, after the install, from where) per critical value.
+    # An existing K3s: (key, today, from where, after the install, from where) for every critical
+    # value (servers) and every other key whose effective value the install changes.
     existing: tuple[tuple[str, str, str, str, str], ...] = ()
 
     @property
@@ -107,29 +111,18 @@ class _Wanted:
     sha256: str | None = None
 
 
-def _rendered(plan: Plan, role: str, k3s_version: str | None) -> list[_Wanted]:
-    from k3stui.chart import chart_export_files
-    from k3stui.render.files import ChartExport, render_all
-
-    chart = ChartExport(chart_export_files(plan, k3s_version=k3s_version)) if role == "server" else None
-    return [
-        _Wanted(f.dest, f.mode, f.description, f.content)
-        for f in render_all(plan, k3s_version=k3s_version, chart=chart)
-        if f.dest and role in f.roles
-    ]
-
-
 def wanted_files(
-    plan: Plan, role: str, bundle: Bundle | None, k3s_version: str | None = None
+    rendered: Rendered, role: str, bundle: Bundle | None, paths: NodePaths | None = None
 ) -> tuple[list[_Wanted], list[str]]:
     """Files for this role's node, air-gap artifacts included; and charts the bundle lacks."""
-    out = _rendered(plan, role, k3s_version)
+    paths = paths or NodePaths.of(rendered.plan)
+    out = [_Wanted(f.dest, f.mode, f.description, f.content) for f in rendered.node_files(role) if f.dest]
     missing: list[str] = []
     if bundle is None:
         return out, missing
     embedded = []
     for w in out:
-        if w.dest.startswith(defaults.AUTO_DEPLOY_DIR + "/") and w.content is not None:
+        if w.dest.startswith(paths.auto_deploy_dir + "/") and w.content is not None:
             content, miss = embed_in_manifest(w.content, bundle.charts)
             missing += miss
             w = _Wanted(w.dest, w.mode, w.description + " (upstream charts embedded: chartContent)", content)
@@ -152,7 +145,7 @@ def wanted_files(
         rel = img.removeprefix(base)
         out.append(
             _Wanted(
-                f"{defaults.IMAGES_DIR}/{name}",
+                f"{paths.images_dir}/{name}",
                 0o644,
                 "K3s images, imported at start",
                 source=img,
@@ -162,24 +155,11 @@ def wanted_files(
     return out, missing
 
 
-def token_file_needed(plan: Plan, role: str, k3s_version: str | None = None) -> str | None:
-    """The token file an agent joins with, when the plan points at one instead of carrying the token."""
-    if role != "agent":
-        return None
-    try:
-        from k3stui.render.install_cmd import install_command
-
-        return install_command(plan, role, k3s_version=k3s_version).env.get("K3S_TOKEN_FILE")
-    except ValueError:
-        return None
-
-
-def node_paths(plan: Plan, role: str, bundle: Bundle | None, k3s_version: str | None = None) -> list[str]:
+def node_paths(rendered: Rendered, role: str, wanted: Sequence[_Wanted]) -> list[str]:
     """Every node path `plan_actions` wants to know the current state of (for HostReader.read)."""
-    files, _ = wanted_files(plan, role, bundle, k3s_version)
-    paths = [w.dest for w in files]
-    token = token_file_needed(plan, role, k3s_version)
-    return paths + ([token] if token else [])
+    cmd = rendered.command(role)
+    token = cmd.env.get("K3S_TOKEN_FILE") if cmd is not None and role == "agent" else None
+    return [w.dest for w in wanted] + ([token] if token else [])
 
 
 # --- diffs ------------------------------------------------------------------------------------
@@ -237,43 +217,82 @@ def file_diff(
 # --- the plan of action ------------------------------------------------------------------------
 
 
+def _with_uplink(ctx: PreflightContext, wanted: list[_Wanted]) -> tuple[list[_Wanted], list[str]]:
+    """The sysctl drop-in with the uplink's own accept_ra line when the uplink was found on the host
+    (the interface of its IPv6 default route): the kernel does not copy all.accept_ra to an
+    interface that already exists (reference §9)."""
+    plan = ctx.plan
+    if ctx.uplink is None or plan.flannel.iface or plan.accept_ra is None:
+        return wanted, []  # flannel-iface: the renderer already wrote its line
+    from k3stui.plan import with_value
+    from k3stui.render.sysctl import SYSCTL_NODE_PATH, sysctl_dropin
+
+    text = sysctl_dropin(with_value(plan, "flannel.iface", ctx.uplink))  # only this file's text
+    if text is None:
+        return wanted, []
+    out = [replace(w, content=text.encode()) if w.dest == SYSCTL_NODE_PATH else w for w in wanted]
+    note = (
+        f"accept_ra: the sysctl drop-in also sets {ctx.uplink}'s own accept_ra, the interface of this "
+        "node's IPv6 default route (all/default do not reach an interface that already exists)"
+    )
+    return out, [note]
+
+
+def _install_env(ctx: PreflightContext, bin_dir: str, unit_dir: str) -> tuple[dict[str, str], list[str]]:
+    """The install script's environment, and what the dry run says about it."""
+    cmd = ctx.command
+    assert cmd is not None
+    env = dict(cmd.env)
+    notes = [
+        f"INSTALL_K3S_VERSION={env['INSTALL_K3S_VERSION']}: the install is pinned to the K3s release the "
+        "plan was checked against (--k3s-version, else the plan's, else the newest k3stui knows)"
+    ]
+    if ctx.bundle is not None:
+        env["INSTALL_K3S_SKIP_DOWNLOAD"] = "true"
+    if ctx.under_root:
+        env.update(
+            {
+                "INSTALL_K3S_SKIP_START": "true",
+                "INSTALL_K3S_SKIP_ENABLE": "true",
+                "INSTALL_K3S_BIN_DIR": bin_dir,
+                "INSTALL_K3S_SYSTEMD_DIR": unit_dir,
+                # install.sh setup_selinux: else it adds a yum/zypper repository and the k3s-selinux
+                # RPM to the host it runs on, not to the image.
+                "INSTALL_K3S_SKIP_SELINUX_RPM": "true",
+                # create_symlinks: else the image's kubectl/crictl/ctr links depend on this host's PATH.
+                "INSTALL_K3S_SYMLINK": "force",
+            }
+        )
+        notes.append("--root: K3s is installed into the folder but neither enabled nor started")
+        notes.append(
+            "--root: INSTALL_K3S_SKIP_SELINUX_RPM=true (install.sh would add a package repository and "
+            "the k3s-selinux RPM to this host) and INSTALL_K3S_SYMLINK=force (the folder gets its "
+            "kubectl, crictl and ctr links whatever this host's PATH holds)"
+        )
+    return env, notes
+
+
 def plan_actions(
-    plan: Plan,
-    role: str,
-    root: str,
-    host: HostInfo,
-    airgap: Bundle | None = None,
+    ctx: PreflightContext,
+    wanted: Sequence[_Wanted],
     *,
-    k3s_version: str | None = None,
     install_script: str | None = None,
     findings: Sequence[Finding] = (),
     stamp: str = "now",
 ) -> Actions:
-    """Everything `k3stui install` would do on this host, and whether it may (findings)."""
-    from k3stui.render.install_cmd import install_command
-
+    """Everything `k3stui install` would do on this host, and whether it may (the findings, with
+    every registered preflight check's)."""
+    plan, role, root = ctx.plan, ctx.role, ctx.root
     secrets = plan_secrets(plan)
-    under_root = root != "/"
-    found = list(findings)
-    notes: list[str] = []
-    wanted, missing_charts = wanted_files(plan, role, airgap, k3s_version)
-    found += [
-        error(
-            "INST003",
-            "airgap",
-            f"upstream chart {m} is not in the bundle; nothing can download it on an air-gapped host",
-            hint="put its .tgz into --artifacts and make the bundle again",
-        )
-        for m in missing_charts
-    ]
+    wanted_now, notes = _with_uplink(ctx, list(wanted))
 
     files = []
-    for w in wanted:
+    for w in wanted_now:
         content = w.content
         mode = w.mode
         if content is not None and any(s.encode() in content for s in secrets):
             mode = 0o600  # it carries the token: owner-only, whatever the renderer said
-        old = host.files.get(w.dest, FileState(False))
+        old = ctx.host.files.get(w.dest, FileState(False))
         changed, diff = file_diff(w.dest, old, content, mode, secrets, new_sha=w.sha256)
         files.append(
             FileAction(
@@ -300,46 +319,20 @@ def plan_actions(
                 "apply the sysctl drop-in now",
                 skip=(
                     "--root: not applied to this host; the image applies it at boot (systemd-sysctl)"
-                    if under_root
+                    if ctx.under_root
                     else None
                 ),
                 sysctl_keys=sysctl_keys(sysctl.content),
             )
         )
 
-    try:
-        cmd = install_command(plan, role, k3s_version=k3s_version, airgap=airgap is not None)
-    except ValueError as exc:
-        cmd = None
-        found.append(
-            error("INST090", "server", f"cannot install {'an' if role == 'agent' else 'a'} {role}: {exc}")
-        )
-    if cmd is not None:
-        env = dict(cmd.env)
-        url = env.get("K3S_URL")
-        if url is not None and not url.startswith("https://"):
-            found.append(
-                error(
-                    "INST091",
-                    "server",
-                    f"K3S_URL must start with https:// (the K3s install script refuses it): {url!r}",
-                    hint="server: https://<server>:6443",
-                )
-            )
+    if ctx.command is not None:
         bin_dir, unit_dir = target_path(root, defaults.BIN_DIR), target_path(root, defaults.SYSTEMD_DIR)
-        if under_root:
-            env.update(
-                {
-                    "INSTALL_K3S_SKIP_START": "true",
-                    "INSTALL_K3S_SKIP_ENABLE": "true",
-                    "INSTALL_K3S_BIN_DIR": bin_dir,
-                    "INSTALL_K3S_SYSTEMD_DIR": unit_dir,
-                }
-            )
-            notes.append("--root: K3s is installed into the folder but neither enabled nor started")
+        env, env_notes = _install_env(ctx, bin_dir, unit_dir)
+        notes += env_notes
         download = None
-        if airgap is not None:
-            script = airgap.install_script or f"{airgap.path}/artifacts/install.sh"
+        if ctx.bundle is not None:
+            script = ctx.bundle.install_script or f"{ctx.bundle.path}/artifacts/install.sh"
         elif install_script:
             script = install_script
         else:
@@ -350,24 +343,15 @@ def plan_actions(
         commands.append(
             CommandAction(
                 "install",
-                ("sh", script, *cmd.args),
+                ("sh", script, *ctx.command.args),
                 env,
-                f"the official K3s install script ({'air-gapped, ' if airgap else ''}{role})",
+                f"the official K3s install script ({'air-gapped, ' if ctx.bundle else ''}{role})",
                 download=download,
                 guard=guard,
             )
         )
 
-    found += preflight.check(
-        plan,
-        role,
-        host,
-        under_root=under_root,
-        airgap_problems=airgap.problems if airgap else (),
-        airgap_arches=airgap.image_arches if airgap else (),
-        token_file=cmd.env.get("K3S_TOKEN_FILE") if cmd else None,
-    )
-    outlook = preflight.outlook(plan, role, host.existing)
+    found = [*findings, *preflight.run(ctx)]
     return Actions(
         role=role,
         root=root,
@@ -377,7 +361,7 @@ def plan_actions(
         log_path=target_path(root, f"/var/log/k3stui-install-{stamp}.log"),
         notes=tuple(notes),
         secrets=secrets,
-        existing=tuple(preflight.critical_rows(outlook)) if outlook and role == "server" else (),
+        existing=tuple(preflight.outlook_rows(ctx.outlook, role)) if ctx.outlook else (),
     )
 
 
@@ -416,8 +400,14 @@ def describe(actions: Actions, *, dry_run: bool = True) -> str:
         "",
     ]
     if actions.existing:
-        out.append("Existing K3s: critical values today -> after this install (merged as K3s merges")
-        out.append("  config.yaml, config.yaml.d/*.yaml by name with k3stui's drop-in, then ExecStart)")
+        what = (
+            "critical values and every value this install changes"
+            if actions.role == "server"
+            else ("every value this install changes")
+        )
+        out.append(f"Existing K3s: {what}, today -> after this install")
+        out.append("  (merged as K3s merges config.yaml, config.yaml.d/*.yaml by name with k3stui's drop-in,")
+        out.append("  then ExecStart)")
         for name, before, src_before, after, src_after in actions.existing:
             if before == after and src_before == src_after:
                 out.append(f"  {name}: {before}  [{src_before}]  unchanged")
@@ -438,7 +428,9 @@ def describe(actions: Actions, *, dry_run: bool = True) -> str:
         out.append(f"  {c.description}:")
         if c.download:
             out.append(f"    download {c.download} (only on a real run)")
-        out.append(f"    {command_text(c, s)}")
+        # One variable a line: the pinned version and the --root switches stay readable.
+        out += [f"    {k}={shlex.quote(mask(v, s))} \\" for k, v in c.env.items()]
+        out.append("    " + " ".join(shlex.quote(mask(a, s)) for a in c.argv))
         if c.skip:
             out.append(f"    skipped: {c.skip}")
     for n in actions.notes:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from k3stui import defaults
+from k3stui.install.paths import NodePaths
 
 # argv -> stdout. Raises CommandFailed when the command cannot run or exits non-zero.
 Runner = Callable[[Sequence[str]], str]
@@ -109,9 +110,9 @@ class ExistingK3s:
     found: tuple[str, ...] = ()  # node paths that show a K3s install (config, units, data)
     role: str | None = None  # "server" | "agent" | None (config only: never started)
     has_state: bool = False  # a datastore exists: critical values are fixed from now on
-    plan: Any = None  # the Plan K3s runs with today (config files + unit arguments)
+    plan: Any = None  # a Plan standing for today's configuration when there are no files (tests)
     error: str | None = None  # why the existing configuration could not be read
-    # The raw inputs of that plan, so preflight can merge them again with k3stui's drop-in:
+    # The raw inputs K3s merges (preflight merges them once, today and with k3stui's drop-in):
     config_files: tuple[tuple[str, str], ...] = ()  # (node path, text), in K3s's read order
     unit: str | None = None  # node path of the unit whose ExecStart was read
     unit_args: tuple[str, ...] = ()  # its arguments, role word first
@@ -136,19 +137,23 @@ class HostInfo:
     existing: ExistingK3s = field(default_factory=ExistingK3s)
     files: dict[str, FileState] = field(default_factory=dict)  # node path -> what is there
     notes: tuple[str, ...] = ()  # what could not be read, for the preflight report
+    # Under --root: paths of the running host (not the image) that install.sh writes or removes
+    # whatever its BIN/SYSTEMD dirs say, which exist here. None: not looked at (no --root).
+    outside_root: tuple[str, ...] | None = None
 
 
 # Modules preflight may ask about; reading them all costs one pass over each module list.
 KNOWN_MODULES = ("vxlan", "wireguard", "br_netfilter", "overlay", "macvlan", "ip_tables", "nf_conntrack")
 
-_DB = f"{defaults.DATA_DIR}/server/db"
-_AGENT_DIR = f"{defaults.DATA_DIR}/agent"
-_EXISTING_MARKERS = (
-    defaults.CONFIG_FILE,
-    _DB,
-    f"{defaults.DATA_DIR}/server/token",
-    _AGENT_DIR,
-    f"{defaults.BIN_DIR}/k3s",
+# Paths of the running host install.sh touches outside INSTALL_K3S_BIN_DIR / SYSTEMD_DIR
+# (k3s:install.sh verify_system: OpenRC; systemd_disable: the unit of the role it installs).
+OUTSIDE_ROOT_PATHS = (
+    "/sbin/openrc-run",
+    *(
+        f"{defaults.SYSTEMD_DIR}/{name}{ext}"
+        for name in ("k3s.service", "k3s-agent.service")
+        for ext in ("", ".env")
+    ),
 )
 
 
@@ -166,13 +171,16 @@ class HostReader:
         use_ip: bool | None = None,
         netns: str | None = None,
         is_root: bool | None = None,
+        host_root: str | Path = "/",
     ) -> None:
         self.root = Path(root)
+        self.host_root = Path(host_root)  # the running host, for what install.sh does outside --root
         self.run = run or sh_runner
         self.netns = netns
         self.use_ip = (str(root) == "/" or netns is not None) if use_ip is None else use_ip
         self.is_root = os.geteuid() == 0 if is_root is None else is_root
         self.notes: list[str] = []
+        self._bytes_cache: dict[str, bytes | OSError] = {}
 
     # --- paths ---------------------------------------------------------------------------
     def path(self, node_path: str) -> Path:
@@ -183,6 +191,20 @@ class HostReader:
             return self.path(node_path).read_text(encoding="utf-8", errors="replace")
         except OSError:
             return None
+
+    def _bytes(self, node_path: str) -> bytes:
+        """A host file's bytes, read once per `read()` (a config file is also a file the install
+        may replace). Raises OSError."""
+        got = self._bytes_cache.get(node_path)
+        if got is None:
+            try:
+                got = self.path(node_path).read_bytes()
+            except OSError as exc:
+                got = exc
+            self._bytes_cache[node_path] = got
+        if isinstance(got, OSError):
+            raise got
+        return got
 
     def _read_net(self, node_path: str) -> str | None:
         """/proc/net and /proc/sys/net belong to a network namespace: read them inside it."""
@@ -305,9 +327,9 @@ class HostReader:
         return out
 
     # --- K3s already here? -----------------------------------------------------------------
-    def existing(self) -> ExistingK3s:
+    def existing(self, paths: NodePaths | None = None) -> ExistingK3s:
         try:
-            return self._existing()
+            return self._existing(paths or NodePaths())
         except OSError as exc:  # e.g. /var/lib/rancher/k3s/server is 0700 and this is no root
             self.notes.append(
                 f"could not look for an existing K3s ({exc.filename or ''}: {exc.strerror or exc}); "
@@ -315,8 +337,8 @@ class HostReader:
             )
             return ExistingK3s()
 
-    def _existing(self) -> ExistingK3s:
-        found = [p for p in _EXISTING_MARKERS if self.path(p).exists()]
+    def _existing(self, paths: NodePaths) -> ExistingK3s:
+        found = [p for p in paths.markers() if self.path(p).exists()]
         dropins = sorted(self.path(defaults.CONFIG_DROPIN_DIR).glob("*.yaml"))
         found += [f"{defaults.CONFIG_DROPIN_DIR}/{p.name}" for p in dropins]
         units = sorted(self.path(defaults.SYSTEMD_DIR).glob("k3s*.service"))
@@ -331,34 +353,40 @@ class HostReader:
             if args:
                 unit_args, unit = args, f"{defaults.SYSTEMD_DIR}/{u.name}"
                 role = "agent" if args[0] == "agent" else "server"
-        has_db = self.path(_DB).exists()
+        has_db = self.path(paths.db).exists()
         if has_db:
             role = "server"
-        elif role is None and self.path(_AGENT_DIR).exists():
+        elif role is None and self.path(paths.agent_dir).exists():
             role = "agent"
         configs, error = self._config_files()
-        plan = None
-        if error is None:
-            plan, error = _existing_plan(configs, unit, unit_args)
-        return ExistingK3s(tuple(found), role, has_db, plan, error, configs, unit, tuple(unit_args))
+        return ExistingK3s(tuple(found), role, has_db, None, error, configs, unit, tuple(unit_args))
 
     def _config_files(self) -> tuple[tuple[tuple[str, str], ...], str | None]:
-        """config.yaml, then the drop-ins as K3s lists them (*.yaml and *.yml, by name)."""
+        """config.yaml, then the drop-ins in K3s's order, listed and read by the functions
+        `--config` and `--config-dir` use (inputs.config_dir_files, inputs.read_text), so the host
+        is read exactly as a user's files are. Each file's bytes are kept for `file_state`."""
+        from k3stui.errors import K3stuiError
+        from k3stui.inputs import config_dir_files, read_text
+
         paths = [defaults.CONFIG_FILE] if self.path(defaults.CONFIG_FILE).is_file() else []
-        folder = self.path(defaults.CONFIG_DROPIN_DIR)
-        if folder.is_dir():
-            names = sorted(
-                (p.name for p in folder.iterdir() if p.suffix.lower() in (".yaml", ".yml") and p.is_file()),
-                key=lambda n: n.encode(),
-            )
-            paths += [f"{defaults.CONFIG_DROPIN_DIR}/{n}" for n in names]
         out = []
-        for node_path in paths:
-            try:
-                out.append((node_path, self.path(node_path).read_text(encoding="utf-8", errors="replace")))
-            except OSError as exc:
-                return (), f"{node_path}: {exc.strerror or exc}"
+        try:
+            if self.path(defaults.CONFIG_DROPIN_DIR).is_dir():
+                listed = config_dir_files(self.path(defaults.CONFIG_DROPIN_DIR))
+                paths += [f"{defaults.CONFIG_DROPIN_DIR}/{p.name}" for p in listed]
+            for node_path in paths:
+                text = read_text(self.path(node_path), "config file")
+                self._bytes_cache[node_path] = text.encode("utf-8")  # read_text decoded it strictly
+                out.append((node_path, text))
+        except K3stuiError as exc:
+            return (), str(exc)
         return tuple(out), None
+
+    def outside_root(self) -> tuple[str, ...] | None:
+        """Under --root: which of OUTSIDE_ROOT_PATHS the running host has (install.sh touches them)."""
+        if str(self.root) == "/":
+            return None
+        return tuple(p for p in OUTSIDE_ROOT_PATHS if (self.host_root / p.lstrip("/")).exists())
 
     # --- files the installer would replace -----------------------------------------------
     def file_state(self, node_path: str) -> FileState:
@@ -377,14 +405,22 @@ class HostReader:
                 from k3stui.fsio import sha256_file
 
                 return FileState(True, None, mode, sha256=sha256_file(p), size=st.st_size)
-            data = p.read_bytes()
+            data = self._bytes(node_path)
         except OSError:
             return FileState(True, None, mode, size=st.st_size)
         return FileState(True, data, mode, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
 
     # --- all of it -----------------------------------------------------------------------
-    def read(self, *, files: Iterable[str] = (), modules: Iterable[str] = KNOWN_MODULES) -> HostInfo:
+    def read(
+        self,
+        *,
+        files: Iterable[str] = (),
+        modules: Iterable[str] = KNOWN_MODULES,
+        paths: NodePaths | None = None,
+    ) -> HostInfo:
+        """Everything preflight needs, each host file read once. `paths`: the plan's data-dir."""
         self.notes = []
+        self._bytes_cache = {}
         interfaces = addresses = routes = None
         if self.use_ip:
             got = self.addresses()
@@ -409,25 +445,14 @@ class HostReader:
             accept_ra=self.accept_ra(ra_devs),
             kernel_release=release,
             machine=os.uname().machine if str(self.root) == "/" else None,
-            existing=self.existing(),
+            existing=self.existing(paths),
             files={f: self.file_state(f) for f in files},
             notes=tuple(self.notes),
+            outside_root=self.outside_root(),
         )
 
 
 # --- parsers (pure) ---------------------------------------------------------------------------
-
-
-def _existing_plan(
-    configs: Sequence[tuple[str, str]], unit: str | None, unit_args: Sequence[str]
-) -> tuple[Any, str | None]:
-    """The plan K3s runs with today, merged by the same importers `check` uses."""
-    from k3stui.install import existing
-
-    try:
-        return existing.now(configs, unit, unit_args).plan, None
-    except Exception as exc:  # an unreadable existing config is reported, not fatal here
-        return None, f"{type(exc).__name__}: {exc}"
 
 
 def _modname(name: str) -> str:

@@ -1,7 +1,8 @@
 """What a plan means on the wire, before anything is installed: ports to open between nodes,
 the pod MTU, each node's pod subnet, the host-gw routes and how many nodes the CIDRs allow.
 
-Pure; sources: k3s-network.md §4 (MTU overheads) and §5 (ports), seed-scenarios.md §2 (routes).
+Pure; sources: k3s-network.md §4 (MTU overheads), seed-scenarios.md §2 (routes); the ports come
+from the one table in `k3stui/ports.py` (§5).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from dataclasses import dataclass, field
 
 from k3stui import defaults
 from k3stui.plan import Network, Node, Plan, effective_cluster_cidr, networks, node_mask, uses_flannel
+from k3stui.ports import PortUse as Port
+from k3stui.ports import ports as port_table
 from k3stui.render.chart_values import values_notes
 
 # Bytes an encapsulation takes from the host MTU (flannel code values; Calico/Cilium docs).
@@ -21,14 +24,6 @@ MTU_OVERHEAD: dict[str, int] = {
 }
 _CILIUM_ENCRYPTION_OVERHEAD = {"wireguard": 80, "ipsec": 77, "none": 0}
 _Net = Network
-
-
-@dataclass(frozen=True)
-class Port:
-    proto: str  # tcp | udp | ip-proto-4 | esp | icmp
-    port: str  # "6443", "2379-2380", "" for protocols without ports
-    between: str  # "agents -> servers", "all <-> all", ...
-    purpose: str
 
 
 @dataclass(frozen=True)
@@ -55,78 +50,9 @@ def _networks(plan: Plan) -> list[_Net]:
     return networks(effective_cluster_cidr(plan))
 
 
-def _is_ha_etcd(plan: Plan) -> bool:
-    if "datastore-endpoint" in plan.extra:
-        return False  # external datastore: no embedded etcd peers
-    servers = sum(1 for n in plan.nodes if n.role == "server")
-    return servers > 1 or bool(plan.extra.get("cluster-init"))
-
-
 def ports(plan: Plan) -> list[Port]:
-    out = [
-        Port("tcp", str(defaults.SUPERVISOR_PORT), "agents -> servers", "K3s supervisor and kube-apiserver"),
-        Port("tcp", "10250", "all <-> all", "kubelet (metrics-server, logs, exec)"),
-    ]
-    if _is_ha_etcd(plan):
-        out.append(Port("tcp", "2379-2380", "servers <-> servers", "embedded etcd (HA)"))
-    if uses_flannel(plan):
-        out += _flannel_ports(plan)
-    elif plan.cni.kind == "calico":
-        out += _calico_ports(plan)
-    elif plan.cni.kind == "cilium":
-        out += _cilium_ports(plan)
-    return out
-
-
-def _flannel_ports(plan: Plan) -> list[Port]:
-    backend, custom = plan.flannel.backend, plan.flannel.port
-    families = {n.version for n in _networks(plan)}
-    if backend == "vxlan":
-        return [Port("udp", str(custom or defaults.VXLAN_PORT), "all <-> all", "flannel VXLAN")]
-    if backend in ("wireguard-native", "wireguard"):
-        out = []
-        if 4 in families:
-            port = str(custom or defaults.WIREGUARD_PORT_V4)
-            out.append(Port("udp", port, "all <-> all", "flannel WireGuard IPv4"))
-        if 6 in families:
-            out.append(Port("udp", str(defaults.WIREGUARD_PORT_V6), "all <-> all", "flannel WireGuard IPv6"))
-        return out
-    if backend == "ipsec":
-        return [Port("udp", "500", "all <-> all", "flannel IPsec IKE"),
-                Port("udp", "4500", "all <-> all", "flannel IPsec NAT traversal"),
-                Port("esp", "", "all <-> all", "flannel IPsec ESP")]
-    return []  # host-gw: plain routing, no extra port
-
-
-def _calico_ports(plan: Plan) -> list[Port]:
-    calico = plan.cni.calico
-    enc = calico.encapsulation
-    out = []
-    if calico.bgp or enc.startswith("IPIP") or enc == "None":
-        out.append(Port("tcp", "179", "all <-> all", "Calico BGP"))
-    if enc.startswith("IPIP"):
-        out.append(Port("ip-proto-4", "", "all <-> all", "Calico IP-in-IP"))
-    if enc.startswith("VXLAN"):
-        out.append(Port("udp", "4789", "all <-> all", "Calico VXLAN"))
-    out.append(Port("tcp", "5473", "all -> Typha hosts", "Calico Typha"))
-    return out
-
-
-def _cilium_ports(plan: Plan) -> list[Port]:
-    cilium = plan.cni.cilium
-    out = []
-    if cilium.routing_mode == "tunnel":
-        if cilium.tunnel_protocol == "geneve":
-            out.append(Port("udp", "6081", "all <-> all", "Cilium Geneve"))
-        else:
-            out.append(Port("udp", "8472", "all <-> all", "Cilium VXLAN"))
-    out += [Port("tcp", "4240", "all <-> all", "cilium-health (and ICMP echo)"),
-            Port("tcp", "4244", "all <-> all", "Hubble server")]
-    if cilium.encryption == "wireguard":
-        out.append(Port("udp", "51871", "all <-> all", "Cilium WireGuard"))
-    elif cilium.encryption == "ipsec":
-        out.append(Port("esp", "", "all <-> all", "Cilium IPsec"))
-    return out
+    """Ports to open between nodes: the one table in `k3stui.ports`."""
+    return list(port_table(plan))
 
 
 def pod_mtu(plan: Plan, host_mtu: int = defaults.HOST_MTU) -> tuple[int | None, str]:

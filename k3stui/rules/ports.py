@@ -7,15 +7,14 @@ from collections.abc import Iterator
 
 from k3stui import defaults
 from k3stui.findings import Finding
+from k3stui.ports import ETCD_PORTS, REGISTRY_P2P_PORT
+from k3stui.ports import ports as port_table
 from k3stui.rules.context import Context
 from k3stui.rules.registry import NET, E, W, emit, rule
 
 # k8s ParsePortRange accepts "min-max", "min+offset" and a single port.
 _RANGE_RE = re.compile(r"^\s*([0-9]{1,6})\s*(?:([-+])\s*([0-9]{1,6}))?\s*$")
 _SMALL_RANGE = 100
-_ETCD = (2379, 2380)
-_WIREGUARD = (defaults.WIREGUARD_PORT_V4, defaults.WIREGUARD_PORT_V6)
-_REGISTRY_P2P = 5001
 
 
 def parse_port_range(text: str) -> tuple[int, int] | None:
@@ -30,27 +29,22 @@ def parse_port_range(text: str) -> tuple[int, int] | None:
 
 
 def _k3s_ports(ctx: Context) -> tuple[dict[int, str], dict[int, str]]:
-    """Ports this plan's K3s uses (error) and ports K3s uses in other set-ups (warning)."""
+    """Ports this plan uses (error: the one table, `k3stui.ports`) and ports K3s uses in other
+    set-ups or only locally (warning)."""
     plan = ctx.plan
     used: dict[int, str] = {}
+    for use in port_table(plan, other_servers=bool(ctx.servers)):
+        for port in use.numbers:
+            used.setdefault(port, use.purpose)
     maybe: dict[int, str] = {}
-    https = plan.extra.get("https-listen-port")
-    https_text = str(https) if isinstance(https, int | str) else ""
-    digits = https_text.isascii() and https_text.isdigit()
-    supervisor = int(https_text) if digits else defaults.SUPERVISOR_PORT
-    used[supervisor] = "supervisor and kube-apiserver"
-    used[10250] = "kubelet"
     for port in defaults.K3S_LOCAL_PORTS:
         maybe.setdefault(port, "a K3s local port")
-    backend = plan.flannel.backend
-    vxlan = plan.flannel.port or defaults.VXLAN_PORT
-    (used if backend == "vxlan" and not ctx.flannel_off else maybe)[vxlan] = "flannel VXLAN"
-    for port in _WIREGUARD:
-        (used if backend == "wireguard-native" else maybe)[port] = "flannel WireGuard"
-    etcd = bool(plan.extra.get("cluster-init")) or bool(ctx.servers)
-    for port in _ETCD:
-        (used if etcd else maybe)[port] = "embedded etcd"
-    (used if plan.extra.get("embedded-registry") else maybe)[_REGISTRY_P2P] = "embedded registry (Spegel)"
+    maybe[defaults.VXLAN_PORT] = "flannel VXLAN"
+    for port in (defaults.WIREGUARD_PORT_V4, defaults.WIREGUARD_PORT_V6):
+        maybe[port] = "flannel WireGuard"
+    for port in ETCD_PORTS:
+        maybe[port] = "embedded etcd"
+    maybe[REGISTRY_P2P_PORT] = "embedded registry (Spegel)"
     for port in used:
         maybe.pop(port, None)
     return used, maybe

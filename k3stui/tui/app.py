@@ -12,7 +12,6 @@ from pathlib import Path
 from textual.app import App
 
 from k3stui.tui.commands import K3sCommands
-from k3stui.tui.install_flow import installer_missing
 from k3stui.tui.screens.start import Start, StartScreen
 from k3stui.tui.state import PlanState
 
@@ -50,7 +49,7 @@ class K3sTuiApp(App[int]):
         from k3stui.tui.screens.plan_editor import PlanEditorScreen
 
         self.state = state
-        self.push_screen(PlanEditorScreen(state, installer_missing=installer_missing()))
+        self.push_screen(PlanEditorScreen(state, installer_missing=None))
 
     def _plan_screen(self):  # -> PlanEditorScreen, imported lazily
         from k3stui.tui.screens.plan_editor import PlanEditorScreen

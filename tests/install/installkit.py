@@ -55,8 +55,10 @@ def snapshot(root: Path, *, ignore_logs: bool = True) -> dict[str, tuple[str, ob
 
 
 def reader(root: Path) -> HostReader:
-    """The sandbox as the host: no `ip` (it is an image), root privileges assumed."""
-    return HostReader(root, run=_no_commands, use_ip=False, is_root=True)
+    """The sandbox as the host: no `ip` (it is an image), root privileges assumed; the "running
+    host" whose /etc install.sh would touch under --root is an empty folder beside it."""
+    running = root.parent / "running-host"
+    return HostReader(root, run=_no_commands, use_ip=False, is_root=True, host_root=running)
 
 
 def _no_commands(argv):  # pragma: no cover - a test reaching it is a bug
@@ -122,12 +124,14 @@ def install(
     return actions, run_actions(actions, collect), lines
 
 
-def expected_env(plan: Plan, role: str, root: Path, *, airgap: bool = False) -> dict[str, str]:
+def expected_env(
+    plan: Plan, role: str, root: Path, *, airgap: bool = False, k3s_version: str | None = None
+) -> dict[str, str]:
     from k3stui.render.k3s_config import AGENT_TOKEN_FILE
+    from k3stui.versions import NEWEST_KNOWN
 
-    env = {"INSTALL_K3S_EXEC": role}
-    if plan.k3s_version:
-        env["INSTALL_K3S_VERSION"] = plan.k3s_version
+    # Always pinned: the release the plan was judged for (--k3s-version, the plan's, the newest known).
+    env = {"INSTALL_K3S_EXEC": role, "INSTALL_K3S_VERSION": k3s_version or plan.k3s_version or NEWEST_KNOWN}
     if role == "agent":
         env["K3S_URL"] = plan.server or SERVER_URL
         env["K3S_TOKEN_FILE"] = plan.token_file or AGENT_TOKEN_FILE
@@ -139,6 +143,8 @@ def expected_env(plan: Plan, role: str, root: Path, *, airgap: bool = False) -> 
             "INSTALL_K3S_SKIP_ENABLE": "true",
             "INSTALL_K3S_BIN_DIR": f"{root}/usr/local/bin",
             "INSTALL_K3S_SYSTEMD_DIR": f"{root}/etc/systemd/system",
+            "INSTALL_K3S_SKIP_SELINUX_RPM": "true",  # install.sh would add a repo and an RPM to this host
+            "INSTALL_K3S_SYMLINK": "force",
         }
     )
     return env

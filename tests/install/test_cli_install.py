@@ -156,3 +156,33 @@ def test_bundle_out_dot_and_an_unwritable_out_are_clear(cli, tmp_path: Path):
     (tmp_path / "file").write_text("")
     r = cli("bundle", "--preset", "flannel-vxlan", "--out", str(tmp_path / "file" / "b"), *BUNDLE)
     assert r.returncode == 2 and "cannot write the bundle" in r.stderr and "--out" in r.stderr
+
+
+def test_the_cli_prints_typed_runner_events(capsys):
+    from k3stui.commands.install import print_event
+    from k3stui.install import events as ev
+
+    for event in (
+        ev.StepStarted(1, 2, "file", "writing /etc/x"),
+        ev.StepDone(1, 2, "writing /etc/x", changed=False),
+        ev.StepStarted(2, 2, "command", "the official K3s install script (server)"),
+        ev.OutputLine("[INFO]  downloading"),
+        ev.OutputLine("[WARN]  slow", stream="stderr"),
+        ev.StepFailed(2, 2, "the official K3s install script (server)", "install.sh exited 1"),
+        ev.Undone(("removed /etc/x",), ("could not restore /etc/y",)),
+        ev.Finished(False, "failed"),
+    ):
+        print_event(event)
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [
+        "[1/2] writing /etc/x",
+        "    unchanged",
+        "[2/2] the official K3s install script (server)",
+        "    [INFO]  downloading",
+    ]
+    assert err.splitlines() == [
+        "    [WARN]  slow",
+        "    failed: install.sh exited 1",
+        "undone: removed /etc/x",
+        "NOT undone: could not restore /etc/y",
+    ]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from installkit import prepare, reader
 
+from k3stui.install import existing
 from k3stui.install.actions import describe
 from k3stui.plan import Plan, with_value
 
@@ -96,8 +97,9 @@ def test_key_plus_in_a_user_dropin_is_appended(sandbox):
     dual = "cluster-cidr:\n  - 10.42.0.0/16\n"
     server_host(sandbox, config=dual, dropins={"20-v6.yaml": "cluster-cidr+:\n  - fd00:42::/56\n"})
     plan = Plan(cluster_cidr=("10.42.0.0/16", "fd00:42::/56"), service_cidr=("10.43.0.0/16", "fd00:43::/112"))
-    host = reader(sandbox).read()
-    assert host.existing.plan.cluster_cidr == ("10.42.0.0/16", "fd00:42::/56")
+    ex = reader(sandbox).read().existing
+    now = existing.now(ex.config_files, ex.unit, ex.unit_args).plan
+    assert now.cluster_cidr == ("10.42.0.0/16", "fd00:42::/56")
     actions = actions_for(sandbox, plan)
     assert "cluster-cidr" not in by_code(actions, "INST013")  # 20-v6 is read before ours: ours wins
     assert "service-cidr" in by_code(actions, "INST013")  # a real change: single -> dual stack
@@ -154,7 +156,7 @@ def test_the_dry_run_shows_today_and_after(sandbox):
     server_host(sandbox, config="cluster-cidr: 10.52.0.0/16\n", exec_line="server --cluster-domain=corp")
     text = describe(actions_for(sandbox, Plan()))
     pre = text.split("\nFiles\n")[0]
-    assert "Existing K3s: critical values today -> after this install" in pre
+    assert "Existing K3s: critical values and every value this install changes, today -> after" in pre
     assert "cluster-cidr: 10.52.0.0/16  [/etc/rancher/k3s/config.yaml]  unchanged" in pre
     unit = "the ExecStart of /etc/systemd/system/k3s.service"
     assert f"cluster-domain: corp  [{unit}]  ->  cluster.local  [K3s default]  CHANGES" in pre
@@ -183,6 +185,11 @@ def test_an_agent_is_not_compared_for_critical_values_but_loses_its_unit_flags(s
     (sandbox / "var/lib/rancher/k3s/agent").mkdir(parents=True)
     place_agent_token(sandbox)
     actions = actions_for(sandbox, agent_plan(Plan()), role="agent")
-    assert not by_code(actions, "INST013") and actions.existing == ()
+    assert not by_code(actions, "INST013")
+    # No critical value is listed for an agent; every value the install changes is.
+    rows = {r[0]: r for r in actions.existing}
+    assert set(rows) == {"node-ip", "server", "token-file"}
+    assert rows["node-ip"][1:3] == ("192.168.1.10", "the ExecStart of /etc/systemd/system/k3s-agent.service")
+    assert rows["node-ip"][3:] == ("(none)", "K3s default")
     f = by_code(actions, "INST017")["node-ip"]
     assert "k3s-agent.service" in f.message and "'k3s agent'" in f.message

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from k3stui.inputs import config_dir_files
+from k3stui.install import existing, preflight
 from k3stui.install.hostinfo import HostReader, parse_proc_net, unit_exec_args
+from k3stui.install.rendered import render
+from k3stui.plan import Plan
 
 PROC_TCP = """\
   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
@@ -121,15 +125,31 @@ def test_existing_k3s_is_read_from_config_and_unit(tmp_path):
     (tmp_path / "var/lib/rancher/k3s/server/db").mkdir(parents=True)
     ex = HostReader(tmp_path, use_ip=False).read().existing
     assert ex.installed and ex.role == "server" and ex.has_state and ex.error is None
-    assert ex.plan.cluster_cidr == ("10.50.0.0/16",)
-    assert ex.plan.flannel.backend == "host-gw"
+    assert ex.config_files == (("/etc/rancher/k3s/config.yaml", "cluster-cidr: 10.50.0.0/16\n"),)
+    assert ex.unit_args == ("server", "--flannel-backend=host-gw")
+    now = existing.now(ex.config_files, ex.unit, ex.unit_args).plan  # merged once, by preflight
+    assert now.cluster_cidr == ("10.50.0.0/16",) and now.flannel.backend == "host-gw"
 
 
 def test_unreadable_existing_config_is_an_error_not_a_crash(tmp_path):
     (tmp_path / "etc/rancher/k3s").mkdir(parents=True)
     (tmp_path / "etc/rancher/k3s/config.yaml").write_text("cluster-cidr: [unclosed\n")
     ex = HostReader(tmp_path, use_ip=False).read().existing
-    assert ex.installed and ex.plan is None and ex.error
+    assert ex.installed and ex.error is None  # read; the merge says what is wrong with it
+    found, error = preflight.outlook(render(Plan(), chart=False), "server", ex)
+    assert found is None and error and "config.yaml" in error
+
+
+def test_host_config_is_listed_as_config_dir_lists_it(tmp_path):
+    d = tmp_path / "etc/rancher/k3s/config.yaml.d"
+    d.mkdir(parents=True)
+    for name in ("20-b.yml", "10-a.yaml", "30-c.txt"):
+        (d / name).write_text("node-label: [x]\n")
+    (d / "40-dir.yaml").mkdir()
+    ex = HostReader(tmp_path, use_ip=False).read().existing
+    d_node = "/etc/rancher/k3s/config.yaml.d"
+    assert [s for s, _ in ex.config_files] == [f"{d_node}/10-a.yaml", f"{d_node}/20-b.yml"]
+    assert [p.name for p in config_dir_files(d)] == ["10-a.yaml", "20-b.yml"]
 
 
 def test_a_dangling_unit_link_is_no_crash(tmp_path):

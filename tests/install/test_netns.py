@@ -78,7 +78,7 @@ def test_namespace_is_read_through_ip_n(netns, tmp_path):
 def test_route_overlapping_the_pod_cidr_is_reported(netns, tmp_path):
     _ip("-n", netns, "route", "add", "10.42.128.0/17", "via", "192.168.77.2", "dev", "k3t0")
     found = [
-        f for f in check(Plan(), "server", _read(netns, tmp_path), under_root=False) if f.code == "INST041"
+        f for f in check(Plan(), "server", _read(netns, tmp_path)) if f.code == "INST041"
     ]
     assert len(found) == 1
     assert (
@@ -87,14 +87,14 @@ def test_route_overlapping_the_pod_cidr_is_reported(netns, tmp_path):
     # Another pod CIDR does not collide.
     other = Plan(cluster_cidr=("10.60.0.0/16",))
     assert not [
-        f for f in check(other, "server", _read(netns, tmp_path), under_root=False) if f.code == "INST041"
+        f for f in check(other, "server", _read(netns, tmp_path)) if f.code == "INST041"
     ]
 
 
 def test_address_inside_the_service_cidr_is_reported(netns, tmp_path):
     _ip("-n", netns, "addr", "add", "10.43.0.5/32", "dev", "k3t1")
     found = [
-        f for f in check(Plan(), "server", _read(netns, tmp_path), under_root=False) if f.code == "INST040"
+        f for f in check(Plan(), "server", _read(netns, tmp_path)) if f.code == "INST040"
     ]
     assert [f.key for f in found] == ["service-cidr"] and "k3t1" in found[0].message
 
@@ -102,11 +102,11 @@ def test_address_inside_the_service_cidr_is_reported(netns, tmp_path):
 def test_missing_interface_is_reported(netns, tmp_path):
     host = _read(netns, tmp_path)
     bad = with_value(Plan(), "flannel.iface", "eth-missing")
-    assert [f.code for f in check(bad, "server", host, under_root=False) if f.code == "INST050"] == [
+    assert [f.code for f in check(bad, "server", host) if f.code == "INST050"] == [
         "INST050"
     ]
     good = with_value(Plan(), "flannel.iface", "k3t0")
-    assert not [f for f in check(good, "server", host, under_root=False) if f.code == "INST050"]
+    assert not [f for f in check(good, "server", host) if f.code == "INST050"]
 
 
 def _sysctl(netns: str, setting: str) -> None:
@@ -119,15 +119,15 @@ def test_ra_default_route_and_accept_ra_are_read_in_the_namespace(netns, tmp_pat
     _sysctl(netns, "net.ipv6.conf.k3t0.accept_ra=1")
     host = _read(netns, tmp_path)
     assert host.accept_ra.get("k3t0") == 1
-    assert [f.code for f in check(Plan(), "server", host, under_root=False) if f.code == "INST070"] == [
+    assert [f.code for f in check(Plan(), "server", host) if f.code == "INST070"] == [
         "INST070"
     ]
     _sysctl(netns, "net.ipv6.conf.k3t0.accept_ra=2")
     host = _read(netns, tmp_path)
-    assert not [f for f in check(Plan(), "server", host, under_root=False) if f.code == "INST070"]
+    assert not [f for f in check(Plan(), "server", host) if f.code == "INST070"]
     assert not [
         f
-        for f in check(replace(Plan(), accept_ra=2), "server", host, under_root=False)
+        for f in check(replace(Plan(), accept_ra=2), "server", host)
         if f.code == "INST070"
     ]
 
@@ -145,7 +145,7 @@ def test_a_busy_port_inside_the_namespace_is_reported(netns, tmp_path):
         assert proc.stdout.readline().strip() == "bound"
         found = [
             f
-            for f in check(Plan(), "server", _read(netns, tmp_path), under_root=False)
+            for f in check(Plan(), "server", _read(netns, tmp_path))
             if f.code == "INST060"
         ]
         assert [f.key for f in found] == ["8472/udp"] and "127.0.0.1" in found[0].message

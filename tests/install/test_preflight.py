@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from k3stui.install.actions import plan_actions
+from k3stui.install.actions import plan_actions, wanted_files
 from k3stui.install.hostinfo import Address, ExistingK3s, FileState, HostInfo, ModuleState, Route, Socket
-from k3stui.install.preflight import check, critical_changes
+from k3stui.install.preflight import check, context, critical_changes
 from k3stui.plan import MacvlanNetwork, Multus, Plan, with_value
 
 HOST = HostInfo(
@@ -28,8 +28,8 @@ def codes(findings) -> list[str]:
     return [f.code for f in findings]
 
 
-def run(plan=None, host=HOST, role="server", **kw):
-    return check(plan or Plan(), role, host, under_root=kw.pop("under_root", False), **kw)
+def run(plan=None, host=HOST, role="server", *, under_root=False):
+    return check(plan or Plan(), role, host, root="/srv/image" if under_root else "/")
 
 
 def test_a_clean_host_passes():
@@ -161,14 +161,40 @@ def test_existing_role_mismatch_is_an_error():
 
 
 def test_agent_token_file_must_exist():
+    agent = replace(Plan(role="agent"), server="https://10.0.0.1:6443")
     missing = replace(HOST, files={"/etc/rancher/k3s/k3stui-agent-token": FileState(False)})
-    found = run(host=missing, role="agent", token_file="/etc/rancher/k3s/k3stui-agent-token")
-    assert "INST081" in codes(found)
+    found = [f for f in run(agent, host=missing, role="agent") if f.code == "INST081"]
+    assert found and "/var/lib/rancher/k3s/server/node-token" in found[0].hint
     host = replace(HOST, files={"/etc/rancher/k3s/k3stui-agent-token": FileState(True, b"x", 0o644)})
-    assert "INST080" in codes(run(host=host, role="agent", token_file="/etc/rancher/k3s/k3stui-agent-token"))
+    assert "INST080" in codes(run(agent, host=host, role="agent"))
+
+
+def test_the_node_token_hint_follows_the_data_dir():
+    agent = replace(Plan(role="agent"), server="https://10.0.0.1:6443", extra={"data-dir": "/srv/k3s"})
+    missing = replace(HOST, files={"/etc/rancher/k3s/k3stui-agent-token": FileState(False)})
+    f = next(f for f in run(agent, host=missing, role="agent") if f.code == "INST081")
+    assert "/srv/k3s/server/node-token" in f.hint
 
 
 def test_plan_actions_refuses_as_non_root_on_the_real_root_without_touching_it():
-    actions = plan_actions(Plan(), "server", "/", replace(HOST, is_root=False), None, install_script="/x")
+    ctx = context(Plan(), "server", replace(HOST, is_root=False))
+    wanted, _ = wanted_files(ctx.rendered, "server", None)
+    actions = plan_actions(ctx, wanted, install_script="/x")
     assert actions.refused
     assert actions.files[0].target == actions.files[0].dest  # / is not prefixed
+
+
+def test_a_missing_module_k3s_only_tries_is_a_warning_of_its_own_code():
+    host = replace(HOST, modules={**HOST.modules, "overlay": ModuleState("overlay", False, False, False)})
+    f = next(f for f in run(host=host) if f.key == "overlay")
+    assert (f.code, f.severity.value) == ("INST022", "warning")
+
+
+def test_a_non_critical_value_the_host_keeps_is_a_note_of_its_own_code(tmp_path):
+    from k3stui.install.hostinfo import HostReader
+
+    (tmp_path / "etc/rancher/k3s").mkdir(parents=True)
+    (tmp_path / "etc/rancher/k3s/config.yaml").write_text("node-ip: 192.168.1.10\n")
+    ex = HostReader(tmp_path, use_ip=False).read().existing
+    found = {f.key: f for f in run(host=replace(HOST, existing=ex)) if f.code in ("INST016", "INST018")}
+    assert (found["node-ip"].code, found["node-ip"].severity.value) == ("INST018", "info")

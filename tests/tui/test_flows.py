@@ -231,23 +231,7 @@ async def test_help_panel_follows_focus_and_toggles(make_app):
         assert not help_panel.display
 
 
-async def test_install_is_disabled_without_the_installer(make_app):
-    from k3stui.tui.install_flow import installer_missing
-
-    app = make_app(PlanState())
-    async with app.run_test():
-        install = app.screen.query_one("#install", Button)
-        missing = installer_missing()
-        assert install.disabled == (missing is not None)
-        if missing:
-            assert install.tooltip == "installer not available in this build"
-
-
 async def test_install_shows_the_dry_run_and_reports_the_rollback(make_app, tmp_path: Path, monkeypatch):
-    from k3stui.tui.install_flow import installer_missing
-
-    if installer_missing():
-        return  # covered by test_install_is_disabled_without_the_installer
     monkeypatch.setenv("K3STUI_NO_DOWNLOAD", "1")  # the script download fails: everything is undone
     app = make_app(PlanState())
     async with app.run_test(size=(100, 30)) as pilot:

@@ -14,8 +14,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, Log, ProgressBar, Static
 
-from k3stui.tui import install_flow
 from k3stui.tui.state import PlanState
+
+# The runner's log lines that start a step (until this screen subscribes to install/events.py).
+_STEP_PREFIXES = ("writing ", "unchanged: ", "running: ", "skipped ")
 
 
 class InstallScreen(Screen[None]):
@@ -52,7 +54,13 @@ class InstallScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="install")
     def _prepare(self) -> None:
         try:
-            actions, text = install_flow.dry_run(self.state, self.root)
+            from k3stui.install.actions import describe
+            from k3stui.install.api import prepare
+
+            plan = self.state.applied
+            actions = prepare(plan, plan.role, root=str(self.root), k3s_version=plan.k3s_version,
+                              findings=self.state.findings)
+            text = describe(actions)
         except Exception as exc:  # shown: e.g. the host could not be read
             self.app.call_from_thread(self._prepared, None, f"The dry run failed: {exc}")
             return
@@ -91,7 +99,7 @@ class InstallScreen(Screen[None]):
         self.query_one("#close", Button).disabled = True
         bar = self.query_one(ProgressBar)
         bar.display = True
-        bar.update(total=install_flow.step_count(self.actions), progress=0)
+        bar.update(total=len(self.actions.files) + len(self.actions.commands), progress=0)
         self.refresh_bindings()
         self._install()
 
@@ -101,7 +109,9 @@ class InstallScreen(Screen[None]):
             self.app.call_from_thread(self._line, line)
 
         try:
-            result = install_flow.run(self.actions, on_line)
+            from k3stui.install.runner import run_actions
+
+            result = run_actions(self.actions, on_line)
         except Exception as exc:  # the runner reports failures in Result; this is a bug, still shown
             self.app.call_from_thread(self._finished, None, str(exc))
             return
@@ -109,7 +119,7 @@ class InstallScreen(Screen[None]):
 
     def _line(self, line: str) -> None:
         self.query_one(Log).write_line(line)
-        if line.startswith(install_flow.STEP_PREFIXES):
+        if line.startswith(_STEP_PREFIXES):
             self.query_one(ProgressBar).advance(1)
 
     def _finished(self, result: Any, crash: str) -> None:
