@@ -61,6 +61,16 @@ def test_a_dry_run_renders_once_and_reads_each_host_file_once(sandbox, monkeypat
             return _original(self, *a, **kw)
 
         monkeypatch.setattr(Path, method, record)
+    import k3stui.fsio
+
+    real_read_input = k3stui.fsio.read_input
+
+    def read_input(path, *a, **kw):  # the one reader of input files (config.yaml and its drop-ins)
+        if str(path).startswith(str(sandbox)):
+            reads[str(Path(path).relative_to(sandbox))] += 1
+        return real_read_input(path, *a, **kw)
+
+    monkeypatch.setattr(k3stui.fsio, "read_input", read_input)
 
     actions = prepare(PRESETS["calico"], "server", sandbox, "/nonexistent/install.sh")
     describe(actions)
