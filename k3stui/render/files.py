@@ -195,8 +195,8 @@ def _not_written_note(plan: Plan) -> str | None:
     keys = sorted({k for role in ROLES for k in not_written(plan, role)})
     if not keys:
         return None
-    return (f"Not written to the drop-in: {', '.join(keys)}. They are not network settings, so they stay "
-            "in your own config files (a drop-in sorts after them and would override them from then on).")
+    return (f"Not written to the drop-in: {', '.join(keys)}. They are not network settings: keep them in "
+            "your own config.yaml (a drop-in sorts after it and would override it from then on).")
 
 
 def manifest(files: Sequence[RenderedFile]) -> bytes:
