@@ -2,7 +2,9 @@
 
 Go's flag rules as urfave/cli applies them: `--name=value`, `--name value`, `-name` works like
 `--name`, bool flags never take the next word, a repeated list flag accumulates, a repeated plain
-flag keeps its last value. Pure; unbalanced quotes raise `InputError`.
+flag keeps its last value, an unknown flag is fatal (IMPORT010), and parsing stops at the first
+word that is not a flag (or `--`): what follows is ignored, as K3s ignores it (IMPORT003). Pure;
+unbalanced quotes raise `InputError`.
 """
 
 from __future__ import annotations
