@@ -117,9 +117,9 @@ def families(ctx: Context) -> Iterator[Finding]:
       "carry the kubelet, flannel or etcd traffic. Fix: use the address of the interface other nodes "
       "reach."),
     E("CIDR016", "node-ip", "dual-stack without node-ip on a K3s release that auto-detects IPv4 only",
-      "versions.py dual-stack-autodetect-ipv4-only",
-      doc="That release detected only an IPv4 node address, so a dual-stack cluster with node-ip unset "
-      "failed the 'must share the same IP version' check; fixed in the next patch releases. Fix: set "
+      "versions.py dual-stack-autodetect-ipv4-only; k3s #5918, #5943",
+      doc="Those releases detected only an IPv4 node address, so a dual-stack cluster with node-ip unset "
+      "failed the 'must share the same IP version' check; fixed in v1.23.10 and v1.24.4. Fix: set "
       "node-ip to both addresses, or use another release."),
 )
 def node_addresses(ctx: Context) -> Iterator[Finding]:
