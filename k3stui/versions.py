@@ -122,6 +122,8 @@ FEATURES: dict[str, Gate] = {
         ("v1.34.0+k3s1",), "Kubernetes 1.34: MultiCIDRServiceAllocator and DisableAllocatorDualWrite on "
         "(KEP-1880); k3s-oracle v1.34.3 accepts a 10.0.0.0/8 service-cidr",
     ),
+    "dual-stack-node-ip-check": Gate(("v1.23.0+k3s1",), "#5958 (the node-ip/cluster-cidr family check "
+                                     "exists from 1.23, not in 1.22)", confirmed=False),
     # A bug: with node-ip unset, auto-detection found only the IPv4 address, so the dual-stack check
     # (cluster-cidr and node-ip must share the same IP version) failed. #5918 (found on master, 1.24),
     # #5943 (replicated on v1.23.9+k3s1); first affected releases per line unconfirmed.
