@@ -122,11 +122,15 @@ FEATURES: dict[str, Gate] = {
         ("v1.34.0+k3s1",), "Kubernetes 1.34: MultiCIDRServiceAllocator and DisableAllocatorDualWrite on "
         "(KEP-1880); k3s-oracle v1.34.3 accepts a 10.0.0.0/8 service-cidr",
     ),
-    # A bug in one release: auto-detection found only the IPv4 node address (issue 10, item 14).
-    "dual-stack-autodetect-ipv4-only": Gate(("v1.23.9+k3s1",), "K3s v1.23.9 release (node-ip auto-detection)",
+    "dual-stack-node-ip-check": Gate(("v1.23.0+k3s1",), "#5958 (the node-ip/cluster-cidr family check "
+                                     "exists from 1.23, not in 1.22)", confirmed=False),
+    # A bug: with node-ip unset, auto-detection found only the IPv4 address, so the dual-stack check
+    # (cluster-cidr and node-ip must share the same IP version) failed. #5918 (found on master, 1.24),
+    # #5943 (replicated on v1.23.9+k3s1); first affected releases per line unconfirmed.
+    "dual-stack-autodetect-ipv4-only": Gate(("v1.23.9+k3s1", "v1.24.3+k3s1"), "#5918, #5943",
                                             confirmed=False),
-    "dual-stack-autodetect-fixed": Gate(("v1.23.10+k3s1",), "K3s v1.23.10 (next patch release)",
-                                        confirmed=False),
+    "dual-stack-autodetect-fixed": Gate(("v1.23.10+k3s1", "v1.24.4+k3s1"),
+                                        "#5920 (fix), #5943 (1.23 backport)"),
     # Removals: the gate is the first release where the thing is fatal or gone.
     # #6069 made --cluster-secret, --no-deploy and --no-flannel fatal in v1.25.0 (release note: "no
     # longer supported ... will cause fatal errors"); #6574 removed them and --disable-selinux in v1.26.0.

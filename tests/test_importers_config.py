@@ -106,3 +106,9 @@ def test_plus_on_first_occurrence_just_sets() -> None:
 def test_short_key_in_config_is_the_long_flag() -> None:
     merged, _ = merge_configs([("a.yaml", "i: 10.0.0.5\n")])
     assert merged == {"node-ip": "10.0.0.5"}
+
+
+def test_plus_on_a_secret_flag_never_echoes_the_value() -> None:
+    _, findings = merge_configs([("a.yaml", "token: first-s3cret\n"), ("b.yaml", "token+: second-s3cret\n")])
+    assert [f.code for f in findings] == ["IMPORT006"]
+    assert "s3cret" not in findings[0].message + findings[0].hint

@@ -241,3 +241,10 @@ def test_file_replaces_flannel_options_from_a_preset() -> None:
 def test_missing_network_is_an_error() -> None:
     _, findings = apply_netconf(Plan(), '{"Backend": {"Type": "vxlan"}}', "n.json")
     assert codes(findings) == [("NETCONF003", "Network")]
+
+
+def test_a_mistyped_psk_is_never_echoed() -> None:
+    _, findings = apply_netconf(Plan(), '{"Network": "10.42.0.0/16", "Backend": {"Type": "wireguard", '
+                                        '"PSK": 123456789}}', "n.json")
+    assert [(f.code, f.key) for f in findings] == [("NETCONF007", "Backend.PSK")]
+    assert "123456789" not in findings[0].message

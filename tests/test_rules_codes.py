@@ -66,6 +66,12 @@ CASES: list[Case] = [
         Plan(node_ip=("127.0.0.1",), node_external_ip=("fe80::1",)),
         Plan(node_ip=("192.0.2.10",), node_external_ip=("2001:db8::10",)),
     ),
+    Case(
+        "CIDR017",
+        Plan(**DUAL_CIDRS, node_ip=("192.0.2.10",)),
+        Plan(**DUAL_CIDRS, node_ip=("192.0.2.10", "2001:db8::10")),
+        "v1.22.17+k3s1",
+    ),
     Case("CIDR015", Plan(node_ip=("0.0.0.0",)), Plan(node_ip=("192.0.2.10",))),
     Case("CIDR015", Plan(node_external_ip=("224.0.0.1",)), Plan(node_external_ip=("203.0.113.5",))),
     Case("CIDR016", Plan(**DUAL_CIDRS), Plan(**DUAL_CIDRS, node_ip=("192.0.2.10", "2001:db8::10")),

@@ -12,6 +12,10 @@ SECRET_KEYS: frozenset[str] = flags.SECRETS
 
 KNOWN_NAMES: tuple[str, ...] = tuple(flags.FLAGS)
 
+# Go's strconv.ParseBool, which urfave/cli uses for bool flags: these spellings and no others.
+PARSEBOOL_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+PARSEBOOL_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
+
 
 def scalar_text(value: Any) -> str:
     """How Go's convert.ToString renders a YAML scalar: booleans lower case, None empty, floats

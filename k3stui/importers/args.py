@@ -11,18 +11,26 @@ from typing import Any
 
 from k3stui import defaults, flags
 from k3stui.findings import Finding, did_you_mean
-from k3stui.importers._common import KNOWN_NAMES, canonical_name, scalar_text, show
+from k3stui.importers._common import (
+    KNOWN_NAMES,
+    PARSEBOOL_FALSE,
+    PARSEBOOL_TRUE,
+    canonical_name,
+    scalar_text,
+    show,
+)
 from k3stui.plan import Plan, Secret, effective_cluster_cidr, effective_service_cidr, get_value, with_value
 from k3stui.rules.registry import emit
 
-_TRUE = {"1", "t", "T", "TRUE", "true", "True"}  # strconv.ParseBool, which urfave/cli uses
-_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
 _KCM = "kube-controller-manager-arg"
+_KCM_ALIAS = "kube-controller-arg"  # hidden server flag feeding the same list
+_KCM_SETS = {"cluster-cidr": "cluster_cidr", "service-cluster-ip-range": "service_cidr"}
 # Component arguments that set what a K3s flag sets: argument name -> plan field.
 _PASS_THROUGH: dict[str, dict[str, str]] = {
     "kube-apiserver-arg": {"service-cluster-ip-range": "service_cidr",
                            "service-node-port-range": "service_node_port_range"},
-    _KCM: {"cluster-cidr": "cluster_cidr", "service-cluster-ip-range": "service_cidr"},
+    _KCM: _KCM_SETS,
+    _KCM_ALIAS: _KCM_SETS,
 }
 
 
@@ -147,9 +155,9 @@ def _bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     text = scalar_text(value)
-    if text in _TRUE:
+    if text in PARSEBOOL_TRUE:
         return True
-    if text in _FALSE:
+    if text in PARSEBOOL_FALSE:
         return False
     raise _Bad("true or false")
 
@@ -197,7 +205,7 @@ def _component_args(plan: Plan, key: str, value: Any, passed: dict[str, tuple[st
             passed[_PASS_THROUGH[key][name]] = (f"{key}: {name}", number)
             rest.append(text)
             continue
-        field = flags.KCM_MASK_ARGS.get(name) if key == _KCM else None
+        field = flags.KCM_MASK_ARGS.get(name) if key in (_KCM, _KCM_ALIAS) else None
         if field is None or not eq:
             rest.append(text)
             continue
@@ -205,14 +213,14 @@ def _component_args(plan: Plan, key: str, value: Any, passed: dict[str, tuple[st
             size = _int(number)
         except _Bad:
             findings.append(emit(
-                "IMPORT002", f"{_KCM}: {text!r}: {number!r} is not a whole number",
-                f"write {name}=24 (IPv4) or {name}=64 (IPv6)", key=_KCM))
+                "IMPORT002", f"{key}: {text!r}: {number!r} is not a whole number",
+                f"write {name}=24 (IPv4) or {name}=64 (IPv6)", key=key))
             rest.append(text)
             continue
         if get_value(plan, field) is not None and get_value(plan, field) != size:
             findings.append(emit(
-                "IMPORT006", f"{_KCM}: {name} is given more than once; the last value ({size}) wins",
-                f"give {name} once", key=_KCM))
+                "IMPORT006", f"{key}: {name} is given more than once; the last value ({size}) wins",
+                f"give {name} once", key=key))
         plan = with_value(plan, field, size)
     return plan, rest
 

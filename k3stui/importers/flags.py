@@ -2,7 +2,9 @@
 
 Go's flag rules as urfave/cli applies them: `--name=value`, `--name value`, `-name` works like
 `--name`, bool flags never take the next word, a repeated list flag accumulates, a repeated plain
-flag keeps its last value. Pure; unbalanced quotes raise `InputError`.
+flag keeps its last value, an unknown flag is fatal (IMPORT010), and parsing stops at the first
+word that is not a flag (or `--`): what follows is ignored, as K3s ignores it (IMPORT003). Pure;
+unbalanced quotes raise `InputError`.
 """
 
 from __future__ import annotations
@@ -13,12 +15,10 @@ from typing import Any
 
 from k3stui import flags
 from k3stui.findings import Finding, InputError, did_you_mean
-from k3stui.importers._common import KNOWN_NAMES, canonical_name, show
+from k3stui.importers._common import KNOWN_NAMES, PARSEBOOL_FALSE, PARSEBOOL_TRUE, canonical_name, show
 from k3stui.rules.registry import emit
 
 ROLES = ("server", "agent")
-_TRUE = {"1", "t", "T", "TRUE", "true", "True"}  # strconv.ParseBool
-_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
 
 
 @dataclass
@@ -67,7 +67,9 @@ def parse_exec(text: str, source: str = "--exec") -> ParsedExec:
             if not eq:
                 _store(out, name, True, flag, seen_plain, source)
             else:  # strconv.ParseBool's spellings; any other text is reported by plan_from_args
-                parsed: Any = True if value in _TRUE else False if value in _FALSE else value
+                parsed: Any = value
+                if value in PARSEBOOL_TRUE or value in PARSEBOOL_FALSE:
+                    parsed = value in PARSEBOOL_TRUE
                 _store(out, name, parsed, flag, seen_plain, source)
             continue
         if not eq:

@@ -12,7 +12,7 @@ from typing import Any
 
 from k3stui import flags
 from k3stui.findings import Finding, InputError
-from k3stui.importers._common import canonical_name, is_list_flag, kind_of, scalar_text
+from k3stui.importers._common import canonical_name, is_list_flag, kind_of, scalar_text, show
 from k3stui.importers.yamlio import load_yaml_checked
 from k3stui.rules.registry import emit
 
@@ -88,7 +88,7 @@ def _append(name: str, old: Any, new: Any, source: str, findings: list[Finding] 
     if findings is not None:
         findings.append(emit(
             "IMPORT006", f"{source}: {name}+ on a single-value flag does not join the values: "
-            f"K3s gets {name} twice and keeps the last ({scalar_text(new)!r})",
+            f"K3s gets {name} twice and keeps the last ({show(name, scalar_text(new))})",
             f"write {name}: without '+'", key=name))
     return new
 

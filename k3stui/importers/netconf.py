@@ -108,8 +108,9 @@ def _typed(key: str, value: Any, want: Any, source: str, findings: list[Finding]
     ok = isinstance(value, base) and not (base is int and isinstance(value, bool))
     if not ok:
         name = {bool: "true or false", int: "a whole number", str: "a string"}[base]
+        shown = "'********'" if key.endswith("PSK") else json.dumps(value)  # a pre-shared key is a secret
         findings.append(emit(
-            "NETCONF007", f"{source}: {key} must be {name}, not {json.dumps(value)}; flannel fails to "
+            "NETCONF007", f"{source}: {key} must be {name}, not {shown}; flannel fails to "
             "parse the file (cannot unmarshal)", f"write {key} as {name}", key=key))
         return None
     problem = _value_problem(want, value)

@@ -110,6 +110,10 @@ def families(ctx: Context) -> Iterator[Finding]:
       "with dual-stack CIDRs (or an IPv6-only one with IPv6-first dual-stack) is fatal: 'cluster-cidr "
       "and node-ip must share the same IP version'. Fix: give node-ip one address per family, or leave "
       "it unset."),
+    W("CIDR017", "node-ip", "dual-stack cluster but node-ip has one family (K3s before the family check)",
+      f"{NET} §3; versions.py dual-stack-node-ip-check",
+      doc="Before the check of CIDR014 existed K3s starts, but the node registers one address family "
+      "only, so dual-stack pods and Services do not work on it. Fix: give node-ip both addresses."),
     E("CIDR015", "node-ip", "node address that is loopback, link-local, unspecified or multicast",
       f"{NET} §1; kubelet --node-ip, flannel public-ip",
       doc="Other nodes must reach a node at its node-ip / node-external-ip: a loopback (127.0.0.0/8, ::1), "
@@ -117,9 +121,9 @@ def families(ctx: Context) -> Iterator[Finding]:
       "carry the kubelet, flannel or etcd traffic. Fix: use the address of the interface other nodes "
       "reach."),
     E("CIDR016", "node-ip", "dual-stack without node-ip on a K3s release that auto-detects IPv4 only",
-      "versions.py dual-stack-autodetect-ipv4-only",
-      doc="That release detected only an IPv4 node address, so a dual-stack cluster with node-ip unset "
-      "failed the 'must share the same IP version' check; fixed in the next patch releases. Fix: set "
+      "versions.py dual-stack-autodetect-ipv4-only; k3s #5918, #5943",
+      doc="Those releases detected only an IPv4 node address, so a dual-stack cluster with node-ip unset "
+      "failed the 'must share the same IP version' check; fixed in v1.23.10 and v1.24.4. Fix: set "
       "node-ip to both addresses, or use another release."),
 )
 def node_addresses(ctx: Context) -> Iterator[Finding]:
@@ -140,10 +144,15 @@ def node_addresses(ctx: Context) -> Iterator[Finding]:
     if ctx.dual and len(seen) == 1:
         (have,) = seen
         missing = _FAMILY[6 if have == 4 else 4]
-        yield emit("CIDR014", f'the cluster is dual-stack but node-ip "{show(ctx.plan.node_ip)}" has no '
-                              f"{missing} address: K3s refuses to start (cluster-cidr and node-ip must share "
-                              "the same IP version)",
-                   f"Add the node's {missing} address to node-ip, or leave node-ip unset for auto-detection.")
+        hint = f"Add the node's {missing} address to node-ip, or leave node-ip unset for auto-detection."
+        if has("dual-stack-node-ip-check", ctx.version):
+            yield emit("CIDR014", f'the cluster is dual-stack but node-ip "{show(ctx.plan.node_ip)}" has no '
+                                  f"{missing} address: K3s refuses to start (cluster-cidr and node-ip must "
+                                  "share the same IP version)", hint)
+        else:
+            yield emit("CIDR017", f'the cluster is dual-stack but node-ip "{show(ctx.plan.node_ip)}" has no '
+                                  f"{missing} address: K3s {ctx.version} starts, but the node gets no "
+                                  f"{missing} address", hint)
     for key, addrs in (("node-ip", ctx.node_ips), ("node-external-ip", ctx.external_ips)):
         for a in addrs:
             kind = _unusable_kind(a)
