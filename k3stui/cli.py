@@ -106,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", metavar="DIR", help="treat DIR as / (tests, image preparation)")
     p.add_argument("--airgap", metavar="DIR", help="install from a bundle made by 'k3stui bundle'")
     p.add_argument("--install-script", metavar="FILE", help="use this install.sh instead of downloading it")
+    p.add_argument("--undo", action="store_true",
+                   help="finish undoing an install that was killed or lost power midway (its journal "
+                        "under --root); changes nothing else")
 
     p = sub.add_parser("bundle", help="make an air-gapped install bundle")
     _add_inputs(p)

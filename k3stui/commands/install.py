@@ -4,6 +4,7 @@ install script. Exit 0 done (or a clean dry run), 1 refused or failed, 130 inter
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,10 +63,22 @@ def _confirm(args: argparse.Namespace) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
+def _undo(args: argparse.Namespace) -> int:
+    from k3stui.install.runner import printer, undo_interrupted
+
+    if args.root and not Path(args.root).is_dir():
+        raise InputError(f"--root {args.root}: not a folder")
+    result = undo_interrupted(args.root or "/", printer())
+    print(result.message, file=sys.stdout if result.ok else sys.stderr)
+    return 0 if result.ok else 1
+
+
 def run(args: argparse.Namespace) -> int:
     from k3stui.install.actions import describe
-    from k3stui.install.runner import run_actions
+    from k3stui.install.runner import printer, run_actions
 
+    if args.undo:
+        return _undo(args)
     actions = prepare(args)
     if args.dry_run or actions.refused:
         print(describe(actions), end="")
@@ -76,8 +89,9 @@ def run(args: argparse.Namespace) -> int:
     if not _confirm(args):
         print("k3stui: nothing was changed", file=sys.stderr)
         return 1
-    result = run_actions(actions, lambda line: print(line, flush=True))
-    print(result.message, file=sys.stdout if result.ok else sys.stderr)
+    result = run_actions(actions, printer())
+    with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP); the exit code says it
+        print(result.message, file=sys.stdout if result.ok else sys.stderr)
     if result.interrupted:
         return 130
     return 0 if result.ok else 1

@@ -53,6 +53,7 @@ class FileAction:
     existed: bool = False
     changed: bool = True
     diff: str = ""  # masked unified diff, or a one-line summary for binary files
+    sha256: str | None = None  # the bundle's checksum of `source`: verified again as it is copied
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class CommandAction:
     download: str | None = None  # fetch argv[1] from this URL first (online, no --install-script)
     guard: tuple[str, ...] = ()  # paths (under root) the command may write: undone on failure
     sysctl_keys: tuple[str, ...] = ()  # values to put back if a later step fails
+    script_sha256: str | None = None  # the bundle's checksum of argv[1]: verified again right before it runs
 
 
 @dataclass(frozen=True)
@@ -303,6 +305,7 @@ def plan_actions(
                 existed=old.exists,
                 changed=changed,
                 diff=diff,
+                sha256=w.sha256,
             )
         )
 
@@ -372,6 +375,9 @@ def plan_actions(
                 f"the official K3s install script ({'air-gapped, ' if airgap else ''}{role})",
                 download=download,
                 guard=guard,
+                script_sha256=airgap.sums.get(script.removeprefix(airgap.path.rstrip("/") + "/"))
+                if airgap
+                else None,
             )
         )
 

@@ -117,7 +117,7 @@ def test_refused_actions_change_nothing(sandbox, script):
     actions = prepare(Plan(cluster_cidr=("10.50.0.0/16",)), "server", sandbox, script)
     assert actions.refused
     before = snapshot(sandbox, ignore_logs=False)
-    result = run_actions(actions, lambda line: None)
+    result = run_actions(actions)
     assert not result.ok and "nothing was changed" in result.message
     assert snapshot(sandbox, ignore_logs=False) == before
 
@@ -133,7 +133,7 @@ def test_sysctl_values_are_put_back_when_a_later_step_fails(tmp_path: Path):
         pytest.skip("no IPv6 sysctls here")
     calls: list[list[str]] = []
 
-    def runner(argv, env, on_line):
+    def runner(argv, env, on_output, check):
         calls.append(list(argv))
         return 0 if argv[0] == "sysctl" else 1
 
@@ -154,7 +154,7 @@ def test_sysctl_values_are_put_back_when_a_later_step_fails(tmp_path: Path):
             CommandAction("install", ("sh", "/nonexistent/install.sh"), {}, "the install script"),
         ),
     )
-    result = run_actions(actions, lambda line: None, runner=runner)
+    result = run_actions(actions, runner=runner)
     assert not result.ok
     assert calls == [
         ["sysctl", "-p", "/etc/sysctl.d/90-k3stui-network.conf"],
@@ -173,13 +173,13 @@ def test_interrupt_stops_the_script_and_its_children(tmp_path: Path):
     slow = tmp_path / "slow.sh"
     slow.write_text(f"sleep 30 &\necho $! > {pidfile}\necho started\nwait\n")
 
-    def on_line(line: str) -> None:
+    def on_output(line: str, stream: str) -> None:
         if line == "started":
             raise KeyboardInterrupt
 
     t0 = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
-        run_command(["sh", str(slow)], process_env({}), on_line)
+        run_command(["sh", str(slow)], process_env({}), on_output)
     assert time.monotonic() - t0 < 10
     child = int(pidfile.read_text())
     for _ in range(40):
