@@ -146,12 +146,14 @@ def _join_exec_values(argv: list[str]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(_join_exec_values(list(sys.argv[1:] if argv is None else argv)))
+    try:  # Ctrl-C in the first moments (nothing changed yet): a quiet exit, not a traceback
+        parser = build_parser()
+        args = parser.parse_args(_join_exec_values(list(sys.argv[1:] if argv is None else argv)))
+        from k3stui.findings import InputError
+    except KeyboardInterrupt:
+        return 130
     if args.command is None:
         return _command("tui")(args)
-    from k3stui.findings import InputError
-
     try:
         return _command(args.command)(args)
     except InputError as exc:

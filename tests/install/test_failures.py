@@ -9,26 +9,11 @@ from pathlib import Path
 
 import pytest
 from installkit import install, presets, snapshot
+from interruptkit import existing_install
 
 from k3stui import fsio
 
 PLAN = dict(presets())["cilium"]  # two files (drop-in, auto-deploy manifest) and the script
-
-
-def _existing_install(root: Path) -> None:
-    """A previous k3stui run: files that must come back byte for byte, with their modes."""
-    dropin = root / "etc/rancher/k3s/config.yaml.d/50-k3stui-network.yaml"
-    dropin.parent.mkdir(parents=True)
-    dropin.write_text("# previous\ncluster-cidr: 10.42.0.0/16\n")
-    os.chmod(dropin, 0o600)
-    manifest = root / "var/lib/rancher/k3s/server/manifests/k3s-cni.yaml"
-    manifest.parent.mkdir(parents=True)
-    manifest.write_text("# previous manifest\n")
-    os.chmod(manifest, 0o644)
-    k3s = root / "usr/local/bin/k3s"
-    k3s.write_bytes(b"#!/bin/sh\necho old k3s\n")
-    os.chmod(k3s, 0o755)
-    os.symlink("k3s", root / "usr/local/bin/kubectl")
 
 
 def _logs(root: Path) -> list[Path]:
@@ -38,7 +23,7 @@ def _logs(root: Path) -> list[Path]:
 @pytest.fixture(params=["fresh", "existing"])
 def prepared(request, sandbox):
     if request.param == "existing":
-        _existing_install(sandbox)
+        existing_install(sandbox)
     return sandbox
 
 
