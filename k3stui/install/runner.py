@@ -404,7 +404,9 @@ def _resolve(actions: Actions) -> _Paths:
         folders += [Path(v) for v in env.values()] + [p.parent for p in g]
         guards.append(g)
         envs.append(env)
-    log = rootpath.resolve_file(root, actions.log_path, "the install log")
+    # Only its folder: the log itself is opened without following a link (a planted one is skipped).
+    log_path = Path(actions.log_path)
+    log = rootpath.resolve_dir(root, log_path.parent, "the folder of the install log") / log_path.name
     return _Paths(files, guards, envs, list(dict.fromkeys(folders)), log)
 
 

@@ -56,10 +56,10 @@ def world(request, sandbox, script, tmp_path):
     shutil.copytree(sandbox, pristine, symlinks=True)
     actions = prepare(PLAN, "server", sandbox, script)
     assert run_actions(actions).ok  # counts the script's points, and proves the plan installs
-    points = script_points(script)
+    points, installed = script_points(script), stable_snapshot(sandbox)
     assert points >= 25, points
     reset(pristine, sandbox)
-    return sandbox, script, pristine, actions, points
+    return sandbox, script, pristine, actions, points, installed
 
 
 def _undone_exactly(root: Path, before: dict, result, sig: str) -> None:
@@ -70,7 +70,7 @@ def _undone_exactly(root: Path, before: dict, result, sig: str) -> None:
 
 
 def test_a_signal_at_any_point_undoes_everything(world):
-    root, script, pristine, actions, points = world
+    root, script, pristine, actions, points, _ = world
     before = stable_snapshot(root)
     rng = random.Random(SEED)
     # Every point of the script, and every event of k3stui's own steps before the script starts.
@@ -101,6 +101,60 @@ def test_a_signal_at_any_point_undoes_everything(world):
         if where == "script":
             pid = int((script.parent / "reached").read_text())
             assert not _running(pid), "the script was left running"
+
+
+class PowerCut(BaseException):
+    """The process is gone at this instant: nothing after it runs, the undo included."""
+
+
+@pytest.mark.parametrize("op", ["_save", "guard"])
+def test_a_power_cut_after_any_journal_step_is_undone_by_undo(world, monkeypatch, op):
+    """Cut right after the k-th journal write (`_save`), or right after the k-th backup set
+    (`guard`, the change not made yet), for every k: `--undo`'s function restores the sandbox, or
+    finds the run had finished (the cut was in its last clean-up) and leaves it installed."""
+    from k3stui.install.journal import Journal
+    from k3stui.install.runner import undo_interrupted
+
+    root, _, pristine, actions, _, installed = world
+    before = stable_snapshot(root)
+    real, real_begin = getattr(Journal, op), Journal.begin.__func__
+    k = 0
+    while True:
+        k += 1
+        reset(pristine, root)
+        calls, opened = [0], []
+
+        def cut(self, *a, k=k, calls=calls, **kw):
+            real(self, *a, **kw)
+            calls[0] += 1
+            if calls[0] == k:
+                raise PowerCut
+
+        def begin(cls, *a, opened=opened, **kw):
+            opened.append(real_begin(cls, *a, **kw))
+            return opened[-1]
+
+        def dead(self, *a, **kw):
+            raise PowerCut
+
+        with monkeypatch.context() as m:
+            m.setattr(Journal, op, cut)
+            m.setattr(Journal, "begin", classmethod(begin))
+            m.setattr(Journal, "rollback", dead)
+            try:
+                result = run_actions(actions)
+            except PowerCut:
+                result = None
+        if result is not None:  # fewer than k such steps: every cut point was tried
+            assert result.ok and k > 2
+            break
+        if opened:  # (a cut inside `begin` released it already)
+            opened[0].close()  # the dead process's lock goes with it
+        undone = undo_interrupted(str(root))
+        assert undone.ok, undone.message
+        now = stable_snapshot(root)
+        assert now in (before, installed), f"cut after {op} #{k}"
+        assert not (root / "var/lib/k3stui").exists()
 
 
 def test_events_of_a_run_and_of_a_failure(sandbox, script):
@@ -134,12 +188,14 @@ def _cli_case(root: Path, script: Path, before: dict, installed: dict, n: int, s
     stop_at(script, n, "-", mode)
     proc = cli(*install_args(root, script))
     try:
-        if wait_for_marker(script, proc):
+        reached = wait_for_marker(script, proc)
+        if reached:
             proc.send_signal(getattr(signal, f"SIG{sig}"))
         _, err = proc.communicate(timeout=120)
+        left_running = reached and _running(int((script.parent / "reached").read_text()))
     finally:
-        if proc.returncode is None:
-            kill_group(script)
+        kill_group(script)
+    assert not left_running, f"point {n} SIG{sig}: the install script was left running"
     assert "Traceback" not in err, err
     now = stable_snapshot(root)
     if now == before:
