@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test lint bench tools clean
+.PHONY: run test test-interrupts lint bench tools clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ lint: $(STAMP)
 
 test: $(STAMP) tools lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The heavy interrupt loop: 200 CLI installs with INT/TERM/HUP at random points (about 5 minutes).
+test-interrupts: $(STAMP)
+	K3STUI_INTERRUPT_RUNS=200 $(PY) -m pytest -q tests/install/test_interrupts.py -k cli_undo_or_finish
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

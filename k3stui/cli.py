@@ -145,8 +145,19 @@ def _join_exec_values(argv: list[str]) -> list[str]:
     return out
 
 
+def _ready_for_ctrl_c() -> None:
+    """From here on Ctrl-C is a KeyboardInterrupt again (k3stui/__init__ exited quietly before)."""
+    import signal
+
+    import k3stui
+
+    if signal.getsignal(signal.SIGINT) is k3stui._quiet_exit:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:  # Ctrl-C in the first moments (nothing changed yet): a quiet exit, not a traceback
+        _ready_for_ctrl_c()
         parser = build_parser()
         args = parser.parse_args(_join_exec_values(list(sys.argv[1:] if argv is None else argv)))
         from k3stui.findings import InputError

@@ -75,10 +75,13 @@ def _undo(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from k3stui.install.actions import describe
-    from k3stui.install.runner import printer, run_actions
+    from k3stui.install.runner import pending_undo, printer, run_actions
 
     if args.undo:
         return _undo(args)
+    if not args.dry_run and (why := pending_undo(args.root or "/")):
+        print(f"k3stui: {why}", file=sys.stderr)
+        return 1
     actions = prepare(args)
     if args.dry_run or actions.refused:
         print(describe(actions), end="")

@@ -37,6 +37,7 @@ from k3stui.install import rootpath
 JOURNAL_DIR = "/var/lib/k3stui"
 JOURNAL_NAME = "install-journal.json"
 _VERSION = 1
+UNDO_COMMAND = "k3stui install --undo"
 
 
 @dataclass
@@ -54,6 +55,14 @@ class Folder:
     existed: bool
     # name -> (kind, inode, size, mtime_ns) before the run; a changed, unguarded one is reported
     entries: dict[str, list] = field(default_factory=dict)
+
+
+def unfinished(root: str, path: Path) -> str:
+    """What to say when an earlier run left its journal."""
+    return (
+        f"an earlier install here was interrupted before its undo finished ({path}); finish it "
+        f"first: {UNDO_COMMAND}{'' if root == '/' else f' --root {root}'}"
+    )
 
 
 def _signature(p: Path) -> list | None:
@@ -165,10 +174,7 @@ class Journal:
         j = cls(root, path, {"made_dirs": [str(m) for m in made]}, fd)
         try:
             if os.path.lexists(path):
-                raise WriteRefused(
-                    f"an earlier install here was interrupted before its undo finished ({path}); "
-                    f"finish it first: k3stui install --undo{'' if root == '/' else f' --root {root}'}"
-                )
+                raise WriteRefused(unfinished(root, path))
             j.started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
             j._watch(folders)
             j._save()

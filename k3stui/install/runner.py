@@ -33,7 +33,7 @@ from k3stui.install import events as ev
 from k3stui.install import rootpath
 from k3stui.install.actions import Actions, CommandAction, FileAction, command_text, mask
 from k3stui.install.events import OnEvent
-from k3stui.install.journal import Journal
+from k3stui.install.journal import Journal, unfinished
 
 Stream = Literal["stdout", "stderr"]
 OnOutput = Callable[[str, Stream], None]
@@ -423,11 +423,11 @@ def run_actions(actions: Actions, on_event: OnEvent | None = None, *, runner: Ru
     """Do it, reporting each step to `on_event` (texts masked). Refused actions (preflight errors,
     a path leading out of the root, an unfinished earlier undo) change nothing."""
 
-    def refused(why: str, log_path: str | None = None) -> Result:
+    def refused(why: str) -> Result:
         message = mask(f"refused: {why}; nothing was changed", actions.secrets)
         if on_event:
-            on_event(ev.Finished(False, message, log_path))
-        return Result(False, message, log_path)
+            on_event(ev.Finished(False, message))
+        return Result(False, message)
 
     if actions.refused:
         return refused("preflight found errors")
@@ -435,22 +435,6 @@ def run_actions(actions: Actions, on_event: OnEvent | None = None, *, runner: Ru
         paths = _resolve(actions)
     except WriteRefused as exc:
         return refused(str(exc))
-    log = _Log(paths.log)
-    log_path = str(log.path) if log.path else None
-    subscribers = [log] + ([on_event] if on_event else [])
-
-    def emit(e: ev.Event) -> None:
-        for s in subscribers:
-            s(e)
-
-    def emit_quietly(e: ev.Event) -> None:  # while undoing: a broken subscriber must not stop it
-        for s in subscribers:
-            with contextlib.suppress(Exception, KeyboardInterrupt):
-                s(e)
-
-    def out(line: str, stream: Stream) -> None:
-        emit(ev.OutputLine(mask(line, actions.secrets), stream))
-
     total = len(actions.files) + len(actions.commands)
     index, step, title = 0, "starting", "starting"
     written: list[str] = []
@@ -458,9 +442,24 @@ def run_actions(actions: Actions, on_event: OnEvent | None = None, *, runner: Ru
         try:
             journal = Journal.begin(actions.root, paths.folders)
         except (WriteRefused, OSError) as exc:  # an earlier undo unfinished, another run, read-only
-            log.close()
             return refused(str(exc) if isinstance(exc, WriteRefused) else f"cannot write the undo journal "
-                           f"({exc.strerror or exc})", log_path)
+                           f"({exc.strerror or exc})")
+        log = _Log(paths.log)
+        log_path = str(log.path) if log.path else None
+        subscribers = [log] + ([on_event] if on_event else [])
+
+        def emit(e: ev.Event) -> None:
+            for s in subscribers:
+                s(e)
+
+        def emit_quietly(e: ev.Event) -> None:  # while undoing: a broken subscriber must not stop it
+            for s in subscribers:
+                with contextlib.suppress(Exception, KeyboardInterrupt):
+                    s(e)
+
+        def out(line: str, stream: Stream) -> None:
+            emit(ev.OutputLine(mask(line, actions.secrets), stream))
+
         try:
             if log.problem:
                 out(f"note: {log.problem}; the output is shown here only", "stderr")
@@ -596,6 +595,15 @@ def _restore_sysctls(before: dict[str, str], runner: Runner) -> list[str]:
 
 
 # --- k3stui install --undo ---------------------------------------------------------------------
+
+
+def pending_undo(root: str) -> str | None:
+    """Why an install may not start here yet: an earlier one left its journal (or None)."""
+    try:
+        path = Journal.pending(root)
+    except WriteRefused as exc:
+        return str(exc)
+    return None if path is None else unfinished(root, path)
 
 
 def undo_interrupted(root: str, on_event: OnEvent | None = None, *, runner: Runner = run_command) -> Result:
