@@ -48,6 +48,6 @@ STEP_PREFIXES = ("writing ", "unchanged: ", "running: ", "skipped ")
 
 
 def run(actions: Any, on_line: Any) -> Any:
-    from k3stui.install.runner import run_actions
+    from k3stui.install.runner import as_lines, run_actions
 
-    return run_actions(actions, on_line)
+    return run_actions(actions, as_lines(on_line))
