@@ -197,10 +197,22 @@ class Journal:
             data = json.loads(path.read_text(encoding="utf-8"))
             if not isinstance(data, dict) or data.get("version") != _VERSION:
                 raise ValueError("not a k3stui install journal of this version")
-        except (OSError, ValueError) as exc:
+            j = cls(root, path, data, fd)
+            j._inside_root()
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
             os.close(fd)
             raise WriteRefused(f"{path}: cannot be read ({exc}); look at it and remove it by hand") from exc
-        return cls(root, path, data, fd)
+        return j
+
+    def _inside_root(self) -> None:
+        """An undo removes what the journal names: never anything outside the root."""
+        base = rootpath.real_root(self.root)
+        named = [e.target for e in self.entries] + [e.backup for e in self.entries if e.backup]
+        named += [f.path for f in self.folders] + self.missing + self.made_dirs
+        for p in named:
+            q = Path(os.path.normpath(p))
+            if not q.is_absolute() or (q != base and base not in q.parents):
+                raise ValueError(f"it names {p}, outside {base}")
 
     def close(self) -> None:
         if self.lock_fd is not None:

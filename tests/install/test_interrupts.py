@@ -344,3 +344,19 @@ def test_a_left_journal_stops_the_next_run_until_undo(sandbox, script):
     assert snapshot(sandbox, ignore_logs=False) == before
     undone = undo_interrupted(str(sandbox))
     assert not undone.ok and "cannot be read" in undone.message and "remove it by hand" in undone.message
+
+
+def test_a_journal_naming_paths_outside_the_root_is_not_followed(sandbox, tmp_path):
+    import json
+
+    from k3stui.install.runner import undo_interrupted
+
+    victim = tmp_path / "precious"
+    victim.mkdir()
+    journal = sandbox / "var/lib/k3stui/install-journal.json"
+    journal.parent.mkdir(parents=True)
+    journal.write_text(json.dumps({"version": 1, "state": "running", "folders": [
+        {"path": str(victim), "existed": False, "entries": {}}]}))
+    undone = undo_interrupted(str(sandbox))
+    assert not undone.ok and "outside" in undone.message
+    assert victim.is_dir()
