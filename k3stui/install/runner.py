@@ -226,7 +226,7 @@ def _pump(proc: subprocess.Popen[bytes], on_output: OnOutput, check: Check) -> N
         sel.close()
 
 
-def stop_group(proc: subprocess.Popen[bytes], grace: float = TERM_GRACE) -> None:
+def stop_group(proc: subprocess.Popen[bytes], grace: float | None = None) -> None:
     """SIGTERM to the script's whole group, a bounded wait, then SIGKILL to whatever is left of the
     group; returns once nothing of it runs (bounded too), so no write of it lands after the undo."""
     pgid = proc.pid
@@ -236,7 +236,7 @@ def stop_group(proc: subprocess.Popen[bytes], grace: float = TERM_GRACE) -> None
             os.killpg(pgid, sig)
 
     kill(signal.SIGTERM)
-    _wait_until(lambda: _exited(proc.pid), grace)
+    _wait_until(lambda: _exited(proc.pid), TERM_GRACE if grace is None else grace)
     kill(signal.SIGKILL)
     _wait_until(lambda: _exited(proc.pid), 5.0)
     _wait_until(lambda: not _group_running(pgid), 5.0)

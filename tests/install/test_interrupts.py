@@ -360,3 +360,26 @@ def test_a_journal_naming_paths_outside_the_root_is_not_followed(sandbox, tmp_pa
     undone = undo_interrupted(str(sandbox))
     assert not undone.ok and "outside" in undone.message
     assert victim.is_dir()
+
+
+def test_a_script_that_ignores_sigterm_is_killed_with_its_group(tmp_path, monkeypatch):
+    """No deadlock: SIGTERM ignored by the script and its child, so after the grace period the
+    whole group gets SIGKILL, and run_command returns only once none of it runs."""
+    import time
+
+    from k3stui.install import runner
+
+    monkeypatch.setattr(runner, "TERM_GRACE", 0.2)
+    pidfile = tmp_path / "child.pid"
+    stubborn = tmp_path / "stubborn.sh"
+    stubborn.write_text(f"trap '' TERM\nsleep 60 &\necho $! > {pidfile}\necho started\nwait\nwait\n")
+
+    def on_output(line: str, stream: str) -> None:
+        if line == "started":
+            raise KeyboardInterrupt
+
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_command(["sh", str(stubborn)], runner.process_env({}), on_output)
+    assert time.monotonic() - t0 < 10
+    assert not _running(int(pidfile.read_text()))
