@@ -32,6 +32,15 @@ def existing_install(root: Path) -> None:
     os.symlink("k3s", root / "usr/local/bin/kubectl")
 
 
+def running(pid: int) -> bool:
+    """Is the process running (a zombie is not)? Linux /proc."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
 def stable_snapshot(root: Path) -> dict:
     """`snapshot` with the time stamp of kept backups' names left out (two runs, two stamps)."""
     return {_STAMP.sub(".k3stui-STAMP.bak", k): v for k, v in snapshot(root).items()}

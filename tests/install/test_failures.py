@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from installkit import install, presets, snapshot
-from interruptkit import existing_install
+from interruptkit import existing_install, running
 
 from k3stui import fsio
 
@@ -149,14 +149,18 @@ def test_sysctl_values_are_put_back_when_a_later_step_fails(tmp_path: Path):
     assert f"sysctl {key} back to" in result.message
 
 
-def test_interrupt_stops_the_script_and_its_children(tmp_path: Path):
+@pytest.mark.parametrize("trap", ["", "trap '' TERM\n"], ids=["plain", "ignores-sigterm"])
+def test_interrupt_stops_the_script_and_its_children(tmp_path: Path, monkeypatch, trap: str):
+    """No deadlock: SIGTERM to the whole group; a script (and child) that ignore it get SIGKILL
+    after the grace period, and run_command returns only once none of the group runs."""
     import time
 
-    from k3stui.install.runner import process_env, run_command
+    from k3stui.install import runner
 
+    monkeypatch.setattr(runner, "TERM_GRACE", 0.2)
     pidfile = tmp_path / "child.pid"
     slow = tmp_path / "slow.sh"
-    slow.write_text(f"sleep 30 &\necho $! > {pidfile}\necho started\nwait\n")
+    slow.write_text(f"{trap}sleep 30 &\necho $! > {pidfile}\necho started\nwait\nwait\n")
 
     def on_output(line: str, stream: str) -> None:
         if line == "started":
@@ -164,15 +168,9 @@ def test_interrupt_stops_the_script_and_its_children(tmp_path: Path):
 
     t0 = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
-        run_command(["sh", str(slow)], process_env({}), on_output)
+        runner.run_command(["sh", str(slow)], runner.process_env({}), on_output)
     assert time.monotonic() - t0 < 10
-    child = int(pidfile.read_text())
-    for _ in range(40):
-        if not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]:
-            break
-        time.sleep(0.05)
-    else:
-        pytest.fail("the script's child kept running")
+    assert not running(int(pidfile.read_text())), "the script's child kept running"
 
 
 def test_a_failed_download_names_the_way_around_it(tmp_path: Path, monkeypatch):

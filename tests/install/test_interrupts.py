@@ -22,6 +22,7 @@ from interruptkit import (
     install_args,
     kill_group,
     reset,
+    running,
     script_points,
     stable_snapshot,
     stop_at,
@@ -34,14 +35,6 @@ from k3stui.install.runner import as_lines, run_actions
 PLAN = dict(presets())["cilium"]
 SEED = int(os.environ.get("K3STUI_INTERRUPT_SEED", "15"))
 SIGNALS = ("INT", "TERM", "HUP")
-
-
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
 
 
 @pytest.fixture(params=["fresh", "existing"])
@@ -100,7 +93,7 @@ def test_a_signal_at_any_point_undoes_everything(world):
         assert len(undone) == 1 and undone[0].signal == f"SIG{sig}" and not undone[0].problems
         if where == "script":
             pid = int((script.parent / "reached").read_text())
-            assert not _running(pid), "the script was left running"
+            assert not running(pid), "the script was left running"
 
 
 class PowerCut(BaseException):
@@ -192,7 +185,7 @@ def _cli_case(root: Path, script: Path, before: dict, installed: dict, n: int, s
         if reached:
             proc.send_signal(getattr(signal, f"SIG{sig}"))
         _, err = proc.communicate(timeout=120)
-        left_running = reached and _running(int((script.parent / "reached").read_text()))
+        left_running = reached and running(int((script.parent / "reached").read_text()))
     finally:
         kill_group(script)
     assert not left_running, f"point {n} SIG{sig}: the install script was left running"
@@ -360,26 +353,3 @@ def test_a_journal_naming_paths_outside_the_root_is_not_followed(sandbox, tmp_pa
     undone = undo_interrupted(str(sandbox))
     assert not undone.ok and "outside" in undone.message
     assert victim.is_dir()
-
-
-def test_a_script_that_ignores_sigterm_is_killed_with_its_group(tmp_path, monkeypatch):
-    """No deadlock: SIGTERM ignored by the script and its child, so after the grace period the
-    whole group gets SIGKILL, and run_command returns only once none of it runs."""
-    import time
-
-    from k3stui.install import runner
-
-    monkeypatch.setattr(runner, "TERM_GRACE", 0.2)
-    pidfile = tmp_path / "child.pid"
-    stubborn = tmp_path / "stubborn.sh"
-    stubborn.write_text(f"trap '' TERM\nsleep 60 &\necho $! > {pidfile}\necho started\nwait\nwait\n")
-
-    def on_output(line: str, stream: str) -> None:
-        if line == "started":
-            raise KeyboardInterrupt
-
-    t0 = time.monotonic()
-    with pytest.raises(KeyboardInterrupt):
-        runner.run_command(["sh", str(stubborn)], runner.process_env({}), on_output)
-    assert time.monotonic() - t0 < 10
-    assert not _running(int(pidfile.read_text()))
