@@ -275,7 +275,11 @@ class Journal:
         """Success: drop the backups nobody needs (what the install script replaced) and the
         journal; return the backups kept beside the files k3stui replaced."""
         self.state = "committed"
-        self._save()
+        try:
+            self._save()
+        except BaseException:
+            self.state = "running"  # not recorded as done: the caller's undo must still undo
+            raise
         kept = []
         for e in self.entries:
             if e.backup is None or not os.path.lexists(e.backup):
