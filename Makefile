@@ -8,7 +8,7 @@ PIP     = $(PY) -m pip install -q --disable-pip-version-check
 RUN_STAMP  = $(VENV)/.installed-run
 TEST_STAMP = $(VENV)/.installed-test
 
-.PHONY: run test test-stress lint bench tools clean
+.PHONY: run test test-stress test-interrupts lint bench tools clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ test: $(TEST_STAMP) tools lint
 # The suite three times in a row with two CPU-bound processes beside it: no failure allowed.
 test-stress: $(TEST_STAMP) tools
 	K3STUI_REQUIRE_TOOLS=1 $(PY) scripts/stress-test.py --runs 3 --burners 2 -- $(PYTEST_ARGS)
+
+# The heavy interrupt loop: 200 CLI installs with INT/TERM/HUP at random points (about 5 minutes).
+test-interrupts: $(TEST_STAMP)
+	K3STUI_INTERRUPT_RUNS=200 $(PY) -m pytest -q tests/install/test_interrupts.py -k cli_undo_or_finish
 
 bench: $(TEST_STAMP)
 	$(PY) benchmarks/run.py

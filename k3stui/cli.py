@@ -121,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", metavar="DIR", help="treat DIR as / (tests, image preparation)")
     p.add_argument("--airgap", metavar="DIR", help="install from a bundle made by 'k3stui bundle'")
     p.add_argument("--install-script", metavar="FILE", help="use this install.sh instead of downloading it")
+    p.add_argument("--undo", action="store_true",
+                   help="finish undoing an install that was killed or lost power midway (its journal "
+                        "under --root); changes nothing else")
 
     p = sub.add_parser("bundle", help="make an air-gapped install bundle")
     _add_inputs(p)
@@ -164,9 +167,23 @@ def _join_exec_values(argv: list[str]) -> list[str]:
     return out
 
 
+def _ready_for_ctrl_c() -> None:
+    """From here on Ctrl-C is a KeyboardInterrupt again (k3stui/__init__ exited quietly before)."""
+    import signal
+
+    import k3stui
+
+    if signal.getsignal(signal.SIGINT) is k3stui._quiet_exit:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(_join_exec_values(list(sys.argv[1:] if argv is None else argv)))
+    try:  # Ctrl-C in the first moments (nothing changed yet): a quiet exit, not a traceback
+        _ready_for_ctrl_c()
+        parser = build_parser()
+        args = parser.parse_args(_join_exec_values(list(sys.argv[1:] if argv is None else argv)))
+    except KeyboardInterrupt:
+        return exit_codes.INTERRUPTED
     if args.command is None:
         return _command("tui")(args)
     from k3stui.errors import K3stuiError

@@ -5,9 +5,10 @@ input, 130 interrupted. The plan of action comes from the one `install.api.prepa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from k3stui import exit_codes
 from k3stui.errors import InputError
@@ -87,41 +88,52 @@ def _confirm(args: argparse.Namespace) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
+def _say(text: str, *, err: bool = False) -> None:
+    # A terminal that went away (SIGHUP) must not stop the undo: write errors are dropped.
+    with contextlib.suppress(OSError, ValueError):
+        print(text, file=sys.stderr if err else sys.stdout, flush=True)
+
+
 def print_event(event: object) -> None:
     """The CLI's subscriber to the runner's typed events (install/events.py): one line per step,
     the script's output indented under it. Texts arrive masked."""
     from k3stui.install import events as ev
 
     if isinstance(event, ev.StepStarted):
-        print(f"[{event.index}/{event.total}] {event.title}", flush=True)
+        _say(f"[{event.index}/{event.total}] {event.title}")
     elif isinstance(event, ev.OutputLine):
-        print(f"    {event.text}", file=sys.stderr if event.stream == "stderr" else sys.stdout, flush=True)
+        _say(f"    {event.text}", err=event.stream == "stderr")
     elif isinstance(event, ev.StepDone) and not event.changed:
-        print("    unchanged", flush=True)
+        _say("    unchanged")
     elif isinstance(event, ev.StepFailed):
-        print(f"    failed: {event.reason}", file=sys.stderr, flush=True)
+        _say(f"    failed: {event.reason}", err=True)
     elif isinstance(event, ev.Undone):
         for what in event.restored:
-            print(f"undone: {what}", file=sys.stderr, flush=True)
+            _say(f"undone: {what}", err=True)
         for problem in event.problems:
-            print(f"NOT undone: {problem}", file=sys.stderr, flush=True)
+            _say(f"NOT undone: {problem}", err=True)
     # Finished: its message is printed once the run returns.
 
 
-def _run_actions(actions: Actions) -> Any:
-    """run_actions with the event printer; a runner that predates typed events gets a line printer."""
-    import inspect
+def _undo(args: argparse.Namespace) -> int:
+    from k3stui.install.runner import undo_interrupted
 
-    from k3stui.install.runner import run_actions
-
-    if "on_event" in inspect.signature(run_actions).parameters:
-        return run_actions(actions, on_event=print_event)
-    return run_actions(actions, lambda line: print(line, flush=True))
+    if args.root and not Path(args.root).is_dir():
+        raise InputError(f"--root {args.root}: not a folder")
+    result = undo_interrupted(args.root or "/", print_event)
+    _say(result.message, err=not result.ok)
+    return exit_codes.OK if result.ok else exit_codes.FINDINGS
 
 
 def run(args: argparse.Namespace) -> int:
     from k3stui.install.actions import describe
+    from k3stui.install.runner import pending_undo, run_actions
 
+    if args.undo:
+        return _undo(args)
+    if not args.dry_run and (why := pending_undo(args.root or "/")):
+        print(f"k3stui: {why}", file=sys.stderr)
+        return 1
     actions = prepare(args)
     if args.dry_run or actions.refused:
         print(describe(actions), end="")
@@ -132,8 +144,9 @@ def run(args: argparse.Namespace) -> int:
     if not _confirm(args):
         print("k3stui: nothing was changed", file=sys.stderr)
         return exit_codes.FINDINGS
-    result = _run_actions(actions)
-    print(result.message, file=sys.stdout if result.ok else sys.stderr)
+    result = run_actions(actions, print_event)
+    with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP); the exit code says it
+        print(result.message, file=sys.stdout if result.ok else sys.stderr)
     if result.interrupted:
         return exit_codes.INTERRUPTED
     return exit_codes.OK if result.ok else exit_codes.FINDINGS

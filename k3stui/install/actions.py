@@ -51,6 +51,7 @@ class FileAction:
     existed: bool = False
     changed: bool = True
     diff: str = ""  # masked unified diff, or a one-line summary for binary files
+    sha256: str | None = None  # the bundle's checksum of `source`: verified again as it is copied
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class CommandAction:
     download: str | None = None  # fetch argv[1] from this URL first (online, no --install-script)
     guard: tuple[str, ...] = ()  # paths (under root) the command may write: undone on failure
     sysctl_keys: tuple[str, ...] = ()  # values to put back if a later step fails
+    script_sha256: str | None = None  # the bundle's checksum of argv[1]: verified again right before it runs
 
 
 @dataclass(frozen=True)
@@ -305,6 +307,7 @@ def plan_actions(
                 existed=old.exists,
                 changed=changed,
                 diff=diff,
+                sha256=w.sha256,
             )
         )
 
@@ -348,6 +351,9 @@ def plan_actions(
                 f"the official K3s install script ({'air-gapped, ' if ctx.bundle else ''}{role})",
                 download=download,
                 guard=guard,
+                script_sha256=ctx.bundle.sums.get(script.removeprefix(ctx.bundle.path.rstrip("/") + "/"))
+                if ctx.bundle
+                else None,
             )
         )
 

@@ -1,38 +1,77 @@
-"""Carry out `Actions`: write files (atomically, backups first), apply sysctls, run the K3s
-install script through `sh` (env + argv, never a shell string), stream its output line by line.
+"""Carry out `Actions`: write files (atomically, journaled and backed up first), apply sysctls, run
+the K3s install script (argv and env, never a shell string) in a process group of its own, and
+report typed events (`k3stui.install.events`) to the log file and the caller.
 
-Any failure (a write, the script's exit code, Ctrl-C, SIGTERM) undoes everything done so far:
-replaced files come back from their backups, new files and the folders made for them go, sysctl
-values are put back. The log (secrets masked) is kept in `actions.log_path`.
+Any failure undoes everything done so far: a write that fails, the script's exit code, and every
+signal that can end the process (SIGINT, SIGTERM, SIGHUP, SIGQUIT). A signal is only recorded where
+it lands and acted on at the next safe point (between steps, or within 50 ms while the script
+runs), so it can never cut k3stui's own bookkeeping in half; the script's whole group is then
+stopped (SIGTERM, a bounded wait, SIGKILL) before the undo starts, and signals during the undo are
+ignored. The undo journal on disk (`journal.py`) lets `k3stui install --undo` finish an undo that a
+SIGKILL or a power cut stopped.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import queue
+import secrets as _random
+import selectors
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, TextIO
 
 from k3stui import fsio
+from k3stui.errors import WriteRefused
+from k3stui.install import events as ev
+from k3stui.install import rootpath
 from k3stui.install.actions import Actions, CommandAction, FileAction, command_text, mask
+from k3stui.install.events import OnEvent
+from k3stui.install.journal import Journal, unfinished
 
-OnLine = Callable[[str], None]
+Stream = Literal["stdout", "stderr"]
+OnOutput = Callable[[str, Stream], None]
+Check = Callable[[], None]  # raises `Interrupted` once a signal has arrived
+Runner = Callable[[Sequence[str], dict[str, str], OnOutput, Check], int]
 # What the script inherits from us: enough to run, nothing that could carry a K3S_* value.
 _PASS_ENV = ("PATH", "HOME", "LANG", "TERM")
 _DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+_WHY = {
+    signal.SIGINT: "interrupted (Ctrl-C)",
+    signal.SIGTERM: "terminated (SIGTERM)",
+    signal.SIGHUP: "hung up (SIGHUP: the terminal or ssh session went away)",
+    signal.SIGQUIT: "quit (SIGQUIT)",
+}
+TERM_GRACE = 5.0  # seconds the script gets to stop on SIGTERM before its group is killed
+_DRAIN = 1.0  # after the script exits, how long a child it left may keep its output open
+_DIR_ENV = {"INSTALL_K3S_BIN_DIR": "the binary folder", "INSTALL_K3S_SYSTEMD_DIR": "the systemd unit folder"}
 
 
 class StepFailed(Exception):
     pass
 
 
-class Terminated(BaseException):
-    """SIGTERM, raised in the main thread so the same undo path runs as for Ctrl-C."""
+class Interrupted(BaseException):
+    """A signal arrived; raised at the next safe point so the same undo runs as for a failure."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _never() -> None:
+    return None
+
+
+def _drop(line: str, stream: Stream) -> None:
+    return None
 
 
 @dataclass
@@ -43,86 +82,56 @@ class Result:
     written: list[str] = field(default_factory=list)
     undone: list[str] = field(default_factory=list)
     interrupted: bool = False
+    signal: str | None = None  # "SIGTERM"... when a signal ended the run
 
 
-# --- undo journal --------------------------------------------------------------------------------
+# --- signals ---------------------------------------------------------------------------------
 
 
-@dataclass
-class _Entry:
-    target: Path
-    backup: Path | None  # the previous file, moved back on undo
-    link: str | None  # the previous symlink's target
-    existed: bool
-    made_dirs: list[Path]
-    keep: bool  # keep the backup after success (our files); the script's own files: no
-
-
-class Journal:
-    """Records each path's state before its first change, so `rollback` restores it exactly."""
+class _Signals:
+    """While active (main thread only): INT, TERM, HUP and QUIT are recorded, not acted on where
+    they land; `check()` raises `Interrupted` at a safe point. Inside `interruptible()` (a
+    download: nothing of ours to cut in half) the handler raises at once."""
 
     def __init__(self) -> None:
-        self.entries: list[_Entry] = []
-        self._seen: set[Path] = set()
+        self.signum: int | None = None
+        self._raise_now = False
+        self._old: dict[int, object] = {}
 
-    def guard(self, target: Path, *, keep: bool = True) -> None:
-        if target in self._seen:
-            return
-        self._seen.add(target)
-        made = []
-        parent = target.parent
-        while not parent.exists():
-            made.append(parent)
-            parent = parent.parent
-        backup = link = None
-        existed = target.is_symlink() or target.exists()
-        if target.is_symlink():
-            link = os.readlink(target)
-        elif target.is_file():
-            backup = fsio.backup(target)
-        self.entries.append(_Entry(target, backup, link, existed, made, keep))
+    def __enter__(self) -> _Signals:
+        if threading.current_thread() is threading.main_thread():
+            for s in SIGNALS:
+                with contextlib.suppress(ValueError, OSError):
+                    self._old[s] = signal.signal(s, self._handler)
+        return self
 
-    def commit(self) -> list[Path]:
-        """Success: drop the backups nobody needs (what the install script replaced itself);
-        return the ones kept beside the files k3stui replaced."""
-        kept = []
-        for e in self.entries:
-            if e.backup is None:
-                continue
-            if e.keep:
-                kept.append(e.backup)
-            else:
-                e.backup.unlink(missing_ok=True)
-        self.entries.clear()
-        return kept
+    def __exit__(self, *exc: object) -> None:
+        for s, old in self._old.items():
+            with contextlib.suppress(ValueError, OSError, TypeError):
+                signal.signal(s, old)  # type: ignore[arg-type]
 
-    def rollback(self) -> list[str]:
-        done = []
-        for e in reversed(self.entries):
-            try:
-                if e.backup is not None:
-                    if e.target.is_symlink() or e.target.is_file():
-                        e.target.unlink()
-                    os.replace(e.backup, e.target)
-                    done.append(f"restored {e.target}")
-                elif e.link is not None:
-                    if e.target.is_symlink() or e.target.exists():
-                        e.target.unlink()
-                    os.symlink(e.link, e.target)
-                    done.append(f"restored link {e.target}")
-                elif not e.existed and (e.target.is_symlink() or e.target.is_file()):
-                    e.target.unlink()
-                    done.append(f"removed {e.target}")
-                for d in e.made_dirs:  # deepest first
-                    with contextlib.suppress(OSError):
-                        d.rmdir()  # only when empty: something else may live there now
-            except OSError as exc:
-                done.append(f"COULD NOT restore {e.target}: {exc}")
-        self.entries.clear()
-        return done
+    def _handler(self, signum: int, frame: object) -> None:
+        if self.signum is None:
+            self.signum = signum
+        if self._raise_now:
+            self._raise_now = False
+            raise Interrupted(signum)
+
+    def check(self) -> None:
+        if self.signum is not None:
+            raise Interrupted(self.signum)
+
+    @contextlib.contextmanager
+    def interruptible(self) -> Iterator[None]:
+        self.check()
+        self._raise_now = True
+        try:
+            yield
+        finally:
+            self._raise_now = False
 
 
-# --- commands --------------------------------------------------------------------------------------
+# --- commands --------------------------------------------------------------------------------
 
 
 def process_env(env: dict[str, str]) -> dict[str, str]:
@@ -131,48 +140,134 @@ def process_env(env: dict[str, str]) -> dict[str, str]:
     return {**base, **env}
 
 
-def run_command(argv: Sequence[str], env: dict[str, str], on_line: OnLine, *, cwd: str | None = None) -> int:
-    """Run argv (no shell), env exactly as given; call on_line for each output line in the
-    caller's thread (so a KeyboardInterrupt raised there, or by Ctrl-C, stops the process)."""
-    import sh
+def run_command(
+    argv: Sequence[str],
+    env: dict[str, str],
+    on_output: OnOutput,
+    check: Check = _never,
+    *,
+    cwd: str | None = None,
+) -> int:
+    """Run argv (no shell) with exactly `env`, in a new process group; call on_output for each
+    output line in the caller's thread. Whatever stops it early (an exception from on_output,
+    `check` seeing a signal) stops the whole group first, then propagates."""
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        proc = subprocess.Popen(
+            list(argv),
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            process_group=0,  # stopping it stops what it started too (curl, systemctl)
+            close_fds=True,
+        )
+        _pump(proc, on_output, check)
+        return proc.wait()
+    except BaseException:
+        if proc is not None:
+            stop_group(proc)
+        raise
+    finally:
+        if proc is not None:
+            for pipe in (proc.stdout, proc.stderr):
+                if pipe is not None:
+                    pipe.close()
 
-    lines: queue.Queue[str] = queue.Queue()
-    proc = sh.Command(argv[0])(
-        *argv[1:],
-        _env=env,
-        _out=lines.put,
-        _err_to_out=True,
-        _bg=True,
-        _bg_exc=False,
-        _ok_code=list(range(256)),
-        _cwd=cwd,
-        _in=b"",
-        _decode_errors="replace",
-        _new_group=True,  # so stopping it stops what it started too (curl, systemctl)
-    )
+
+def _exited(pid: int) -> bool:
+    """Has the child exited? (Not reaped: its pid, the group's id, stays ours until `wait`.)"""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
+
+
+def _pump(proc: subprocess.Popen[bytes], on_output: OnOutput, check: Check) -> None:
+    sel = selectors.DefaultSelector()
+    partial: dict[str, bytes] = {}
+    for pipe, name in ((proc.stdout, "stdout"), (proc.stderr, "stderr")):
+        assert pipe is not None
+        os.set_blocking(pipe.fileno(), False)
+        sel.register(pipe.fileno(), selectors.EVENT_READ, name)
+        partial[name] = b""
+    exited_at: float | None = None
+
+    def emit(name: str, raw: bytes) -> None:
+        on_output(raw.decode("utf-8", "replace").rstrip("\r"), name)  # type: ignore[arg-type]
+
     try:
         while True:
-            try:
-                line = lines.get(timeout=0.05)
-            except queue.Empty:
-                if not proc.is_alive():
-                    break
+            check()
+            if exited_at is None and _exited(proc.pid):
+                exited_at = time.monotonic()
+            if exited_at is not None and (not sel.get_map() or time.monotonic() - exited_at > _DRAIN):
+                break
+            if not sel.get_map():
+                time.sleep(0.05)  # output closed, script still running: look again soon
                 continue
-            on_line(line.rstrip("\n"))
-        proc.wait()
-        while not lines.empty():
-            on_line(lines.get().rstrip("\n"))
-        return int(proc.exit_code)
-    except BaseException:
-        with contextlib.suppress(Exception):
-            proc.process.signal_group(signal.SIGTERM)
-            for _ in range(50):
-                if not proc.is_alive():
-                    break
-                time.sleep(0.05)
-            else:
-                proc.process.kill_group()
-        raise
+            for key, _ in sel.select(timeout=0.05):
+                name = key.data
+                try:
+                    chunk = os.read(key.fd, 1 << 16)
+                except BlockingIOError:
+                    continue
+                if not chunk:
+                    sel.unregister(key.fd)
+                    continue
+                *lines, partial[name] = (partial[name] + chunk).split(b"\n")
+                for line in lines:
+                    emit(name, line)
+        for name, rest in partial.items():
+            if rest:
+                emit(name, rest)
+    finally:
+        sel.close()
+
+
+def stop_group(proc: subprocess.Popen[bytes], grace: float | None = None) -> None:
+    """SIGTERM to the script's whole group, a bounded wait, then SIGKILL to whatever is left of the
+    group; returns once nothing of it runs (bounded too), so no write of it lands after the undo."""
+    pgid = proc.pid
+
+    def kill(sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, sig)
+
+    kill(signal.SIGTERM)
+    _wait_until(lambda: _exited(proc.pid), TERM_GRACE if grace is None else grace)
+    kill(signal.SIGKILL)
+    _wait_until(lambda: _exited(proc.pid), 5.0)
+    _wait_until(lambda: not _group_running(pgid), 5.0)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=1.0)
+
+
+def _wait_until(done: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def _group_running(pgid: int) -> bool:
+    """Any process of the group still running (zombies do not count)? Linux /proc."""
+    try:
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return False
+    for p in pids:
+        try:
+            stat = Path(f"/proc/{p}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()  # after "pid (comm) "
+        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] not in ("Z", "X"):
+            return True
+    return False
 
 
 def download(url: str, dest: Path) -> None:
@@ -202,166 +297,335 @@ def _read_sysctls(keys: Sequence[str]) -> dict[str, str]:
     return out
 
 
-# --- the run -------------------------------------------------------------------------------------
+# --- subscribers: the log file, and lines for people --------------------------------------------
+
+
+def event_lines(e: ev.Event) -> list[str]:
+    """An event as the lines a person reads (the log file and the CLI print these)."""
+    if isinstance(e, ev.StepStarted):
+        return [e.title]
+    if isinstance(e, ev.OutputLine):
+        return [e.text]
+    if isinstance(e, ev.StepFailed):
+        return [f"failed: {e.title}: {e.reason}"]
+    if isinstance(e, ev.Undone):
+        return [f"undo: {r}" for r in e.restored] + [f"undo: COULD NOT: {p}" for p in e.problems]
+    if isinstance(e, ev.Finished):
+        return [e.message]
+    return []
+
+
+def as_lines(on_line: Callable[[str], None], *, finished: bool = False) -> OnEvent:
+    """A line-printing subscriber (`finished`: the final message too; the CLI prints it itself)."""
+
+    def on_event(e: ev.Event) -> None:
+        if isinstance(e, ev.Finished) and not finished:
+            return
+        for line in event_lines(e):
+            on_line(line)
+
+    return on_event
+
+
+def printer(out: TextIO | None = None) -> OnEvent:
+    """The CLI's subscriber: print each line; a terminal that went away (SIGHUP) must not stop
+    the undo, so write errors are dropped."""
+
+    def write(line: str) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            print(line, file=out or sys.stdout, flush=True)
+
+    return as_lines(write)
 
 
 class _Log:
-    def __init__(self, path: str, secrets: Sequence[str], on_line: OnLine) -> None:
-        self.path, self.secrets, self.on_line = Path(path), secrets, on_line
-        self.fh = None
-        self.problem = ""  # why there is no log file, said where the log would be named
+    """The log file: every event's lines, masked. Opened exclusively (O_EXCL) and without
+    following a symlink; a name already taken (a planted file or link) gets a random suffix."""
+
+    def __init__(self, path: Path) -> None:
+        self.path: Path | None = None
+        self.fh: TextIO | None = None
+        self.problem = ""
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            self.fh = os.fdopen(fd, "a", encoding="utf-8")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+            for n in range(8):
+                p = path if n == 0 else path.with_name(f"{path.stem}-{_random.token_hex(4)}{path.suffix}")
+                try:
+                    fd = os.open(p, flags, 0o600)
+                except FileExistsError:
+                    continue
+                self.path, self.fh = p, os.fdopen(fd, "a", encoding="utf-8")
+                break
+            else:
+                raise FileExistsError(17, "every name tried exists", str(path))
         except OSError as exc:
-            self.problem = f"no log file ({self.path}: {exc.strerror or exc})"
-            on_line(f"note: {self.problem}; the output is shown here only")
+            self.problem = f"no log file ({path}: {exc.strerror or exc})"
 
     @property
     def where(self) -> str:
         return self.problem or f"log: {self.path}"
 
-    def __call__(self, line: str, *, echo: bool = True) -> None:
-        line = mask(line, self.secrets)
-        if self.fh:
-            self.fh.write(line + "\n")
+    def __call__(self, e: ev.Event) -> None:
+        if self.fh is None:
+            return
+        with contextlib.suppress(OSError, ValueError):  # a full disk must not stop the undo
+            for line in event_lines(e):
+                self.fh.write(line + "\n")
             self.fh.flush()
-        if echo:
-            self.on_line(line)
 
     def close(self) -> None:
-        if self.fh:
-            self.fh.close()
+        if self.fh is not None:
+            with contextlib.suppress(OSError):
+                self.fh.close()
 
 
-def run_actions(actions: Actions, on_line: OnLine, *, runner: Callable[..., int] = run_command) -> Result:
-    """Do it. Refused actions (preflight errors) change nothing."""
+# --- paths, resolved under the root before anything changes ----------------------------------------
+
+
+@dataclass
+class _Paths:
+    files: dict[str, Path]  # FileAction.target -> resolved
+    guards: list[list[Path]]  # per command
+    envs: list[dict[str, str]]  # per command: the folder variables, resolved
+    folders: list[Path]  # every folder the install writes: listed before, swept on undo
+    log: Path
+
+
+def _resolve(actions: Actions) -> _Paths:
+    root = actions.root
+    files = {f.target: rootpath.resolve_file(root, f.target, f.dest) for f in actions.files}
+    folders = [p.parent for p in files.values()]
+    guards, envs = [], []
+    for c in actions.commands:
+        env = {k: str(rootpath.resolve_dir(root, c.env[k], f"{what} {k}")) for k, what in _DIR_ENV.items()
+               if k in c.env}
+        g = [rootpath.resolve_file(root, p, p) for p in c.guard]
+        folders += [Path(v) for v in env.values()] + [p.parent for p in g]
+        guards.append(g)
+        envs.append(env)
+    # Only its folder: the log itself is opened without following a link (a planted one is skipped).
+    log_path = Path(actions.log_path)
+    log = rootpath.resolve_dir(root, log_path.parent, "the folder of the install log") / log_path.name
+    return _Paths(files, guards, envs, list(dict.fromkeys(folders)), log)
+
+
+# --- the run -------------------------------------------------------------------------------------
+
+
+def _title(actions: Actions, c: CommandAction) -> str:
+    if c.skip:
+        return f"skipped {c.description}: {c.skip}"
+    return f"running: {command_text(c, actions.secrets)}"
+
+
+def run_actions(actions: Actions, on_event: OnEvent | None = None, *, runner: Runner = run_command) -> Result:
+    """Do it, reporting each step to `on_event` (texts masked). Refused actions (preflight errors,
+    a path leading out of the root, an unfinished earlier undo) change nothing."""
+
+    def refused(why: str) -> Result:
+        message = mask(f"refused: {why}; nothing was changed", actions.secrets)
+        if on_event:
+            on_event(ev.Finished(False, message))
+        return Result(False, message)
+
     if actions.refused:
-        return Result(False, "refused: preflight found errors; nothing was changed")
-    log = _Log(actions.log_path, actions.secrets, on_line)
-    journal = Journal()
-    sysctl_before: dict[str, str] = {}
-    written: list[str] = []
-    step = "starting"
-    old_term = _trap_sigterm()
+        return refused("preflight found errors")
     try:
-        for f in actions.files:
-            if not f.changed:
-                log(f"unchanged: {f.dest}")
-                continue
-            step = f"writing {f.dest}"
-            log(step)
-            _write(f, actions.root, journal)
-            written.append(f.dest)
-        for c in actions.commands:
-            step = c.description
-            if c.skip:
-                log(f"skipped {c.description}: {c.skip}")
-                continue
-            log(f"running: {command_text(c, actions.secrets)}")
-            if c.kind == "sysctl":
-                sysctl_before = _read_sysctls(c.sysctl_keys)
-            code = _run(c, actions.root, journal, log, runner)
-            if code != 0:
-                raise StepFailed(f"{c.description} exited with status {code}")
-        kept = [str(b) for b in journal.commit()]
-        log("done" + (f"; backups kept: {', '.join(kept)}" if kept else ""))
-        return Result(
-            True, f"installed the K3s {actions.role}; {log.where}", actions.log_path, written
-        )
-    except BaseException as exc:
-        interrupted = isinstance(exc, (KeyboardInterrupt, Terminated))
-        why = (
-            "interrupted (Ctrl-C)"
-            if isinstance(exc, KeyboardInterrupt)
-            else "terminated (SIGTERM)"
-            if isinstance(exc, Terminated)
-            else str(exc) or type(exc).__name__
-        )
-        with _no_interrupts():  # a second Ctrl-C must not stop the undo halfway
-            undone = journal.rollback()
-            undone += _restore_sysctls(sysctl_before, runner, log)
-        for line in undone:
-            log(f"undo: {line}")
-        what = "; ".join(undone) if undone else "nothing had been changed"
-        message = mask(f"failed at '{step}': {why}. Undone: {what}. {log.where[0].upper()}{log.where[1:]}",
-                       actions.secrets)
-        log(message, echo=False)  # the caller shows Result.message
-        if not isinstance(exc, (Exception, KeyboardInterrupt, Terminated)):
-            raise  # SystemExit and friends: undone, but not swallowed
-        return Result(False, message, actions.log_path, written, undone, interrupted)
-    finally:
-        _restore_sigterm(old_term)
-        log.close()
+        paths = _resolve(actions)
+    except WriteRefused as exc:
+        return refused(str(exc))
+    total = len(actions.files) + len(actions.commands)
+    index, step, title = 0, "starting", "starting"
+    written: list[str] = []
+    with _Signals() as sig:
+        try:
+            journal = Journal.begin(actions.root, paths.folders)
+        except (WriteRefused, OSError) as exc:  # an earlier undo unfinished, another run, read-only
+            return refused(str(exc) if isinstance(exc, WriteRefused) else f"cannot write the undo journal "
+                           f"({exc.strerror or exc})")
+        log = _Log(paths.log)
+        log_path = str(log.path) if log.path else None
+        subscribers = [log] + ([on_event] if on_event else [])
+
+        def emit(e: ev.Event) -> None:
+            for s in subscribers:
+                s(e)
+
+        def emit_quietly(e: ev.Event) -> None:  # while undoing: a broken subscriber must not stop it
+            for s in subscribers:
+                with contextlib.suppress(Exception, KeyboardInterrupt):
+                    s(e)
+
+        def out(line: str, stream: Stream) -> None:
+            emit(ev.OutputLine(mask(line, actions.secrets), stream))
+
+        try:
+            if log.problem:
+                out(f"note: {log.problem}; the output is shown here only", "stderr")
+            sig.check()
+            for index, f in enumerate(actions.files, 1):
+                title = f"writing {f.dest}" if f.changed else f"unchanged: {f.dest}"
+                step = f"writing {f.dest}"
+                emit(ev.StepStarted(index, total, "file", title))
+                if f.changed:
+                    _write(f, paths.files[f.target], actions.root, journal)
+                    written.append(f.dest)
+                emit(ev.StepDone(index, total, title, f.changed))
+                sig.check()
+            for n, c in enumerate(actions.commands):
+                index = len(actions.files) + n + 1
+                title, step = _title(actions, c), c.description
+                emit(ev.StepStarted(index, total, "sysctl" if c.kind == "sysctl" else "command", title))
+                if not c.skip:
+                    _run(c, paths.guards[n], paths.envs[n], journal, sig, out, runner)
+                emit(ev.StepDone(index, total, title, not c.skip))
+                sig.check()
+            kept = journal.commit()
+            message = f"installed the K3s {actions.role}" + (
+                f"; backups kept: {', '.join(kept)}" if kept else ""
+            ) + f"; {log.where}"
+            emit(ev.Finished(True, message, log_path))
+            return Result(True, message, log_path, written)
+        except BaseException as exc:
+            signum = exc.signum if isinstance(exc, Interrupted) else (
+                signal.SIGINT if isinstance(exc, KeyboardInterrupt) else None
+            )
+            why = _WHY.get(signum, "") if signum else (str(exc) or type(exc).__name__)
+            emit_quietly(ev.StepFailed(index, total, title, mask(why, actions.secrets)))
+            restored, problems = _undo(journal, runner)
+            emit_quietly(ev.Undone(tuple(restored), tuple(problems),
+                                   signal.Signals(signum).name if signum else None))
+            undone = restored + [f"COULD NOT: {p}" for p in problems]
+            what = "; ".join(undone) if undone else "nothing had been changed"
+            where = log.where[0].upper() + log.where[1:]
+            message = mask(f"failed at '{step}': {why}. Undone: {what}. {where}", actions.secrets)
+            emit_quietly(ev.Finished(False, message, log_path))
+            if not isinstance(exc, (Exception, KeyboardInterrupt, Interrupted)):
+                raise  # SystemExit and friends: undone, but not swallowed
+            return Result(False, message, log_path, written, undone, signum is not None,
+                          signal.Signals(signum).name if signum else None)
+        finally:
+            log.close()
 
 
-def _write(f: FileAction, root: str, journal: Journal) -> None:
-    target = fsio.under_root(root, f.dest) if root != "/" else Path(f.dest)
+def _undo(journal: Journal, runner: Runner) -> tuple[list[str], list[str]]:
+    try:
+        return journal.rollback(lambda before: _restore_sysctls(before, runner))
+    except Exception as exc:  # a bug: say so, and leave the journal for --undo
+        return [], [f"the undo stopped ({type(exc).__name__}: {exc}); run k3stui install --undo"]
+
+
+def _write(f: FileAction, target: Path, root: str, journal: Journal) -> None:
     # Backups of config files stay after success; a replaced k3s binary or image archive (tens of
     # MB, and in the old bundle anyway) is kept only until the run has succeeded.
-    journal.guard(target, keep=f.source is None)
+    journal.guard([target], keep=f.source is None, hardlink=True)
     target.parent.mkdir(parents=True, exist_ok=True)
+    rootpath.resolve_file(root, target, f.dest)  # again: a folder made just now could be a planted link
     if f.content is not None:
         fsio.atomic_write(target, f.content, f.mode)
     else:  # a bundle artifact: streamed, never held in memory
-        fsio.atomic_copy(f.source or "", target, f.mode)
+        _copy_verified(f.source or "", target, f.mode, f.sha256)
 
 
-def _run(c: CommandAction, root: str, journal: Journal, log: OnLine, runner: Callable[..., int]) -> int:
-    for g in c.guard:
-        journal.guard(Path(g), keep=False)
-    argv = list(c.argv)
-    if not c.download:
-        return runner(argv, process_env(c.env), log)
-    import shutil
-    import tempfile
-
-    tmp = Path(tempfile.mkdtemp(prefix="k3stui-"))
+def _copy_verified(src: str, target: Path, mode: int, sha256: str | None) -> None:
+    """Copy beside the target, check the copy's sha256 against the bundle's, then rename it into
+    place: what is installed is exactly what was verified, whatever happened to `src` since."""
+    if not sha256:
+        raise StepFailed(f"{src}: no checksum to verify it against (make the bundle again)")
+    staging = target.with_name(f".{target.name}.k3stui-verify-{_random.token_hex(4)}")
     try:
-        log(f"downloading {c.download}")
-        download(c.download, tmp / "install.sh")
-        argv[1] = str(tmp / "install.sh")
-        return runner(argv, process_env(c.env), log)
+        fsio.atomic_copy(src, staging, 0o600)
+        if fsio.sha256_file(staging) != sha256:
+            raise StepFailed(
+                f"{src} changed after the bundle was checked: its SHA-256 no longer matches SHA256SUMS; "
+                "copy the bundle again"
+            )
+        os.chmod(staging, mode)
+        os.replace(staging, target)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        with contextlib.suppress(FileNotFoundError):
+            staging.unlink()
 
 
-def _restore_sysctls(before: dict[str, str], runner: Callable[..., int], log: OnLine) -> list[str]:
-    out = []
+def _run(
+    c: CommandAction,
+    guards: list[Path],
+    dirs: dict[str, str],
+    journal: Journal,
+    sig: _Signals,
+    out: OnOutput,
+    runner: Runner,
+) -> None:
+    if c.kind == "sysctl":
+        journal.note_sysctl(_read_sysctls(c.sysctl_keys))
+    journal.guard(guards, keep=False, hardlink=False)  # the script may rewrite them in place
+    sig.check()
+    argv, env = list(c.argv), process_env({**c.env, **dirs})
+    if c.download:
+        import shutil
+        import tempfile
+
+        tmp = Path(tempfile.mkdtemp(prefix="k3stui-"))
+        try:
+            with sig.interruptible():
+                download(c.download, tmp / "install.sh")
+            argv[1] = str(tmp / "install.sh")
+            code = runner(argv, env, out, sig.check)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        if c.script_sha256 and fsio.sha256_file(argv[1]) != c.script_sha256:
+            raise StepFailed(
+                f"{argv[1]} changed after the bundle was checked: its SHA-256 no longer matches SHA256SUMS; "
+                "copy the bundle again"
+            )
+        code = runner(argv, env, out, sig.check)
+    if code != 0:
+        raise StepFailed(f"{c.description} exited with status {code}")
+
+
+def _restore_sysctls(before: dict[str, str], runner: Runner) -> list[str]:
+    done = []
     for key, value in before.items():
         with contextlib.suppress(Exception):
-            if runner(["sysctl", "-w", f"{key}={value}"], process_env({}), log) == 0:
-                out.append(f"sysctl {key} back to {value}")
-    return out
+            if runner(["sysctl", "-w", f"{key}={value}"], process_env({}), _drop, _never) == 0:
+                done.append(f"sysctl {key} back to {value}")
+    return done
 
 
-@contextlib.contextmanager
-def _no_interrupts() -> Iterator[None]:
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+# --- k3stui install --undo ---------------------------------------------------------------------
+
+
+def pending_undo(root: str) -> str | None:
+    """Why an install may not start here yet: an earlier one left its journal (or None)."""
     try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, old)
+        path = Journal.pending(root)
+    except WriteRefused as exc:
+        return str(exc)
+    return None if path is None else unfinished(root, path)
 
 
-def _trap_sigterm() -> object:
-    if threading.current_thread() is not threading.main_thread():
-        return None
-
-    def handler(signum: int, frame: object) -> None:
-        raise Terminated()
-
+def undo_interrupted(root: str, on_event: OnEvent | None = None, *, runner: Runner = run_command) -> Result:
+    """Finish the undo of an install that a SIGKILL or a power cut stopped (its journal)."""
     try:
-        return signal.signal(signal.SIGTERM, handler)
-    except ValueError:
-        return None
-
-
-def _restore_sigterm(old: object) -> None:
-    if old is not None:
-        with contextlib.suppress(ValueError, TypeError):
-            signal.signal(signal.SIGTERM, old)  # type: ignore[arg-type]
+        journal = Journal.load(root)
+    except WriteRefused as exc:
+        message = str(exc)
+        ok = False
+    else:
+        if journal is None:
+            message, ok = f"nothing to undo: no interrupted install under {root}", True
+        else:
+            with _Signals():  # recorded and ignored: the undo runs to its end
+                restored, problems = _undo(journal, runner)
+            if on_event:
+                on_event(ev.Undone(tuple(restored), tuple(problems)))
+            ok = not problems
+            done = "; ".join(restored) or "nothing was left to undo"
+            message = f"undid the interrupted install: {done}" + (
+                "" if ok else f". COULD NOT: {'; '.join(problems)}"
+            )
+    if on_event:
+        on_event(ev.Finished(ok, message))
+    return Result(ok, message)

@@ -111,7 +111,7 @@ def install(
     plan: Plan, role: str, root: Path, script: Path | None, bundle=None, *, k3s_version=None, on_line=None
 ):
     """preflight + plan_actions + run_actions in the sandbox; (actions, result, lines)."""
-    from k3stui.install.runner import run_actions
+    from k3stui.install.runner import as_lines, run_actions
 
     actions = prepare(plan, role, root, script, bundle, k3s_version=k3s_version)
     lines: list[str] = []
@@ -121,7 +121,7 @@ def install(
         if on_line:
             on_line(line)
 
-    return actions, run_actions(actions, collect), lines
+    return actions, run_actions(actions, as_lines(collect)), lines
 
 
 def expected_env(

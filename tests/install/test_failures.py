@@ -9,26 +9,11 @@ from pathlib import Path
 
 import pytest
 from installkit import install, presets, snapshot
+from interruptkit import existing_install, running
 
 from k3stui import fsio
 
 PLAN = dict(presets())["cilium"]  # two files (drop-in, auto-deploy manifest) and the script
-
-
-def _existing_install(root: Path) -> None:
-    """A previous k3stui run: files that must come back byte for byte, with their modes."""
-    dropin = root / "etc/rancher/k3s/config.yaml.d/50-k3stui-network.yaml"
-    dropin.parent.mkdir(parents=True)
-    dropin.write_text("# previous\ncluster-cidr: 10.42.0.0/16\n")
-    os.chmod(dropin, 0o600)
-    manifest = root / "var/lib/rancher/k3s/server/manifests/k3s-cni.yaml"
-    manifest.parent.mkdir(parents=True)
-    manifest.write_text("# previous manifest\n")
-    os.chmod(manifest, 0o644)
-    k3s = root / "usr/local/bin/k3s"
-    k3s.write_bytes(b"#!/bin/sh\necho old k3s\n")
-    os.chmod(k3s, 0o755)
-    os.symlink("k3s", root / "usr/local/bin/kubectl")
 
 
 def _logs(root: Path) -> list[Path]:
@@ -38,7 +23,7 @@ def _logs(root: Path) -> list[Path]:
 @pytest.fixture(params=["fresh", "existing"])
 def prepared(request, sandbox):
     if request.param == "existing":
-        _existing_install(sandbox)
+        existing_install(sandbox)
     return sandbox
 
 
@@ -117,7 +102,7 @@ def test_refused_actions_change_nothing(sandbox, script):
     actions = prepare(Plan(cluster_cidr=("10.50.0.0/16",)), "server", sandbox, script)
     assert actions.refused
     before = snapshot(sandbox, ignore_logs=False)
-    result = run_actions(actions, lambda line: None)
+    result = run_actions(actions)
     assert not result.ok and "nothing was changed" in result.message
     assert snapshot(sandbox, ignore_logs=False) == before
 
@@ -133,7 +118,7 @@ def test_sysctl_values_are_put_back_when_a_later_step_fails(tmp_path: Path):
         pytest.skip("no IPv6 sysctls here")
     calls: list[list[str]] = []
 
-    def runner(argv, env, on_line):
+    def runner(argv, env, on_output, check):
         calls.append(list(argv))
         return 0 if argv[0] == "sysctl" else 1
 
@@ -154,7 +139,7 @@ def test_sysctl_values_are_put_back_when_a_later_step_fails(tmp_path: Path):
             CommandAction("install", ("sh", "/nonexistent/install.sh"), {}, "the install script"),
         ),
     )
-    result = run_actions(actions, lambda line: None, runner=runner)
+    result = run_actions(actions, runner=runner)
     assert not result.ok
     assert calls == [
         ["sysctl", "-p", "/etc/sysctl.d/90-k3stui-network.conf"],
@@ -164,30 +149,28 @@ def test_sysctl_values_are_put_back_when_a_later_step_fails(tmp_path: Path):
     assert f"sysctl {key} back to" in result.message
 
 
-def test_interrupt_stops_the_script_and_its_children(tmp_path: Path):
+@pytest.mark.parametrize("trap", ["", "trap '' TERM\n"], ids=["plain", "ignores-sigterm"])
+def test_interrupt_stops_the_script_and_its_children(tmp_path: Path, monkeypatch, trap: str):
+    """No deadlock: SIGTERM to the whole group; a script (and child) that ignore it get SIGKILL
+    after the grace period, and run_command returns only once none of the group runs."""
     import time
 
-    from k3stui.install.runner import process_env, run_command
+    from k3stui.install import runner
 
+    monkeypatch.setattr(runner, "TERM_GRACE", 0.2)
     pidfile = tmp_path / "child.pid"
     slow = tmp_path / "slow.sh"
-    slow.write_text(f"sleep 30 &\necho $! > {pidfile}\necho started\nwait\n")
+    slow.write_text(f"{trap}sleep 30 &\necho $! > {pidfile}\necho started\nwait\nwait\n")
 
-    def on_line(line: str) -> None:
+    def on_output(line: str, stream: str) -> None:
         if line == "started":
             raise KeyboardInterrupt
 
     t0 = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
-        run_command(["sh", str(slow)], process_env({}), on_line)
+        runner.run_command(["sh", str(slow)], runner.process_env({}), on_output)
     assert time.monotonic() - t0 < 10
-    child = int(pidfile.read_text())
-    for _ in range(40):
-        if not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]:
-            break
-        time.sleep(0.05)
-    else:
-        pytest.fail("the script's child kept running")
+    assert not running(int(pidfile.read_text())), "the script's child kept running"
 
 
 def test_a_failed_download_names_the_way_around_it(tmp_path: Path, monkeypatch):

@@ -109,9 +109,9 @@ class InstallScreen(Screen[None]):
             self.app.call_from_thread(self._line, line)
 
         try:
-            from k3stui.install.runner import run_actions
+            from k3stui.install.runner import as_lines, run_actions
 
-            result = run_actions(self.actions, on_line)
+            result = run_actions(self.actions, as_lines(on_line))
         except Exception as exc:  # the runner reports failures in Result; this is a bug, still shown
             self.app.call_from_thread(self._finished, None, str(exc))
             return
