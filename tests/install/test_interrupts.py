@@ -251,17 +251,14 @@ def test_ctrl_c_in_the_first_moments_prints_no_traceback(sandbox, script):
 
 _KILL_AT_EVENT = """
 import os, signal, sys
-from k3stui.install import runner
-real, k = runner.printer, int(sys.argv[1])
-def printer(out=None):
-    inner, seen = real(out), []
-    def on_event(e):
-        seen.append(e)
-        inner(e)
-        if len(seen) == k:
-            os.kill(os.getpid(), signal.SIGKILL)
-    return on_event
-runner.printer = printer
+from k3stui.commands import install
+real, k, seen = install.print_event, int(sys.argv[1]), []
+def on_event(e):  # the CLI's subscriber, killed with the k-th event
+    seen.append(e)
+    real(e)
+    if len(seen) == k:
+        os.kill(os.getpid(), signal.SIGKILL)
+install.print_event = on_event
 from k3stui.cli import main
 sys.exit(main(sys.argv[2:]))
 """
