@@ -350,3 +350,22 @@ def test_a_journal_naming_paths_outside_the_root_is_not_followed(sandbox, tmp_pa
     undone = undo_interrupted(str(sandbox))
     assert not undone.ok and "outside" in undone.message
     assert victim.is_dir()
+
+
+def test_sighup_with_the_terminal_gone_still_undoes(sandbox, script):
+    """ssh dropped: SIGHUP, and every later write to the terminal fails; the undo runs anyway."""
+    existing_install(sandbox)
+    before = stable_snapshot(sandbox)
+    stop_at(script, 9, "-", "block")
+    proc = cli(*install_args(sandbox, script))
+    try:
+        assert wait_for_marker(script, proc)
+        proc.stdout.close()  # the reading end goes: k3stui's next print fails (EPIPE)
+        proc.send_signal(signal.SIGHUP)
+        proc.wait(timeout=120)
+        left_running = running(int((script.parent / "reached").read_text()))
+    finally:
+        kill_group(script)
+    assert not left_running
+    assert proc.returncode == 130, proc.stderr.read()
+    assert stable_snapshot(sandbox) == before
