@@ -1,0 +1,220 @@
+"""Shell: read one node's network state (`ip -j ...`, `bridge -j fdb`, `wg show`, files, sysctls,
+modules) into `NodeFacts`. Pure parsers below the readers.
+
+A `NodeSource` says how to reach the node: this host with files under `--root` (and, for tests, a
+network namespace: `ip netns exec NS` in front of every command and /proc read), or a pod of the
+probe DaemonSet through `kubectl exec` (host paths mounted under /host).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import shutil
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from k3stui import plan as p
+from k3stui.doctor import expected as x
+from k3stui.doctor.node_checks import CONFLISTS, cni_conf_dir, sysctl_expectations
+from k3stui.doctor.observations import FdbEntry, IpRoute, Link, Neighbour, NodeFacts
+from k3stui.install.hostinfo import Address, CommandFailed, ModuleState
+
+Run = Callable[[Sequence[str]], str]
+
+
+@dataclass
+class NodeSource:
+    """How to run a command on the node and read one of its files."""
+
+    run_fn: Run
+    root: Path = Path("/")
+    prefix: tuple[str, ...] = ()  # e.g. ("ip", "netns", "exec", "ns1")
+    files_by_run: bool = False  # read files with `cat` through run (kubectl exec), not from root
+    file_prefix: str = ""  # where the node's files are mounted in the probe pod ("/host")
+
+    def run(self, *argv: str) -> str:
+        return self.run_fn([*self.prefix, *argv])
+
+    def read(self, node_path: str) -> str | None:
+        if self.files_by_run:
+            try:
+                return self.run("cat", self.file_prefix + node_path)
+            except CommandFailed:
+                return None
+        try:
+            return (self.root / node_path.lstrip("/")).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+
+    def read_proc(self, node_path: str) -> str | None:
+        """/proc belongs to the network namespace the commands run in: read it there."""
+        if self.prefix or self.files_by_run:
+            try:
+                return self.run("cat", node_path)
+            except CommandFailed:
+                return None
+        return self.read(node_path)
+
+    def listdir(self, node_path: str) -> tuple[str, ...] | None:
+        if self.files_by_run:
+            try:
+                return tuple(
+                    sorted(n for n in self.run("ls", "-1", self.file_prefix + node_path).split() if n)
+                )
+            except CommandFailed:
+                return None
+        folder = self.root / node_path.lstrip("/")
+        if not folder.is_dir():
+            return None
+        return tuple(sorted(e.name for e in folder.iterdir()))
+
+
+def _ip_json(src: NodeSource, notes: list[str], *args: str, tool: str = "ip") -> list[dict[str, Any]] | None:
+    try:
+        out = src.run(tool, "-j", *args)
+    except CommandFailed as exc:
+        notes.append(f"{tool} -j {' '.join(args)}: {exc}")
+        return None
+    try:
+        data = json.loads(out or "[]")
+    except json.JSONDecodeError:
+        notes.append(f"{tool} -j {' '.join(args)}: no JSON (busybox ip? use an image with iproute2)")
+        return None
+    return [d for d in data if isinstance(d, dict)] if isinstance(data, list) else None
+
+
+def parse_addresses(data: Iterable[dict[str, Any]]) -> tuple[Address, ...]:
+    out = []
+    for link in data:
+        for a in link.get("addr_info") or []:
+            fam = {"inet": 4, "inet6": 6}.get(a.get("family"))
+            if fam and a.get("local"):
+                out.append(
+                    Address(str(link.get("ifname", "")), str(a["local"]), int(a.get("prefixlen", 0)), fam)
+                )
+    return tuple(out)
+
+
+def parse_links(data: Iterable[dict[str, Any]]) -> dict[str, Link]:
+    out = {}
+    for d in data:
+        info = d.get("linkinfo") or {}
+        name = str(d.get("ifname", ""))
+        out[name] = Link(name, d.get("mtu"), info.get("info_kind"), dict(info.get("info_data") or {}))
+    return out
+
+
+def parse_routes(data: Iterable[dict[str, Any]], family: int) -> tuple[IpRoute, ...]:
+    return tuple(
+        IpRoute(
+            str(r.get("dst", "")),
+            r.get("dev"),
+            r.get("gateway"),
+            family,
+            "onlink" in (r.get("flags") or []),
+            r.get("protocol"),
+        )
+        for r in data
+        if r.get("type", "unicast") == "unicast"
+    )
+
+
+def parse_neighbours(data: Iterable[dict[str, Any]]) -> tuple[Neighbour, ...]:
+    return tuple(Neighbour(str(n.get("dev", "")), str(n.get("dst", "")), n.get("lladdr")) for n in data)
+
+
+def parse_fdb(data: Iterable[dict[str, Any]]) -> tuple[FdbEntry, ...]:
+    return tuple(FdbEntry(str(f.get("ifname", "")), str(f.get("mac", "")), f.get("dst")) for f in data)
+
+
+def parse_modules(proc_modules: str | None, names: Iterable[str]) -> dict[str, ModuleState]:
+    """Loaded from /proc/modules; a module built in shows as /sys/module/<m> only (not read here:
+    `builtin` stays None, so a built-in module reads as 'not loaded' only when /proc says so)."""
+    if proc_modules is None:
+        return {}
+    loaded = {line.split()[0] for line in proc_modules.splitlines() if line.strip()}
+    return {m: ModuleState(m, m.replace("-", "_") in loaded, None, None) for m in names}
+
+
+def _sysctl_path(key: str) -> str:
+    return "/proc/sys/" + key.replace(".", "/")
+
+
+def _sysctl_keys(plan: p.Plan, addresses: tuple[Address, ...] | None, node_ips: Sequence[str]) -> list[str]:
+    dev = None
+    for ip in node_ips:
+        hit = x.address_on(addresses or (), ip)
+        if hit:
+            dev = hit.ifname
+            break
+    return [key for _, key, _, _ in sysctl_expectations(plan, plan.flannel.iface or dev)]
+
+
+def read_node(src: NodeSource, plan: p.Plan, node_ips: Sequence[str]) -> NodeFacts:
+    """Everything the node checks read, from one source."""
+    from k3stui.install.preflight import required_modules
+
+    notes: list[str] = []
+    addr_data = _ip_json(src, notes, "addr")
+    link_data = _ip_json(src, notes, "-d", "link")
+    routes: tuple[IpRoute, ...] | None = ()
+    for fam in (4, 6):
+        data = _ip_json(src, notes, f"-{fam}", "route")
+        routes = None if data is None or routes is None else routes + parse_routes(data, fam)
+    neigh = _ip_json(src, notes, "neigh")
+    fdb = _ip_json(src, notes, "fdb", "show", tool="bridge")
+    addresses = parse_addresses(addr_data) if addr_data is not None else None
+    folder = cni_conf_dir(plan)
+    files = {path: src.read(path) for path in (x.netconf_path(plan), x.SUBNET_ENV)}
+    names = src.listdir(folder)
+    for name in names or ():
+        if name in CONFLISTS.values():
+            files[f"{folder}/{name}"] = src.read(f"{folder}/{name}")
+    sysctls = {key: src.read_proc(_sysctl_path(key)) for key in _sysctl_keys(plan, addresses, node_ips)}
+    wanted = [m for m, _, required in required_modules(plan) if required]
+    wg = None
+    if plan.flannel.backend == "wireguard-native" and (src.files_by_run or shutil.which("wg")):
+        try:
+            wg = src.run("wg", "show", "all", "dump")
+        except CommandFailed as exc:
+            notes.append(f"wg show: {exc}")
+    return NodeFacts(
+        addresses=addresses,
+        links=parse_links(link_data) if link_data is not None else None,
+        routes=routes,
+        neighbours=parse_neighbours(neigh) if neigh is not None else None,
+        fdb=parse_fdb(fdb) if fdb is not None else None,
+        files=files,
+        dirs={folder: names},
+        sysctls=sysctls,
+        modules=parse_modules(src.read_proc("/proc/modules"), wanted),
+        wg=wg,
+        notes=tuple(notes),
+    )
+
+
+def identify(
+    plan: p.Plan, addresses: tuple[Address, ...] | None, name: str | None
+) -> tuple[str, tuple[str, ...]]:
+    """Which plan node this host is (by --node-name, else by address) and its node IP(s)."""
+    mine = {ipaddress.ip_address(a.address) for a in addresses or ()}
+    for node in plan.nodes:
+        if name is not None and node.name != name:
+            continue
+        try:
+            hit = ipaddress.ip_address(node.address) in mine
+        except ValueError:
+            hit = False
+        if name is not None or hit:
+            own = getattr(node, "node_ip", None) or ()
+            return node.name, tuple(own) or (node.address,)
+    if plan.node_ip:
+        return name or "", plan.node_ip
+    for a in addresses or ():  # no plan node matched: the first global address, as K3s would pick
+        ip = ipaddress.ip_address(a.address)
+        if not (ip.is_loopback or ip.is_link_local):
+            return name or "", (a.address,)
+    return name or "", ()
