@@ -58,6 +58,15 @@ class NodeSource:
                 return None
         return self.read(node_path)
 
+    def list_kernel(self, node_path: str) -> tuple[str, ...] | None:
+        """A folder of /proc or /sys, as the commands' namespace sees it."""
+        if self.prefix or self.files_by_run:
+            try:
+                return tuple(sorted(n for n in self.run("ls", "-1", node_path).split() if n))
+            except CommandFailed:
+                return None
+        return self.listdir(node_path)
+
     def listdir(self, node_path: str) -> tuple[str, ...] | None:
         if self.files_by_run:
             try:
@@ -130,13 +139,22 @@ def parse_fdb(data: Iterable[dict[str, Any]]) -> tuple[FdbEntry, ...]:
     return tuple(FdbEntry(str(f.get("ifname", "")), str(f.get("mac", "")), f.get("dst")) for f in data)
 
 
-def parse_modules(proc_modules: str | None, names: Iterable[str]) -> dict[str, ModuleState]:
-    """Loaded from /proc/modules; a module built in shows as /sys/module/<m> only (not read here:
-    `builtin` stays None, so a built-in module reads as 'not loaded' only when /proc says so)."""
-    if proc_modules is None:
+def parse_modules(
+    proc_modules: str | None, sys_module: tuple[str, ...] | None, names: Iterable[str]
+) -> dict[str, ModuleState]:
+    """Loaded: listed in /proc/modules; built in: /sys/module/<m> without a /proc/modules line (a
+    kernel without loadable modules has no /proc/modules at all)."""
+    if proc_modules is None and sys_module is None:
         return {}
-    loaded = {line.split()[0] for line in proc_modules.splitlines() if line.strip()}
-    return {m: ModuleState(m, m.replace("-", "_") in loaded, None, None) for m in names}
+    loaded = {line.split()[0] for line in (proc_modules or "").splitlines() if line.strip()}
+    present = set(sys_module or ())
+    out = {}
+    for m in names:
+        mod = m.replace("-", "_")
+        is_loaded = mod in loaded
+        builtin = (mod in present and not is_loaded) if sys_module is not None else None
+        out[m] = ModuleState(m, is_loaded if proc_modules is not None else None, builtin, None)
+    return out
 
 
 def _sysctl_path(key: str) -> str:
@@ -190,7 +208,7 @@ def read_node(src: NodeSource, plan: p.Plan, node_ips: Sequence[str]) -> NodeFac
         files=files,
         dirs={folder: names},
         sysctls=sysctls,
-        modules=parse_modules(src.read_proc("/proc/modules"), wanted),
+        modules=parse_modules(src.read_proc("/proc/modules"), src.list_kernel("/sys/module"), wanted),
         wg=wg,
         notes=tuple(notes),
     )

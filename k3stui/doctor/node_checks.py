@@ -27,7 +27,7 @@ def _node(ctx: DoctorContext) -> NodeObservation | None:
 
 
 def _subject(obs: NodeObservation, what: str) -> str:
-    return f"{obs.name}/{what}" if obs.name else what
+    return f"{obs.name} {what}" if obs.name else what
 
 
 def uplink(ctx: DoctorContext, obs: NodeObservation) -> tuple[str | None, int | None]:
@@ -648,7 +648,7 @@ def check_modules(ctx: DoctorContext) -> Iterator[Result]:
         state = obs.facts.modules.get(mod)
         subject = _subject(obs, f"module {mod}")
         if state is None or state.usable is None:
-            yield skipped("DOC050", subject, "could not read /proc/modules or /lib/modules")
+            yield skipped("DOC050", subject, "could not read /proc/modules or /sys/module")
             continue
         observed = "loaded" if state.loaded else "built in" if state.builtin else "not loaded"
         yield check(
