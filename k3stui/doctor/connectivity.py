@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from k3stui.doctor.observations import ConnectivityObservation, DoctorContext
-from k3stui.doctor.results import Result, check, failed
+from k3stui.doctor.results import Result, check, failed, passed
 from k3stui.rules.registry import NET, E, host_check
 
 # probe kind -> (code, what it proves, fix)
@@ -87,6 +87,9 @@ def check_endpoints(ctx: DoctorContext) -> Iterator[Result]:
             "kubectl -n k3stui-doctor get all,events; re-run with --keep to look at the objects",
         )
         return
+    yield passed(
+        "DOC209", "connectivity test", f"objects ready, NodePort {conn.node_port}", "all objects ready"
+    )
     got = set(conn.endpoint_nodes or ())
     for node in conn.schedulable:
         yield check(
