@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+# The doctor's and its preflight network checks register into the same table (pure modules), so
+# RULES lists every code; they run in their own stages, not in validate().
+import k3stui.doctor.checks  # noqa: F401
 from k3stui import versions as k3s_versions
 from k3stui.findings import Finding, sort_findings
 from k3stui.plan import Plan
