@@ -301,7 +301,7 @@ def _probes(
                     src,
                     f"{target} ({ip})",
                     ok and said == str(manifests.BIG_BYTES),
-                    f"{said[:120]} of {manifests.BIG_BYTES} bytes",
+                    f"{said} of {manifests.BIG_BYTES} bytes" if ok else said[:120],
                 )
             )
             pairs += 1

@@ -132,3 +132,15 @@ def test_wait_polls_until_green(cluster, capsys) -> None:
         clock=lambda: next(clock),
     )
     assert "FAIL" in {r.status for r in report.results if r.code == "DOC100"}
+
+
+def test_readme_shows_real_output(cluster, capsys) -> None:
+    """The README's walk-through quotes this run verbatim."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    _, kubeconfig = cluster("good-host-gw")
+    main(["doctor", "--preset", "flannel-host-gw", "--kubeconfig", str(kubeconfig), "--k3s-version",
+          "v1.34.3+k3s1"])
+    for line in capsys.readouterr().out.splitlines():
+        assert line in readme, line
