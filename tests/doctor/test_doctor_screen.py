@@ -83,3 +83,17 @@ async def test_a_crashing_run_is_shown(tmp_path: Path) -> None:
         await screen.app.workers.wait_for_complete()
         await pilot.pause()
         assert "kubectl vanished" in str(screen.query_one("#doctor-summary", Static).content)
+
+
+async def test_f6_opens_the_doctor_from_the_start_screen(tmp_path: Path, monkeypatch) -> None:
+    from k3stui.tui.app import K3sTuiApp
+
+    monkeypatch.setattr("k3stui.doctor.session.run_once", lambda req: Report([], ["no cluster here"]))
+    (tmp_path / "root").mkdir()
+    app = K3sTuiApp(root=tmp_path / "root", out_dir=tmp_path / "out")
+    async with app.run_test() as pilot:
+        await pilot.press("f6")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, DoctorScreen)
+        assert "no cluster here" in str(app.screen.query_one("#doctor-summary", Static).content)
