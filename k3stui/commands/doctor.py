@@ -81,7 +81,7 @@ def _preflight(args: argparse.Namespace) -> int:
     from k3stui.doctor.collect_host import probe_cacerts, read_facts
     from k3stui.doctor.preflight_checks import NetworkFacts
     from k3stui.findings import has_errors
-    from k3stui.report import print_findings
+    from k3stui.report import format_findings, use_colour
     from k3stui.rules.registry import HOST_CHECKS
 
     plan, _ = check_inputs(args)
@@ -97,7 +97,9 @@ def _preflight(args: argparse.Namespace) -> int:
         json.dump({"findings": [f.to_dict() for f in found]}, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        print_findings(found)
+        text = format_findings(found, colour=use_colour(sys.stdout)).splitlines()[:-1]
+        errors = sum(1 for f in found if f.severity.value == "error")
+        print("\n".join([*text, f"host network checks: {errors} error(s), {len(found) - errors} other(s)"]))
     return exit_codes.FINDINGS if has_errors(found) else exit_codes.OK
 
 

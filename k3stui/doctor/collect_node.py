@@ -214,10 +214,10 @@ def read_node(src: NodeSource, plan: p.Plan, node_ips: Sequence[str]) -> NodeFac
     )
 
 
-def identify(
-    plan: p.Plan, addresses: tuple[Address, ...] | None, name: str | None
-) -> tuple[str, tuple[str, ...]]:
-    """Which plan node this host is (by --node-name, else by address) and its node IP(s)."""
+def identify(plan: p.Plan, addresses: tuple[Address, ...] | None, name: str | None,
+             routes: tuple[IpRoute, ...] | None = None) -> tuple[str, tuple[str, ...]]:
+    """Which plan node this host is (by --node-name, else by address) and its node IP(s); without
+    one, the plan's node-ip, else the default route interface's address (K3s's own choice)."""
     mine = {ipaddress.ip_address(a.address) for a in addresses or ()}
     for node in plan.nodes:
         if name is not None and node.name != name:
@@ -231,8 +231,9 @@ def identify(
             return node.name, tuple(own) or (node.address,)
     if plan.node_ip:
         return name or "", plan.node_ip
-    for a in addresses or ():  # no plan node matched: the first global address, as K3s would pick
+    dev = next((r.dev for r in routes or () if r.dst == "default" and r.dev), None)
+    for a in addresses or ():
         ip = ipaddress.ip_address(a.address)
-        if not (ip.is_loopback or ip.is_link_local):
+        if a.ifname == dev and not (ip.is_loopback or ip.is_link_local):
             return name or "", (a.address,)
     return name or "", ()

@@ -110,7 +110,7 @@ def local_node(
     prefix = ("ip", "netns", "exec", req.netns) if req.netns else ()
     src = NodeSource(lambda argv: run_command(argv, timeout=20), Path(req.root), prefix)
     probe = read_node(src, plan, ())
-    name, ips = identify(plan, probe.addresses, req.node_name)
+    name, ips = identify(plan, probe.addresses, req.node_name, probe.routes)
     facts = read_node(src, plan, ips) if ips else probe
     notes += facts.notes
     return _observation(plan, name, ips, facts, cluster)

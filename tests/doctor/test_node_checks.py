@@ -262,3 +262,16 @@ def test_every_doctor_code_has_a_doc() -> None:
     doctor = [i for i in INFOS.values() if i.stage in ("doctor", "preflight")]
     assert len(doctor) >= 30
     assert all(i.doc and i.title and i.source and i.key for i in doctor)
+
+
+def test_identify_this_node() -> None:
+    from k3stui.doctor.collect_node import identify
+    from k3stui.plan import Node
+
+    addrs = (Address("eth1", "192.168.56.10", 24, 4), Address("eth0", "10.0.0.30", 24, 4))
+    routes = (IpRoute("default", "eth0", "10.0.0.1", 4),)
+    nodes = Plan(nodes=(Node("s", "10.0.0.30", "server"), Node("a", "10.0.0.31", "agent")))
+    assert identify(nodes, addrs, None) == ("s", ("10.0.0.30",))
+    assert identify(nodes, addrs, "a") == ("a", ("10.0.0.31",))
+    assert identify(Plan(node_ip=("192.168.56.10",)), addrs, None) == ("", ("192.168.56.10",))
+    assert identify(Plan(), addrs, None, routes) == ("", ("10.0.0.30",))  # K3s: the default route's
