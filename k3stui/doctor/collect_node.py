@@ -214,8 +214,12 @@ def read_node(src: NodeSource, plan: p.Plan, node_ips: Sequence[str]) -> NodeFac
     )
 
 
-def identify(plan: p.Plan, addresses: tuple[Address, ...] | None, name: str | None,
-             routes: tuple[IpRoute, ...] | None = None) -> tuple[str, tuple[str, ...]]:
+def identify(
+    plan: p.Plan,
+    addresses: tuple[Address, ...] | None,
+    name: str | None,
+    routes: tuple[IpRoute, ...] | None = None,
+) -> tuple[str, tuple[str, ...]]:
     """Which plan node this host is (by --node-name, else by address) and its node IP(s); without
     one, the plan's node-ip, else the default route interface's address (K3s's own choice)."""
     mine = {ipaddress.ip_address(a.address) for a in addresses or ()}

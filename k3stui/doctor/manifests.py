@@ -71,41 +71,32 @@ def _node_name_env() -> list[Obj]:
 
 
 def echo_deployment(image: str, replicas: int) -> Obj:
-    labels = {"app": "echo"}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": _meta("echo", "echo"),
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": labels},
-            "template": {
-                "metadata": {"labels": {**labels, LABEL: "k3stui-doctor"}},
-                "spec": {
-                    # One per node first: maxSkew 1 over hostnames spreads the replicas evenly.
-                    "topologySpreadConstraints": [
-                        {
-                            "maxSkew": 1,
-                            "topologyKey": "kubernetes.io/hostname",
-                            "whenUnsatisfiable": "DoNotSchedule",
-                            "labelSelector": {"matchLabels": labels},
-                        }
-                    ],
-                    "containers": [
-                        _container(
-                            "echo",
-                            image,
-                            ["sh", "-c", _ECHO_SCRIPT],
-                            env=_node_name_env(),
-                            ports=[{"containerPort": ECHO_PORT, "name": "http"}],
-                            readinessProbe={"tcpSocket": {"port": ECHO_PORT}, "periodSeconds": 2},
-                        )
-                    ],
-                    "terminationGracePeriodSeconds": 1,
-                },
-            },
+    return _workload(
+        "Deployment",
+        "echo",
+        {
+            # One per node first: maxSkew 1 over hostnames spreads the replicas evenly.
+            "topologySpreadConstraints": [
+                {
+                    "maxSkew": 1,
+                    "topologyKey": "kubernetes.io/hostname",
+                    "whenUnsatisfiable": "DoNotSchedule",
+                    "labelSelector": {"matchLabels": {"app": "echo"}},
+                }
+            ],
+            "containers": [
+                _container(
+                    "echo",
+                    image,
+                    ["sh", "-c", _ECHO_SCRIPT],
+                    env=_node_name_env(),
+                    ports=[{"containerPort": ECHO_PORT, "name": "http"}],
+                    readinessProbe={"tcpSocket": {"port": ECHO_PORT}, "periodSeconds": 2},
+                )
+            ],
         },
-    }
+        replicas=replicas,
+    )
 
 
 def echo_service(plan: p.Plan) -> Obj:
@@ -120,23 +111,30 @@ def echo_service(plan: p.Plan) -> Obj:
     return {"apiVersion": "v1", "kind": "Service", "metadata": _meta("echo", "echo"), "spec": spec}
 
 
-def client_daemonset(image: str) -> Obj:
-    labels = {"app": "client"}
+def _workload(kind: str, name: str, pod_spec: Obj, **spec: Any) -> Obj:
+    """A Deployment or DaemonSet of pods labelled app=<name> (and the doctor's label)."""
+    labels = {"app": name}
     return {
         "apiVersion": "apps/v1",
-        "kind": "DaemonSet",
-        "metadata": _meta("client", "client"),
+        "kind": kind,
+        "metadata": _meta(name, name),
         "spec": {
+            **spec,
             "selector": {"matchLabels": labels},
             "template": {
                 "metadata": {"labels": {**labels, LABEL: "k3stui-doctor"}},
-                "spec": {
-                    "containers": [_container("client", image, ["sleep", "86400"], env=_node_name_env())],
-                    "terminationGracePeriodSeconds": 1,
-                },
+                "spec": {**pod_spec, "terminationGracePeriodSeconds": 1},
             },
         },
     }
+
+
+def client_daemonset(image: str) -> Obj:
+    return _workload(
+        "DaemonSet",
+        "client",
+        {"containers": [_container("client", image, ["sleep", "86400"], env=_node_name_env())]},
+    )
 
 
 def connectivity_objects(plan: p.Plan, image: str, schedulable: int) -> list[Obj]:
@@ -169,37 +167,25 @@ def probe_daemonset(plan: p.Plan, image: str) -> Obj:
         {"name": f"h{i}", "mountPath": f"{HOST_MOUNT}{path}", "readOnly": True}
         for i, path in enumerate(paths)
     ]
-    labels = {"app": "probe"}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "DaemonSet",
-        "metadata": _meta("probe", "probe"),
-        "spec": {
-            "selector": {"matchLabels": labels},
-            "template": {
-                "metadata": {"labels": {**labels, LABEL: "k3stui-doctor"}},
-                "spec": {
-                    "hostNetwork": True,
-                    "dnsPolicy": "ClusterFirstWithHostNet",
-                    "tolerations": _tolerate_all(),
-                    "containers": [
-                        _container(
-                            "probe",
-                            image,
-                            ["sleep", "86400"],
-                            volumeMounts=mounts,
-                            securityContext={
-                                "allowPrivilegeEscalation": False,
-                                "readOnlyRootFilesystem": True,
-                            },
-                        )
-                    ],
-                    "volumes": volumes,
-                    "terminationGracePeriodSeconds": 1,
-                },
-            },
+    return _workload(
+        "DaemonSet",
+        "probe",
+        {
+            "hostNetwork": True,
+            "dnsPolicy": "ClusterFirstWithHostNet",
+            "tolerations": _tolerate_all(),
+            "containers": [
+                _container(
+                    "probe",
+                    image,
+                    ["sleep", "86400"],
+                    volumeMounts=mounts,
+                    securityContext={"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True},
+                )
+            ],
+            "volumes": volumes,
         },
-    }
+    )
 
 
 def dump(objects: list[Obj]) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from k3stui import defaults
 from k3stui import plan as p
 from k3stui.doctor import expected as x
-from k3stui.doctor.observations import DoctorContext, NodeObservation
+from k3stui.doctor.observations import DoctorContext, NodeObservation, Peer
 from k3stui.doctor.results import Result, check, failed, skipped
 from k3stui.render.explain import MTU_OVERHEAD, pod_mtu
 from k3stui.rules.registry import NET, E, W, host_check
@@ -24,6 +24,23 @@ FLANNEL_SRC = "k3s-network.md §4; flannel pkg/backend"
 
 def _node(ctx: DoctorContext) -> NodeObservation | None:
     return ctx.node
+
+
+def _flannel_node(ctx: DoctorContext, backend: str | None = None) -> NodeObservation | None:
+    """The node, when the plan runs flannel (with `backend`, when given); else None: not asked."""
+    if ctx.node is None or not p.uses_flannel(ctx.plan):
+        return None
+    return ctx.node if backend is None or ctx.plan.flannel.backend == backend else None
+
+
+def _peer_subnets(obs: NodeObservation) -> Iterator[tuple[Peer, str, p.Network, str]]:
+    """(peer, podCIDR, its network, the peer's node IP of that family) for every reachable subnet."""
+    for peer in obs.peers:
+        for cidr in peer.pod_cidrs:
+            net = p.parse_network(cidr)
+            peer_ip = next((a for a in peer.addresses if net and x.version_of(a) == net.version), None)
+            if net is not None and peer_ip is not None:
+                yield peer, cidr, net, peer_ip
 
 
 def _subject(obs: NodeObservation, what: str) -> str:
@@ -92,8 +109,8 @@ def check_uplink(ctx: DoctorContext) -> Iterator[Result]:
     )
 )
 def check_netconf(ctx: DoctorContext) -> Iterator[Result]:
-    obs = _node(ctx)
-    if obs is None or not p.uses_flannel(ctx.plan):
+    obs = _flannel_node(ctx)
+    if obs is None:
         return
     path = x.netconf_path(ctx.plan)
     subject = _subject(obs, path)
@@ -180,8 +197,8 @@ def _netconf_summary(conf: object) -> str:
     )
 )
 def check_subnet_env(ctx: DoctorContext) -> Iterator[Result]:
-    obs = _node(ctx)
-    if obs is None or not p.uses_flannel(ctx.plan):
+    obs = _flannel_node(ctx)
+    if obs is None:
         return
     subject = _subject(obs, x.SUBNET_ENV)
     text = obs.facts.files.get(x.SUBNET_ENV)
@@ -243,8 +260,8 @@ def check_subnet_env(ctx: DoctorContext) -> Iterator[Result]:
     )
 )
 def check_routes(ctx: DoctorContext) -> Iterator[Result]:
-    obs = _node(ctx)
-    if obs is None or not p.uses_flannel(ctx.plan):
+    obs = _flannel_node(ctx)
+    if obs is None:
         return
     if obs.facts.routes is None:
         yield skipped("DOC020", _subject(obs, "routes"), "could not read the routing table (ip -j route)")
@@ -252,30 +269,21 @@ def check_routes(ctx: DoctorContext) -> Iterator[Result]:
     dev, _ = uplink(ctx, obs)
     dev = ctx.plan.flannel.iface or dev or "?"
     note = "" if obs.peers_from == "api" else " (podCIDR predicted from the plan's node order)"
-    for peer in obs.peers:
-        for cidr in peer.pod_cidrs:
-            net = p.parse_network(cidr)
-            peer_ip = next(
-                (a for a in peer.addresses if x.version_of(a) == (net.version if net else 0)), None
-            )
-            if net is None or peer_ip is None:
-                continue
-            want = x.hop(ctx.plan, obs, dev, peer_ip, cidr)
-            if want is None:
-                continue
-            subject = _subject(obs, f"route {cidr} ({peer.name})")
-            got = x.best_route(obs.facts.routes, str(net.network_address))
-            expected = (
-                f"{want.form}: dev {want.dev}" + (f" via {want.gateway}" if want.gateway else "") + note
-            )
-            if got is None:
-                yield failed("DOC020", subject, "no route", expected, _route_fix(want.form))
-                continue
-            observed = f"{got.dst} dev {got.dev}" + (f" via {got.gateway}" if got.gateway else "")
-            ok = got.dev == want.dev and (want.gateway is None or got.gateway == want.gateway)
-            if want.form == "vxlan":
-                ok = ok and got.onlink and got.dst == str(net)
-            yield check(ok, "DOC020", subject, observed, expected, _route_fix(want.form))
+    for peer, cidr, net, peer_ip in _peer_subnets(obs):
+        want = x.hop(ctx.plan, obs, dev, peer_ip, cidr)
+        if want is None:
+            continue
+        subject = _subject(obs, f"route {cidr} ({peer.name})")
+        got = x.best_route(obs.facts.routes, str(net.network_address))
+        expected = f"{want.form}: dev {want.dev}" + (f" via {want.gateway}" if want.gateway else "") + note
+        if got is None:
+            yield failed("DOC020", subject, "no route", expected, _route_fix(want.form))
+            continue
+        observed = f"{got.dst} dev {got.dev}" + (f" via {got.gateway}" if got.gateway else "")
+        ok = got.dev == want.dev and (want.gateway is None or got.gateway == want.gateway)
+        if want.form == "vxlan":
+            ok = ok and got.onlink and got.dst == str(net)
+        yield check(ok, "DOC020", subject, observed, expected, _route_fix(want.form))
 
 
 def _route_fix(form: str) -> str:
@@ -301,8 +309,8 @@ def _route_fix(form: str) -> str:
     )
 )
 def check_vxlan_device(ctx: DoctorContext) -> Iterator[Result]:
-    obs = _node(ctx)
-    if obs is None or not (p.uses_flannel(ctx.plan) and ctx.plan.flannel.backend == "vxlan"):
+    obs = _flannel_node(ctx, "vxlan")
+    if obs is None:
         return
     if obs.facts.links is None:
         yield skipped("DOC021", _subject(obs, "flannel.1"), "could not read links (ip -j -d link)")
@@ -369,56 +377,47 @@ def check_vxlan_device(ctx: DoctorContext) -> Iterator[Result]:
     )
 )
 def check_vxlan_neighbours(ctx: DoctorContext) -> Iterator[Result]:
-    obs = _node(ctx)
-    if obs is None or not (p.uses_flannel(ctx.plan) and ctx.plan.flannel.backend == "vxlan"):
+    obs = _flannel_node(ctx, "vxlan")
+    if obs is None:
         return
     if obs.facts.neighbours is None or obs.facts.fdb is None:
         yield skipped("DOC022", _subject(obs, "neighbours"), "could not read ip -j neigh / bridge -j fdb")
         return
     dev, _ = uplink(ctx, obs)
-    for peer in obs.peers:
-        for cidr in peer.pod_cidrs:
-            net = p.parse_network(cidr)
-            peer_ip = next(
-                (a for a in peer.addresses if x.version_of(a) == (net.version if net else 0)), None
+    for peer, cidr, net, peer_ip in _peer_subnets(obs):
+        hop = x.hop(ctx.plan, obs, dev or "?", peer_ip, cidr)
+        if hop is None or hop.form != "vxlan":
+            continue
+        gw = str(net.network_address)
+        neigh = next((n for n in obs.facts.neighbours if n.dev == hop.dev and n.dst == gw), None)
+        fdb = neigh and next((f for f in obs.facts.fdb if f.dev == hop.dev and f.mac == neigh.lladdr), None)
+        subject = _subject(obs, f"{hop.dev} {peer.name}")
+        expected = f"neigh {gw} -> MAC, fdb MAC -> {peer_ip}"
+        if neigh is None or not neigh.lladdr:
+            yield failed(
+                "DOC022",
+                subject,
+                f"no neighbour entry for {gw}",
+                expected,
+                "flannel adds it when it sees the peer's lease: check the peer's annotations",
             )
-            if net is None or peer_ip is None:
-                continue
-            hop = x.hop(ctx.plan, obs, dev or "?", peer_ip, cidr)
-            if hop is None or hop.form != "vxlan":
-                continue
-            gw = str(net.network_address)
-            neigh = next((n for n in obs.facts.neighbours if n.dev == hop.dev and n.dst == gw), None)
-            fdb = neigh and next(
-                (f for f in obs.facts.fdb if f.dev == hop.dev and f.mac == neigh.lladdr), None
+        elif fdb is None:
+            yield failed(
+                "DOC022",
+                subject,
+                f"neigh {gw} -> {neigh.lladdr}, no fdb entry",
+                expected,
+                "flannel adds it with the neighbour: restart K3s on this node",
             )
-            subject = _subject(obs, f"{hop.dev} {peer.name}")
-            expected = f"neigh {gw} -> MAC, fdb MAC -> {peer_ip}"
-            if neigh is None or not neigh.lladdr:
-                yield failed(
-                    "DOC022",
-                    subject,
-                    f"no neighbour entry for {gw}",
-                    expected,
-                    "flannel adds it when it sees the peer's lease: check the peer's annotations",
-                )
-            elif fdb is None:
-                yield failed(
-                    "DOC022",
-                    subject,
-                    f"neigh {gw} -> {neigh.lladdr}, no fdb entry",
-                    expected,
-                    "flannel adds it with the neighbour: restart K3s on this node",
-                )
-            else:
-                yield check(
-                    fdb.dst == peer_ip,
-                    "DOC022",
-                    subject,
-                    f"neigh {gw} -> {neigh.lladdr}, fdb -> {fdb.dst}",
-                    expected,
-                    "the peer's public-ip annotation is not its node IP: set node-ip on that node",
-                )
+        else:
+            yield check(
+                fdb.dst == peer_ip,
+                "DOC022",
+                subject,
+                f"neigh {gw} -> {neigh.lladdr}, fdb -> {fdb.dst}",
+                expected,
+                "the peer's public-ip annotation is not its node IP: set node-ip on that node",
+            )
 
 
 @host_check(
@@ -435,8 +434,8 @@ def check_vxlan_neighbours(ctx: DoctorContext) -> Iterator[Result]:
     )
 )
 def check_wireguard(ctx: DoctorContext) -> Iterator[Result]:
-    obs = _node(ctx)
-    if obs is None or not (p.uses_flannel(ctx.plan) and ctx.plan.flannel.backend == "wireguard-native"):
+    obs = _flannel_node(ctx, "wireguard-native")
+    if obs is None:
         return
     if obs.facts.wg is None:
         yield skipped(
