@@ -30,6 +30,7 @@ def parse_duration(text: str) -> float:
 
 def build_request(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """Arguments -> a session Request (reads the plan, the inventory; contacts nothing)."""
+    import os
     from dataclasses import replace
 
     from k3stui.commands.check import check_inputs
@@ -56,6 +57,7 @@ def build_request(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     if kubeconfig and not Path(kubeconfig).is_file():
         raise InputError(f"--kubeconfig {kubeconfig}: no such file")
     only_node = args.node and not (args.all_nodes or args.connectivity)
+    kubectl = Kubectl.find(kubeconfig, context, args.root or "/")
     return Request(
         plan=plan,
         k3s_version=args.k3s_version,
@@ -65,10 +67,11 @@ def build_request(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         connectivity=args.connectivity,
         node_name=args.node_name,
         root=args.root or "/",
-        kubectl=Kubectl.find(kubeconfig, context, args.root or "/"),
+        kubectl=kubectl,
         image=args.image or manifests.DEFAULT_IMAGE,
         keep=args.keep,
         node_ips=node_ips,
+        peers_from_api=bool(kubectl.kubeconfig or context or os.environ.get("KUBECONFIG")),
     )
 
 

@@ -46,6 +46,7 @@ class Request:
     image: str = manifests.DEFAULT_IMAGE
     keep: bool = False
     netns: str | None = None  # read this network namespace instead of the host's (tests)
+    peers_from_api: bool = False  # --node: read the peers' real podCIDRs when a kubeconfig is at hand
     node_ips: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per-node node-ip (inventory)
 
 
@@ -58,7 +59,13 @@ class Report:
 def run_once(req: Request) -> Report:
     notes: list[str] = []
     plan = _with_node_ips(req.plan, req.node_ips)
-    cluster = collect(req.kubectl, plan) if (req.cluster or req.all_nodes or req.connectivity) else None
+    wanted = req.cluster or req.all_nodes or req.connectivity
+    cluster = collect(req.kubectl, plan) if wanted or (req.node and req.peers_from_api) else None
+    if cluster is not None and cluster.nodes is None and not wanted:
+        notes.append(
+            f"no API for the peers' podCIDRs ({cluster.errors.get('nodes', '?')}): predicted from the plan"
+        )
+        cluster = None
     if cluster is not None and cluster.nodes is None:
         notes.append(f"cluster not reachable: {cluster.errors.get('nodes', '?')}")
         cluster = None  # no cluster check can say anything; the caller reports it

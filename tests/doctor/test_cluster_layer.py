@@ -140,7 +140,33 @@ def test_readme_shows_real_output(cluster, capsys) -> None:
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     _, kubeconfig = cluster("good-host-gw")
-    main(["doctor", "--preset", "flannel-host-gw", "--kubeconfig", str(kubeconfig), "--k3s-version",
-          "v1.34.3+k3s1"])
+    main(
+        [
+            "doctor",
+            "--preset",
+            "flannel-host-gw",
+            "--kubeconfig",
+            str(kubeconfig),
+            "--k3s-version",
+            "v1.34.3+k3s1",
+        ]
+    )
     for line in capsys.readouterr().out.splitlines():
         assert line in readme, line
+
+
+def test_node_layer_reads_peer_pod_cidrs_from_the_api(cluster, capsys, monkeypatch) -> None:
+    """--node with a kubeconfig: the peers' real podCIDRs (the stub's) replace the plan's guess."""
+    from k3stui.doctor import session
+
+    seen = []
+    monkeypatch.setattr(session, "local_node", lambda req, plan, cl, notes: seen.append(cl) or None)
+    _, kubeconfig = cluster("broken-podcidr")
+    main(["doctor", "--preset", "flannel-host-gw", "--node", "--kubeconfig", str(kubeconfig)])
+    (cl,) = seen
+    assert cl is not None and {n["spec"]["podCIDRs"][0] for n in cl.nodes} == {
+        "10.42.0.0/24",
+        "10.244.1.0/24",
+    }
+    out = capsys.readouterr().out
+    assert "DOC100" not in out  # --node alone judges no cluster object
