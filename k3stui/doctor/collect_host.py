@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from k3stui import plan as p
-from k3stui.doctor.collect_node import NodeSource, _ip_json, parse_addresses, parse_links, parse_routes
+from k3stui.doctor.collect_node import NodeSource, ip_json, parse_addresses, parse_links, parse_routes
 from k3stui.doctor.kubectl import run_command
 from k3stui.doctor.preflight_checks import RESOLV_CONF, NetworkFacts, nameservers
 from k3stui.install.hostinfo import Route
@@ -23,11 +23,11 @@ def read_facts(
     prefix = ("ip", "netns", "exec", netns) if netns else ()
     src = NodeSource(lambda argv: run_command(argv, timeout=20), Path(root), prefix)
     notes: list[str] = []
-    addr = _ip_json(src, notes, "addr")
-    links = _ip_json(src, notes, "link")
+    addr = ip_json(src, notes, "addr")
+    links = ip_json(src, notes, "link")
     routes: list[Route] | None = []
     for fam in (4, 6):
-        data = _ip_json(src, notes, f"-{fam}", "route")
+        data = ip_json(src, notes, f"-{fam}", "route")
         if data is None or routes is None:
             routes = None
             continue

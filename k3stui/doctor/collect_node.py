@@ -81,7 +81,7 @@ class NodeSource:
         return tuple(sorted(e.name for e in folder.iterdir()))
 
 
-def _ip_json(src: NodeSource, notes: list[str], *args: str, tool: str = "ip") -> list[dict[str, Any]] | None:
+def ip_json(src: NodeSource, notes: list[str], *args: str, tool: str = "ip") -> list[dict[str, Any]] | None:
     try:
         out = src.run(tool, "-j", *args)
     except CommandFailed as exc:
@@ -176,14 +176,14 @@ def read_node(src: NodeSource, plan: p.Plan, node_ips: Sequence[str]) -> NodeFac
     from k3stui.install.preflight import required_modules
 
     notes: list[str] = []
-    addr_data = _ip_json(src, notes, "addr")
-    link_data = _ip_json(src, notes, "-d", "link")
+    addr_data = ip_json(src, notes, "addr")
+    link_data = ip_json(src, notes, "-d", "link")
     routes: tuple[IpRoute, ...] | None = ()
     for fam in (4, 6):
-        data = _ip_json(src, notes, f"-{fam}", "route")
+        data = ip_json(src, notes, f"-{fam}", "route")
         routes = None if data is None or routes is None else routes + parse_routes(data, fam)
-    neigh = _ip_json(src, notes, "neigh")
-    fdb = _ip_json(src, notes, "fdb", "show", tool="bridge")
+    neigh = ip_json(src, notes, "neigh")
+    fdb = ip_json(src, notes, "fdb", "show", tool="bridge")
     addresses = parse_addresses(addr_data) if addr_data is not None else None
     folder = cni_conf_dir(plan)
     files = {path: src.read(path) for path in (x.netconf_path(plan), x.SUBNET_ENV)}
