@@ -82,10 +82,9 @@ def _preflight(args: argparse.Namespace) -> int:
 
     from k3stui.commands.check import check_inputs
     from k3stui.doctor.collect_host import probe_cacerts, read_facts
-    from k3stui.doctor.preflight_checks import NetworkFacts
+    from k3stui.doctor.preflight_checks import NetworkFacts, run_network_checks
     from k3stui.findings import has_errors
     from k3stui.report import format_findings, use_colour
-    from k3stui.rules.registry import HOST_CHECKS
 
     plan, _ = check_inputs(args)
     facts: NetworkFacts = read_facts(plan, args.role or plan.role, os.environ, root=args.root or "/")
@@ -93,9 +92,7 @@ def _preflight(args: argparse.Namespace) -> int:
         from dataclasses import replace
 
         facts = replace(facts, cacerts=probe_cacerts(plan.server))
-    found = [
-        f for fn in HOST_CHECKS["preflight"] if fn.__module__.endswith("preflight_checks") for f in fn(facts)
-    ]
+    found = run_network_checks(facts)
     if args.format == "json":
         json.dump({"findings": [f.to_dict() for f in found]}, sys.stdout, indent=2)
         sys.stdout.write("\n")

@@ -337,3 +337,12 @@ def pre_cacerts(ctx: Any) -> Iterator[Finding]:
             f"{f.plan.server.rstrip('/')}/cacerts is not reachable: {detail}",
             "open TCP 6443 from this host to the server and check the server URL",
         )
+
+
+NETWORK_CHECKS = (pre_interfaces, pre_families, pre_proxy, pre_mtu, pre_cacerts)
+
+
+def run_network_checks(ctx: Any) -> list[Finding]:
+    """These checks alone (`doctor --preflight`); the installer's preflight runs them with the rest
+    of `registry.HOST_CHECKS["preflight"]`."""
+    return [f for fn in NETWORK_CHECKS for f in fn(ctx)]

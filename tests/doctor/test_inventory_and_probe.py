@@ -83,7 +83,7 @@ class ProbeKubectl(Kubectl):
         if args[0] in ("apply", "delete") or "rollout" in args:
             return "ok"
         if "exec" in args:
-            cmd = args[args.index("--") + 1:]
+            cmd = args[args.index("--") + 1 :]
             if cmd[:2] == ("ip", "-j"):
                 rest = cmd[2:]
                 if rest == ("addr",):
@@ -102,18 +102,34 @@ class ProbeKubectl(Kubectl):
                 return "FLANNEL_SUBNET=10.42.1.1/24\nFLANNEL_MTU=1500\n"
             raise CommandFailed(f"{cmd}: No such file or directory")
         if "pods" in args:
-            return json.dumps({"items": [{"metadata": {"name": "probe-x"}, "spec": {"nodeName": "k3s-agent"},
-                                          "status": {"phase": "Running"}}]})
+            return json.dumps(
+                {
+                    "items": [
+                        {
+                            "metadata": {"name": "probe-x"},
+                            "spec": {"nodeName": "k3s-agent"},
+                            "status": {"phase": "Running"},
+                        }
+                    ]
+                }
+            )
         raise AssertionError(args)
 
 
 def _cluster() -> ClusterObservation:
     def node(name: str, ip: str, cidr: str) -> dict:
-        return {"metadata": {"name": name}, "spec": {"podCIDRs": [cidr]},
-                "status": {"addresses": [{"type": "InternalIP", "address": ip}]}}
+        return {
+            "metadata": {"name": name},
+            "spec": {"podCIDRs": [cidr]},
+            "status": {"addresses": [{"type": "InternalIP", "address": ip}]},
+        }
 
-    return ClusterObservation(nodes=(node("k3s-server", "10.0.0.30", "10.42.0.0/24"),
-                                     node("k3s-agent", "10.0.0.31", "10.42.1.0/24")))
+    return ClusterObservation(
+        nodes=(
+            node("k3s-server", "10.0.0.30", "10.42.0.0/24"),
+            node("k3s-agent", "10.0.0.31", "10.42.1.0/24"),
+        )
+    )
 
 
 @pytest.mark.parametrize(("route", "status"), [(True, "PASS"), (False, "FAIL")])
@@ -121,8 +137,10 @@ def test_probe_reads_every_node_through_kubectl_exec(route: bool, status: str) -
     from k3stui.doctor.checks import run
     from k3stui.doctor.observations import DoctorContext
 
-    plan = Plan(flannel=Flannel(backend="host-gw"),
-                nodes=(Node("k3s-server", "10.0.0.30", "server"), Node("k3s-agent", "10.0.0.31", "agent")))
+    plan = Plan(
+        flannel=Flannel(backend="host-gw"),
+        nodes=(Node("k3s-server", "10.0.0.30", "server"), Node("k3s-agent", "10.0.0.31", "agent")),
+    )
     k = ProbeKubectl(route=route)
     notes: list[str] = []
     (obs,) = probe_nodes(Request(plan=plan, kubectl=k), plan, _cluster(), notes)

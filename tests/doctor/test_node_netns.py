@@ -221,7 +221,7 @@ def test_vxlan_direct_routing_node(netns: str, tmp_path: Path) -> None:
 def test_preflight_facts_read_from_a_namespace(netns: str, tmp_path: Path) -> None:
     """`doctor --preflight` reads addresses, routes, MTUs and resolv.conf; PRE001 names eth0."""
     from k3stui.doctor.collect_host import read_facts
-    from k3stui.rules.registry import HOST_CHECKS
+    from k3stui.doctor.preflight_checks import run_network_checks
 
     _ip("-n", netns, "addr", "add", "192.168.56.10/24", "dev", "eth0-peer")
     (tmp_path / "etc").mkdir()
@@ -229,15 +229,8 @@ def test_preflight_facts_read_from_a_namespace(netns: str, tmp_path: Path) -> No
     facts = read_facts(Plan(), "server", {"PATH": "/bin"}, root=str(tmp_path), netns=netns)
     assert facts.link_mtus and facts.link_mtus["eth0"] == 1500
     assert facts.nameservers == ("10.0.0.1",) and facts.environ == {}
-    found = [
-        f for fn in HOST_CHECKS["preflight"] if fn.__module__.endswith("preflight_checks") for f in fn(facts)
-    ]
+    found = run_network_checks(facts)
     assert [f.code for f in found] == ["PRE001"]
     assert "K3s will use eth0 (10.0.0.30)" in found[0].message
     fixed = read_facts(Plan(node_ip=("192.168.56.10",)), "server", {}, root=str(tmp_path), netns=netns)
-    assert [
-        f.code
-        for fn in HOST_CHECKS["preflight"]
-        if fn.__module__.endswith("preflight_checks")
-        for f in fn(fixed)
-    ] == []
+    assert run_network_checks(fixed) == []

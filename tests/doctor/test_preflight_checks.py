@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from k3stui.doctor.preflight_checks import NetworkFacts, facts_from
+from k3stui.doctor.preflight_checks import NETWORK_CHECKS, NetworkFacts, facts_from, run_network_checks
 from k3stui.install.hostinfo import Address, FileState, HostInfo, Route
 from k3stui.plan import Flannel, Plan
 from k3stui.rules.registry import HOST_CHECKS
@@ -22,9 +22,7 @@ V6 = Plan(cluster_cidr=("fd00:42::/56",), service_cidr=("fd00:43::/112",), node_
 
 
 def codes(f: NetworkFacts) -> list[str]:
-    return [
-        x.code for fn in HOST_CHECKS["preflight"] if fn.__module__.endswith("preflight_checks") for x in fn(f)
-    ]
+    return [x.code for x in run_network_checks(f)]
 
 
 def facts(plan: Plan = PLAIN, **kw: object) -> NetworkFacts:
@@ -94,9 +92,7 @@ def test_a_plain_host_says_nothing() -> None:
 
 
 def test_pre001_names_the_interface_k3s_picks() -> None:
-    (finding,) = [
-        f for fn in HOST_CHECKS["preflight"] for f in fn(facts(addresses=TWO_NICS)) if f.code == "PRE001"
-    ]
+    (finding,) = [f for f in run_network_checks(facts(addresses=TWO_NICS)) if f.code == "PRE001"]
     assert "K3s will use eth0 (10.0.0.30)" in finding.message and "node-ip" in finding.hint
 
 
@@ -125,3 +121,7 @@ def test_adapter_reads_an_installer_context() -> None:
         plan=Plan(), role=None, host=SimpleNamespace(addresses=None, routes=None), link_mtus={"eth0": 1400}
     )
     assert facts_from(ns).link_mtus == {"eth0": 1400} and facts_from(ns).role == "server"
+
+
+def test_network_checks_are_registered_preflight_checks() -> None:
+    assert set(NETWORK_CHECKS) <= set(HOST_CHECKS["preflight"])
