@@ -82,17 +82,79 @@ class NodeSource:
 
 
 def ip_json(src: NodeSource, notes: list[str], *args: str, tool: str = "ip") -> list[dict[str, Any]] | None:
+    """`ip -j ARGS` as a list of objects. Where `-j` is missing (busybox, the probe's image), the
+    plain `ip addr|route|neigh` text is read into the same shape (no VXLAN details, no fdb)."""
     try:
         out = src.run(tool, "-j", *args)
-    except CommandFailed as exc:
-        notes.append(f"{tool} -j {' '.join(args)}: {exc}")
-        return None
-    try:
         data = json.loads(out or "[]")
-    except json.JSONDecodeError:
-        notes.append(f"{tool} -j {' '.join(args)}: no JSON (busybox ip? use an image with iproute2)")
-        return None
-    return [d for d in data if isinstance(d, dict)] if isinstance(data, list) else None
+        return [d for d in data if isinstance(d, dict)] if isinstance(data, list) else None
+    except (CommandFailed, json.JSONDecodeError) as exc:
+        first = str(exc) if isinstance(exc, CommandFailed) else "no JSON"
+    text_form = _TEXT_FORMS.get(args[-1]) if tool == "ip" else None
+    if text_form is not None:
+        plain = [a for a in args if a != "-d"]
+        try:
+            return text_form(src.run(tool, *plain))
+        except CommandFailed:
+            pass
+    notes.append(f"{tool} -j {' '.join(args)}: {first}")
+    return None
+
+
+def _words(line: str) -> dict[str, str]:
+    """`key value` pairs after the destination of an `ip route` / `ip neigh` line."""
+    w = line.split()
+    return {w[i]: w[i + 1] for i in range(1, len(w) - 1)}
+
+
+def text_routes(text: str) -> list[dict[str, Any]]:
+    out = []
+    for line in text.splitlines():
+        w = line.split()
+        if not w or w[0] in ("broadcast", "local", "unreachable", "blackhole", "prohibit", "multicast"):
+            continue
+        kv = _words(line)
+        out.append(
+            {
+                "dst": w[0],
+                "gateway": kv.get("via"),
+                "dev": kv.get("dev"),
+                "protocol": kv.get("proto"),
+                "flags": ["onlink"] if "onlink" in w else [],
+            }
+        )
+    return out
+
+
+def text_neighbours(text: str) -> list[dict[str, Any]]:
+    return [
+        {"dst": line.split()[0], "dev": _words(line).get("dev", ""), "lladdr": _words(line).get("lladdr")}
+        for line in text.splitlines()
+        if line.split()
+    ]
+
+
+def text_links(text: str) -> list[dict[str, Any]]:
+    """`ip addr`: `2: eth0@if5: <...> mtu 1500 ...` headers, `inet[6] ADDR/LEN ...` lines."""
+    out: list[dict[str, Any]] = []
+    for line in text.splitlines():
+        w = line.split()
+        if len(w) > 2 and w[0].rstrip(":").isdigit() and w[1].endswith(":"):
+            mtu = w[w.index("mtu") + 1] if "mtu" in w[:-1] else None
+            out.append(
+                {
+                    "ifname": w[1].rstrip(":").split("@")[0],
+                    "mtu": int(mtu) if mtu and mtu.isdigit() else None,
+                    "addr_info": [],
+                }
+            )
+        elif out and w and w[0] in ("inet", "inet6") and "/" in w[1]:
+            address, _, length = w[1].partition("/")
+            out[-1]["addr_info"].append({"family": w[0], "local": address, "prefixlen": int(length)})
+    return out
+
+
+_TEXT_FORMS = {"addr": text_links, "link": text_links, "route": text_routes, "neigh": text_neighbours}
 
 
 def parse_addresses(data: Iterable[dict[str, Any]]) -> tuple[Address, ...]:

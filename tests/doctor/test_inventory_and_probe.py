@@ -151,3 +151,71 @@ def test_probe_reads_every_node_through_kubectl_exec(route: bool, status: str) -
     subnet = [r for r in run(DoctorContext(plan, node=obs)) if r.code == "DOC011"]
     assert [r.status for r in subnet] == ["PASS"]
     assert ("delete", "namespace", "k3stui-doctor", "--wait=false", "--ignore-not-found") in k.calls
+
+
+ADDR_TEXT = """\
+1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN qlen 1000
+    inet 127.0.0.1/8 scope host lo
+3: eth0@if7: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP qlen 1000
+    link/ether 32:1c:7a:c0:1b:11 brd ff:ff:ff:ff:ff:ff
+    inet 10.0.0.31/24 scope global eth0
+       valid_lft forever preferred_lft forever
+    inet6 2001:db8::31/64 scope global nodad
+"""
+ROUTE_TEXT = """\
+default via 10.0.0.1 dev eth0
+10.0.0.0/24 dev eth0 proto kernel scope link src 10.0.0.31
+10.42.0.0/24 via 10.0.0.30 dev eth0
+10.42.2.0/24 via 10.42.2.0 dev flannel.1 onlink
+"""
+
+
+def test_plain_ip_text_reads_like_json() -> None:
+    from k3stui.doctor.collect_node import parse_addresses, parse_links, parse_routes, text_links, text_routes
+
+    addrs = parse_addresses(text_links(ADDR_TEXT))
+    assert [(a.ifname, a.cidr) for a in addrs] == [
+        ("lo", "127.0.0.1/8"),
+        ("eth0", "10.0.0.31/24"),
+        ("eth0", "2001:db8::31/64"),
+    ]
+    assert parse_links(text_links(ADDR_TEXT))["eth0"].mtu == 1500
+    routes = parse_routes(text_routes(ROUTE_TEXT), 4)
+    assert routes[0].dst == "default" and routes[0].gateway == "10.0.0.1"
+    assert routes[3].onlink and routes[3].dev == "flannel.1" and not routes[2].onlink
+
+
+@dataclass
+class BusyboxKubectl(ProbeKubectl):
+    """The default probe image: busybox `ip` has no -j."""
+
+    def run(self, *args: str, stdin: str | None = None, timeout: float = 60) -> str:
+        if "exec" in args:
+            cmd = args[args.index("--") + 1 :]
+            if cmd[:2] == ("ip", "-j") or cmd[0] == "bridge":
+                raise CommandFailed("ip: invalid option -- 'j'")
+            if cmd == ("ip", "addr"):
+                return ADDR_TEXT
+            if cmd == ("ip", "-4", "route"):
+                return (
+                    ROUTE_TEXT
+                    if self.route
+                    else ROUTE_TEXT.replace("10.42.0.0/24 via 10.0.0.30 dev eth0\n", "")
+                )
+            if cmd[0] == "ip":
+                return ""
+        return super().run(*args, stdin=stdin, timeout=timeout)
+
+
+@pytest.mark.parametrize(("route", "status"), [(True, "PASS"), (False, "FAIL")])
+def test_probe_with_busybox_ip_still_checks_routes(route: bool, status: str) -> None:
+    from k3stui.doctor.checks import run
+    from k3stui.doctor.observations import DoctorContext
+
+    plan = Plan(
+        flannel=Flannel(backend="host-gw"),
+        nodes=(Node("k3s-server", "10.0.0.30", "server"), Node("k3s-agent", "10.0.0.31", "agent")),
+    )
+    (obs,) = probe_nodes(Request(plan=plan, kubectl=BusyboxKubectl(route=route)), plan, _cluster(), [])
+    results = {r.code: r.status for r in run(DoctorContext(plan, node=obs))}
+    assert results["DOC020"] == status and results["DOC001"] == "PASS"
