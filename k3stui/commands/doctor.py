@@ -12,9 +12,13 @@ import argparse
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from k3stui import exit_codes
 from k3stui.errors import InputError
+
+if TYPE_CHECKING:
+    from k3stui.doctor.session import Request
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")
 
@@ -28,7 +32,7 @@ def parse_duration(text: str) -> float:
     return value * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[unit]
 
 
-def build_request(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def build_request(args: argparse.Namespace) -> Request:
     """Arguments -> a session Request (reads the plan, the inventory; contacts nothing)."""
     import os
     from dataclasses import replace

@@ -10,14 +10,16 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from k3stui.doctor.observations import ClusterObservation, Json
 from k3stui.install.hostinfo import CommandFailed
 from k3stui.plan import Plan
 
+T = TypeVar("T")
 K3S_KUBECONFIG = "/etc/rancher/k3s/k3s.yaml"  # what K3s writes on a server (write-kubeconfig)
 REQUEST_TIMEOUT = 10  # seconds per API request
 
@@ -88,7 +90,7 @@ def collect(k: Kubectl, plan: Plan) -> ClusterObservation:
     """Read everything the cluster checks judge; each read that fails is noted and left None."""
     errors: dict[str, str] = {}
 
-    def attempt(what: str, fn):  # type: ignore[no-untyped-def]
+    def attempt(what: str, fn: Callable[[], T]) -> T | None:
         try:
             return fn()
         except CommandFailed as exc:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -20,6 +20,8 @@ from k3stui.doctor.observations import (
     ClusterObservation,
     ConnectivityObservation,
     DoctorContext,
+    Json,
+    NodeFacts,
     NodeObservation,
     Peer,
     ProbeResult,
@@ -123,7 +125,9 @@ def local_node(
     return _observation(plan, name, ips, facts, cluster)
 
 
-def _observation(plan: p.Plan, name: str, ips: tuple[str, ...], facts, cluster: ClusterObservation | None):  # type: ignore[no-untyped-def]
+def _observation(
+    plan: p.Plan, name: str, ips: tuple[str, ...], facts: NodeFacts, cluster: ClusterObservation | None
+) -> NodeObservation:
     from k3stui.doctor.cluster_checks import internal_ips, pod_cidrs
 
     if cluster is not None and cluster.nodes:
@@ -154,11 +158,11 @@ def _observation(plan: p.Plan, name: str, ips: tuple[str, ...], facts, cluster: 
 # --- every node, through the probe DaemonSet ------------------------------------------------------
 
 
-def _apply(k: Kubectl, objects: list[dict]) -> None:  # type: ignore[type-arg]
+def _apply(k: Kubectl, objects: list[Json]) -> None:
     k.run("apply", "-f", "-", stdin=manifests.dump(objects), timeout=120)
 
 
-def _pods(k: Kubectl, app: str) -> list[dict]:  # type: ignore[type-arg]
+def _pods(k: Kubectl, app: str) -> list[Json]:
     items = k.items("-n", manifests.NAMESPACE, "pods", "-l", f"app={app}")
     return [i for i in items if (i.get("status") or {}).get("phase") == "Running"]
 
@@ -200,7 +204,7 @@ def probe_nodes(
     for pod in pods:
         pod_name, node_name = pod["metadata"]["name"], (pod.get("spec") or {}).get("nodeName", "")
 
-        def exec_in(argv, pod_name=pod_name):  # type: ignore[no-untyped-def]
+        def exec_in(argv: Sequence[str], pod_name: str = pod_name) -> str:
             return k.run("-n", manifests.NAMESPACE, "exec", pod_name, "--", *argv, timeout=30)
 
         src = NodeSource(exec_in, files_by_run=True, file_prefix=manifests.HOST_MOUNT)
@@ -280,15 +284,15 @@ def _probes(
     req: Request,
     plan: p.Plan,
     cluster: ClusterObservation,
-    echo: list[dict],  # type: ignore[type-arg]
-    clients: list[dict],
-    service: dict,
+    echo: list[Json],
+    clients: list[Json],
+    service: Json,
     port: int,
-) -> list[ProbeResult]:  # type: ignore[type-arg]
+) -> list[ProbeResult]:
     k = req.kubectl
     out: list[ProbeResult] = []
 
-    def node_of(pod: dict) -> str:  # type: ignore[type-arg]
+    def node_of(pod: Json) -> str:
         return str((pod.get("spec") or {}).get("nodeName", ""))
 
     pairs = 0
