@@ -8,7 +8,7 @@ and pools).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from k3stui import plan as p
@@ -52,6 +52,17 @@ def _missing(ctx: DoctorContext, code: str, subject: str, what: str) -> Iterator
     cl = ctx.cluster
     why = (cl.errors.get(what) if cl else None) or "not read"
     yield skipped(code, subject, f"could not read {what}: {why}")
+
+
+def same_per_family(seen: Sequence[str], planned: Sequence[str]) -> bool:
+    """Each planned address is the one seen for its IP family (a plan may name only the IPv4 one of
+    a dual-stack node); nothing seen at all is never the same."""
+
+    def family(a: str) -> int:
+        return 6 if ":" in a else 4
+
+    by_family = {family(a): a for a in seen}
+    return bool(seen) and all(by_family.get(family(a)) == a for a in planned)
 
 
 def internal_ips(node: Json) -> tuple[str, ...]:
@@ -146,7 +157,7 @@ def check_internal_ip(ctx: DoctorContext) -> Iterator[Result]:
             continue
         seen = internal_ips(node)
         yield check(
-            set(seen) == set(ips),
+            same_per_family(seen, ips),
             "DOC101",
             f"node {name} InternalIP",
             ", ".join(seen) or "none",
@@ -233,7 +244,7 @@ def check_flannel_annotations(ctx: DoctorContext) -> Iterator[Result]:
                 if a.get("type") == "ExternalIP"
             ]
             want_ips = tuple(a for a in external if a) or want_ips
-        ok = btype == want_type and set(ips) == set(want_ips)
+        ok = btype == want_type and same_per_family(ips, want_ips)
         yield check(
             ok,
             "DOC103",

@@ -275,3 +275,13 @@ def test_identify_this_node() -> None:
     assert identify(nodes, addrs, "a") == ("a", ("10.0.0.31",))
     assert identify(Plan(node_ip=("192.168.56.10",)), addrs, None) == ("", ("192.168.56.10",))
     assert identify(Plan(), addrs, None, routes) == ("", ("10.0.0.30",))  # K3s: the default route's
+
+
+def test_dual_stack_node_matches_its_planned_ipv4_address() -> None:
+    from k3stui.doctor.cluster_checks import same_per_family
+
+    assert same_per_family(["10.0.0.30", "2001:db8::30"], ["10.0.0.30"])
+    assert same_per_family(["10.0.0.30", "2001:db8::30"], ["10.0.0.30", "2001:db8::30"])
+    assert not same_per_family(["10.0.0.31", "2001:db8::30"], ["10.0.0.30"])
+    assert not same_per_family(["10.0.0.30"], ["10.0.0.30", "2001:db8::30"])
+    assert not same_per_family([], ["10.0.0.30"])
