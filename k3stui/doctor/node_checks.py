@@ -77,6 +77,18 @@ def check_uplink(ctx: DoctorContext) -> Iterator[Result]:
     if obs.facts.addresses is None:
         yield skipped("DOC001", subject, "could not read this node's addresses (ip -j addr)")
         return
+    if ctx.plan.nodes and not obs.name:
+        mine = ", ".join(
+            a.address for a in obs.facts.addresses if not a.address.startswith(("127.", "::1", "fe80"))
+        )
+        yield failed(
+            "DOC001",
+            subject,
+            f"this host ({mine or 'no address'}) is none of the plan's nodes",
+            ", ".join(f"{n.name} {n.address}" for n in ctx.plan.nodes),
+            "run it on a plan node, name it with --node-name, or correct the node's address in the plan",
+        )
+        return
     if not obs.node_ips:
         yield skipped("DOC001", subject, "the plan names no node IP for this node")
         return

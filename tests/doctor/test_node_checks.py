@@ -285,3 +285,13 @@ def test_dual_stack_node_matches_its_planned_ipv4_address() -> None:
     assert not same_per_family(["10.0.0.31", "2001:db8::30"], ["10.0.0.30"])
     assert not same_per_family(["10.0.0.30"], ["10.0.0.30", "2001:db8::30"])
     assert not same_per_family([], ["10.0.0.30"])
+
+
+def test_a_host_that_is_no_plan_node_fails_doc001() -> None:
+    from k3stui.plan import Node
+
+    plan = replace(VXLAN, nodes=(Node("k3s-server", "10.0.0.30", "server"), Node("k3s-agent", "10.0.0.31")))
+    assert statuses(plan, good_node(plan), "DOC001") == {"PASS"}
+    stranger = replace(good_node(plan), name="")
+    (r,) = [r for r in run(DoctorContext(plan, node=stranger)) if r.code == "DOC001"]
+    assert r.status == "FAIL" and "none of the plan's nodes" in r.observed and "--node-name" in r.fix
