@@ -219,3 +219,25 @@ def test_probe_with_busybox_ip_still_checks_routes(route: bool, status: str) -> 
     (obs,) = probe_nodes(Request(plan=plan, kubectl=BusyboxKubectl(route=route)), plan, _cluster(), [])
     results = {r.code: r.status for r in run(DoctorContext(plan, node=obs))}
     assert results["DOC020"] == status and results["DOC001"] == "PASS"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--wait", "soon"], "not a duration"),
+        (["--kubeconfig", "/nonexistent/kubeconfig"], "no such file"),
+        (["--root", "/nonexistent/root", "--node"], "not a folder"),
+    ],
+)
+def test_bad_arguments_exit_2_with_the_fix(capsys, args: list[str], message: str) -> None:
+    from k3stui.cli import main
+
+    assert main(["doctor", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_parse_duration() -> None:
+    from k3stui.commands.doctor import parse_duration
+
+    assert [parse_duration(t) for t in ("90s", "2m", "1h", "500ms", "3")] == [90, 120, 3600, 0.5, 3]
