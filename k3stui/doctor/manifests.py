@@ -81,6 +81,7 @@ def echo_deployment(image: str, replicas: int) -> Obj:
                     "maxSkew": 1,
                     "topologyKey": "kubernetes.io/hostname",
                     "whenUnsatisfiable": "DoNotSchedule",
+                    "nodeTaintsPolicy": "Honor",  # a tainted node is no domain: it would block the spread
                     "labelSelector": {"matchLabels": {"app": "echo"}},
                 }
             ],
