@@ -11,17 +11,14 @@ from k3stui.cli import main
 CLUSTER_CODES = ("DOC100", "DOC101", "DOC102", "DOC103", "DOC110", "DOC120", "DOC121", "DOC130")
 
 
+def host_gw(capsys, kubeconfig, *extra: str) -> tuple[int, dict]:
+    """`k3stui doctor --preset flannel-host-gw --kubeconfig K EXTRA --format json`."""
+    return doctor_json(capsys, "--preset", "flannel-host-gw", "--kubeconfig", str(kubeconfig), *extra)
+
+
 def test_good_host_gw_cluster_passes(cluster, capsys) -> None:
     _, kubeconfig = cluster("good-host-gw")
-    code, data = doctor_json(
-        capsys,
-        "--preset",
-        "flannel-host-gw",
-        "--kubeconfig",
-        str(kubeconfig),
-        "--k3s-version",
-        "v1.34.3+k3s1",
-    )
+    code, data = host_gw(capsys, kubeconfig, "--k3s-version", "v1.34.3+k3s1")
     assert code == 0, data
     for c in CLUSTER_CODES:
         assert statuses(data, c) == {"PASS"}, (c, data)
@@ -40,7 +37,7 @@ def test_good_host_gw_cluster_passes(cluster, capsys) -> None:
 )
 def test_broken_cluster_fails_where_broken(cluster, capsys, fixture: str, code: str, subject: str) -> None:
     _, kubeconfig = cluster(fixture)
-    rc, data = doctor_json(capsys, "--preset", "flannel-host-gw", "--kubeconfig", str(kubeconfig))
+    rc, data = host_gw(capsys, kubeconfig)
     assert rc == 1
     failing = {(r["code"], r["subject"]) for r in data["results"] if r["status"] == "FAIL"}
     assert (code, subject) in failing
@@ -50,16 +47,8 @@ def test_broken_cluster_fails_where_broken(cluster, capsys, fixture: str, code: 
 
 def test_other_backend_and_version_fail(cluster, capsys) -> None:
     _, kubeconfig = cluster("good-host-gw")
-    rc, data = doctor_json(
-        capsys,
-        "--preset",
-        "flannel-host-gw",
-        "--exec",
-        "--flannel-backend=vxlan",
-        "--kubeconfig",
-        str(kubeconfig),
-        "--k3s-version",
-        "v1.33.6+k3s1",
+    rc, data = host_gw(
+        capsys, kubeconfig, "--exec", "--flannel-backend=vxlan", "--k3s-version", "v1.33.6+k3s1"
     )
     assert rc == 1
     assert statuses(data, "DOC103") == {"FAIL"}
