@@ -136,6 +136,36 @@ def build_parser() -> argparse.ArgumentParser:
                    help="do not build k3stui's wheels into the bundle (its README then shows the by-hand "
                         "install first)")
 
+    p = sub.add_parser("doctor", help="prove the running cluster's network is the planned one",
+                       description="Check the cluster (kubectl), this node (--node), every node "
+                                   "(--all-nodes) or pod connectivity (--connectivity) against the plan. "
+                                   "Exit 0: nothing failed; 1: a check failed; 2: unusable input.")
+    _add_inputs(p)
+    _formats(p)
+    g = p.add_argument_group("what to check (default: the cluster through kubectl)")
+    g.add_argument("--node", action="store_true",
+                   help="this node: addresses, routes, flannel files (no API needed)")
+    g.add_argument("--all-nodes", action="store_true",
+                   help="the node checks on every node, through a read-only probe DaemonSet")
+    g.add_argument("--connectivity", action="store_true",
+                   help="deploy a test (echo pods, NodePort, clients) and probe pod, Service, DNS and MTU")
+    g.add_argument("--preflight", action="store_true", help="before an install: this host's network checks")
+    g = p.add_argument_group("where")
+    g.add_argument("--kubeconfig", metavar="FILE",
+                   help="kubeconfig (default: kubectl's; on a server K3s's own)")
+    g.add_argument("--context", metavar="NAME", help="kubeconfig context (with --inventory: k3s-ansible)")
+    g.add_argument("--inventory", metavar="FILE", help="a k3s-ansible inventory.yml: the cluster's nodes")
+    g.add_argument("--root", metavar="DIR", help="read this node's files under DIR instead of /")
+    g.add_argument("--node-name", metavar="NAME", help="with --node: which plan node this host is")
+    g.add_argument("--role", choices=ROLES, help="with --preflight: this host's role")
+    g.add_argument("--probe-server", action="store_true",
+                   help="with --preflight on an agent: fetch the plan's <server>/cacerts once (5 s)")
+    g = p.add_argument_group("how")
+    g.add_argument("--wait", metavar="DURATION", help="poll until nothing fails or DURATION passes (90s, 5m)")
+    g.add_argument("--image", help="image of the probe and test pods (default: the busybox K3s ships "
+                                   "for local-path, in its air-gap images)")
+    g.add_argument("--keep", action="store_true", help="keep the k3stui-doctor namespace afterwards")
+
     p = sub.add_parser("rules", help="list every code k3stui can print; explain one",
                        description="Every code of the importers, the plan rules, the installer's preflight "
                                    "and the doctor, from the one registry. With CODE: what it checks, why, "

@@ -32,7 +32,17 @@ from k3stui.rules.registry import FUNCTIONS, INFOS, RuleInfo, emit
 
 __all__ = ["RULES", "RuleInfo", "evaluate", "findings_for", "validate"]
 
-RULES: tuple[RuleInfo, ...] = tuple(sorted(INFOS.values(), key=lambda r: r.code))
+
+
+def __getattr__(name: str) -> tuple[RuleInfo, ...]:
+    """`RULES`: every registered code, sorted. Built on access, after the doctor's and its preflight
+    network checks (pure modules) have registered into the same table; importing them here at
+    import time would be circular (they import the registry)."""
+    if name != "RULES":
+        raise AttributeError(name)
+    import k3stui.doctor.checks  # noqa: F401
+
+    return tuple(sorted(INFOS.values(), key=lambda r: r.code))
 
 
 def validate(plan: Plan, *, k3s_version: str | None = None, servers: Sequence[Plan] = (),

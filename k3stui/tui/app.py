@@ -8,8 +8,10 @@ save it as a preset, export its files, install it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from textual.app import App
+from textual.binding import Binding, BindingType
 
 from k3stui.tui.commands import K3sCommands
 from k3stui.tui.screens.start import Start, StartScreen
@@ -20,6 +22,8 @@ class K3sTuiApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "k3stui"
     COMMANDS = App.COMMANDS | {K3sCommands}
+    # F6 on any screen (an F-key: a focused Input does not take it), hidden: the footers stay as they are.
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("f6", "open_doctor", "Doctor", show=False)]
 
     def __init__(self, *, root: Path = Path("/"), out_dir: Path | None = None,
                  state: PlanState | None = None) -> None:
@@ -59,3 +63,10 @@ class K3sTuiApp(App[int]):
     def action_open_start(self) -> None:
         """From the plan screen only (its ctrl+o, the palette): not over a running install."""
         self.push_screen(StartScreen(self.root, can_go_back=self.state is not None), self._started)
+
+    def action_open_doctor(self) -> None:
+        """The doctor screen for the plan being edited (K3s defaults before one is chosen)."""
+        from k3stui.plan import Plan
+        from k3stui.tui.screens.doctor import DoctorScreen
+
+        self.push_screen(DoctorScreen(self.state.applied if self.state else Plan(), self.root))
