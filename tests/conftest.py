@@ -10,12 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
-# Upstream schemas the tests validate against, copied unchanged (provenance in its README.md).
-UPSTREAM_SCHEMAS = REPO / "tests" / "data" / "upstream-schemas"
-# `make test` sets this: a tool the suite needs (the pinned Helm binaries) missing is a failure, not a skip.
-REQUIRE_TOOLS = os.environ.get("K3STUI_REQUIRE_TOOLS") == "1"
+from testkit import REPO
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
-from conftest import REQUIRE_TOOLS, UPSTREAM_SCHEMAS
 from test_chart_values import ALL_PLANS, CHART, REPO, SCENARIOS
+from testkit import REQUIRE_TOOLS, UPSTREAM_SCHEMAS
 
 from k3stui.chart import auto_deploy_manifest, chart_export_files, chart_files, package_chart
 from k3stui.render.chart_values import chart_values

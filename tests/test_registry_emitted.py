@@ -23,23 +23,13 @@ _LITERAL = re.compile(r"""["']([A-Z]{2,}[0-9]{3})["']""")
 _HELPER = re.compile(r"""\b(error|warning|info)\(\s*["']([A-Z]{2,}[0-9]{3})["']""")
 _CONSTRUCTOR = re.compile(r"""Finding\(\s*Severity\.(ERROR|WARNING|INFO)\s*,\s*["']([A-Z]{2,}[0-9]{3})["']""")
 
-# Preflight codes the "installer" branch moves into the registry (task_installer item 2). Listed so
-# that this test guards every other module now; test_pending_codes_are_still_pending fails as soon
-# as they are registered, so the list is dropped at that merge.
-PENDING = frozenset({
-    "INST001", "INST002", "INST003", "INST010", "INST011", "INST012", "INST013", "INST014", "INST015",
-    "INST016", "INST017", "INST020", "INST021", "INST030", "INST040", "INST041", "INST050", "INST060",
-    "INST061", "INST070", "INST080", "INST081", "INST090", "INST091", "INST099",
-})
-
-
 def _sources() -> list[tuple[str, str]]:
     return [(str(p.relative_to(PACKAGE)), p.read_text()) for p in sorted(PACKAGE.rglob("*.py"))]
 
 
 def test_every_code_literal_is_registered() -> None:
     missing = sorted({f"{name}: {code}" for name, text in _sources() for code in _LITERAL.findall(text)
-                      if code not in BY_CODE and code not in PENDING})
+                      if code not in BY_CODE})
     assert missing == []
 
 
@@ -53,10 +43,6 @@ def test_codes_built_with_a_severity_are_registered_with_that_severity() -> None
                     wrong.append(f"{name}: {code} emitted as {want.value}, registered as "
                                  f"{BY_CODE[code].severity.value}")
     assert wrong == []
-
-
-def test_pending_codes_are_still_pending() -> None:
-    assert sorted(PENDING & set(BY_CODE)) == []
 
 
 BAD_INPUTS = [

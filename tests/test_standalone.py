@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 
-from conftest import REPO, UPSTREAM_SCHEMAS
+from testkit import REPO, UPSTREAM_SCHEMAS
 
 # A path that leaves the checkout: a parent folder by name, by `..`, or an absolute path into the
 # developers' workplace. Citations in prose ("k3s-network.md §8") are not paths and do not match.

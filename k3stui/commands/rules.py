@@ -16,12 +16,9 @@ from k3stui.rules.registry import RuleInfo
 
 def all_rules() -> list[RuleInfo]:
     """Every registered code, sorted: importing the rule table and the host checks registers them."""
-    import k3stui.rules  # noqa: F401  (plan and import codes)
-    from k3stui.install.preflight import load_checks
-    from k3stui.rules.registry import INFOS
+    from k3stui.rules import RULES
 
-    load_checks()
-    return sorted(INFOS.values(), key=lambda r: r.code)
+    return list(RULES)
 
 
 def doc_of(info: RuleInfo) -> str:

@@ -221,22 +221,11 @@ def check(plan: p.Plan, role: str, host: HostInfo, **kw: Any) -> list[Finding]:
     return run(context(plan, role, host, **kw))
 
 
-# Packages whose modules register host checks (stage "preflight" or "doctor") besides this one:
-# each is imported whole, when present, so the registry and HOST_CHECKS hold every check.
-CHECK_PACKAGES = ("k3stui.doctor",)
-
-
 def load_checks() -> None:
-    import importlib
-    import pkgutil
+    """Every registered host check (this module's, the doctor's preflight network checks)."""
+    from k3stui.rules.registry import load_checks as load_all
 
-    for name in CHECK_PACKAGES:
-        try:
-            package = importlib.import_module(name)
-        except ModuleNotFoundError:
-            continue  # not in this build
-        for mod in pkgutil.walk_packages(getattr(package, "__path__", []), name + "."):
-            importlib.import_module(mod.name)
+    load_all()
 
 
 def run(ctx: PreflightContext) -> list[Finding]:

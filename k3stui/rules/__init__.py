@@ -35,13 +35,14 @@ __all__ = ["RULES", "RuleInfo", "evaluate", "findings_for", "validate"]
 
 
 def __getattr__(name: str) -> tuple[RuleInfo, ...]:
-    """`RULES`: every registered code, sorted. Built on access, after the doctor's and its preflight
-    network checks (pure modules) have registered into the same table; importing them here at
-    import time would be circular (they import the registry)."""
+    """`RULES`: every registered code, sorted: the plan rules' and importers' (registered above) and
+    the host checks' (preflight, doctor), whose modules register on import and cannot be imported
+    at module import time (they import the registry): built on access."""
     if name != "RULES":
         raise AttributeError(name)
-    import k3stui.doctor.checks  # noqa: F401
+    from k3stui.rules.registry import load_checks
 
+    load_checks()
     return tuple(sorted(INFOS.values(), key=lambda r: r.code))
 
 

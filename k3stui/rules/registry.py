@@ -82,6 +82,19 @@ def rule(*infos: RuleInfo) -> Callable[[RuleFn], RuleFn]:
     return wrap
 
 
+# Modules whose import registers host checks (preflight, doctor). `load_checks` imports them, so
+# RULES, `k3stui rules` and preflight see every code; plain rule modules register on import of
+# k3stui.rules. (Listed by name: importing them here would be circular.)
+CHECK_MODULES = ("k3stui.install.preflight", "k3stui.doctor.checks")
+
+
+def load_checks() -> None:
+    import importlib
+
+    for name in CHECK_MODULES:
+        importlib.import_module(name)
+
+
 def host_check(*infos: RuleInfo) -> Callable[[HostCheckFn], HostCheckFn]:
     """Register a preflight or doctor check and the codes it can emit (all of one stage)."""
     stages = {i.stage for i in infos}

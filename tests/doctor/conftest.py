@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from stubapi import load_fixture, serve
-
-from k3stui.cli import main
 
 KUBECTL = shutil.which("kubectl")
 
@@ -33,13 +30,3 @@ def cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callabl
     yield start
     for cm in reversed(stack):
         cm.__exit__(None, None, None)
-
-
-def doctor_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]:
-    code = main(["doctor", *args, "--format", "json"])
-    out = capsys.readouterr().out
-    return code, json.loads(out) if out.strip() else {}
-
-
-def statuses(data: dict, code: str) -> set[str]:
-    return {r["status"] for r in data.get("results", []) if r["code"] == code}

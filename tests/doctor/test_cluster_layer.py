@@ -4,7 +4,7 @@ passes, each broken one fails exactly where it is broken."""
 from __future__ import annotations
 
 import pytest
-from conftest import doctor_json, statuses
+from doctorkit import doctor_json, statuses
 
 from k3stui.cli import main
 

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 
 import pytest
-from conftest import doctor_json, statuses
+from doctorkit import doctor_json, statuses
 
 from k3stui.doctor.inventory import parse_inventory
 from k3stui.doctor.kubectl import Kubectl
