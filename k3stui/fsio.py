@@ -297,15 +297,28 @@ def _mkdirs(folder: Path, shown: Path) -> None:
         raise write_failed(shown, exc) from None
 
 
-def _publish(staging: Path, out: Path) -> None:
-    """The staged folder becomes `out` (missing or empty: rename replaces an empty folder)."""
+def _umask() -> int:
+    """The process umask without setting it (os.umask would change it for other threads)."""
     try:
-        umask = os.umask(0)
-        os.umask(umask)
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _publish(staging: Path, out: Path) -> None:
+    """The staged folder becomes `out` (missing or empty: rename replaces an empty folder, whose
+    mode the new one keeps). mkdtemp made it 0700: give the folders the mode mkdir would."""
+    try:
+        mode = 0o777 & ~_umask()
         for folder, dirs, _ in os.walk(staging):
-            os.chmod(folder, 0o777 & ~umask)
             for d in dirs:
-                os.chmod(os.path.join(folder, d), 0o777 & ~umask)
+                os.chmod(os.path.join(folder, d), mode)
+        os.chmod(staging, stat.S_IMODE(out.stat().st_mode) if out.is_dir() else mode)
         os.rename(staging, out)
     except OSError as exc:
         raise write_failed(out, exc) from None
