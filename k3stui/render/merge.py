@@ -32,6 +32,7 @@ from k3stui import flags
 MAX_ALIASES = 100
 MAX_NODES = 20_000
 MAX_DEPTH = 64
+MAX_CHARS = 1 << 20
 
 _FastLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -134,6 +135,9 @@ def parse(text: str, source: str = "the config") -> _Doc:
     from k3stui.errors import InputError
     from k3stui.importers.yamlio import load_yaml
 
+    if len(text) > MAX_CHARS:
+        raise MergeRefused(f"{source} has {len(text)} characters; a K3s config this big is not one "
+                           f"k3stui merges into (at most {MAX_CHARS})")
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     body = text[len(bom):]
     if "\r" in body.replace("\r\n", ""):
