@@ -204,3 +204,16 @@ def test_no_trailing_newline_replace_last_key_and_append() -> None:
 def test_duplicate_key_the_last_one_is_changed() -> None:
     new = merge("k: 1\nk: 2\n", {"k": "3"}).text
     assert new == "k: 1\nk: '3'\n" and _k3s_reads(new) == {"k": "3"}
+
+
+def test_a_comment_after_a_list_key_is_kept() -> None:
+    text = "tls-san:   # the load balancers\n  - a.example\nz: 1\n"
+    new = merge(text, {"tls-san": ["b.example"]}).text
+    assert new == "tls-san:   # the load balancers\n  - b.example\nz: 1\n"
+
+
+def test_an_indented_document_stays_indented() -> None:
+    text = "  a: 1\n  flannel-iface: eth0  # nic\n"
+    new = merge(text, {"flannel-iface": "ens33", "node-ip": ["10.0.0.5"]}).text
+    assert new == "  a: 1\n  flannel-iface: ens33 # nic\n  node-ip:\n  - 10.0.0.5\n"
+    assert _k3s_reads(new) == {"a": 1, "flannel-iface": "ens33", "node-ip": ["10.0.0.5"]}

@@ -212,12 +212,12 @@ def _is_filler(line: str) -> bool:
     return not line.strip() or line.startswith("#")
 
 
-def _blocks(doc: _Doc) -> dict[str, tuple[int, int, yaml.Node]]:
-    """key -> (start, end) character span of its last block, and its value node."""
+def _blocks(doc: _Doc) -> dict[str, tuple[int, int, yaml.Node, yaml.Node]]:
+    """key -> (start, end) character span of its last block, its key and its value node."""
     assert doc.node is not None
     text, lines = doc.body, _Lines(doc.body)
     pairs = doc.node.value
-    out: dict[str, tuple[int, int, yaml.Node]] = {}
+    out: dict[str, tuple[int, int, yaml.Node, yaml.Node]] = {}
     for i, (key, value) in enumerate(pairs):
         line_start = lines.start_of(key.start_mark.index)
         start = line_start if not text[line_start:key.start_mark.index].strip() else key.start_mark.index
@@ -232,7 +232,7 @@ def _blocks(doc: _Doc) -> dict[str, tuple[int, int, yaml.Node]]:
             if not _is_filler(text[line_start:end]):
                 break
             end = line_start
-        out[str(key.value)] = (start, end, value)
+        out[str(key.value)] = (start, end, key, value)
     return out
 
 
@@ -268,6 +268,22 @@ def _value_comment(text: str, start: int, value: yaml.Node, end: int) -> tuple[i
     if not note.startswith("#"):
         return None
     return value.end_mark.index + len(rest) - len(note) - start, note
+
+
+def _key_comment(text: str, start: int, key: yaml.Node, value: yaml.Node) -> tuple[int, str] | None:
+    """(column, text) of a comment after `key:` when the value starts on a later line."""
+    if value.start_mark.line == key.start_mark.line:
+        return None
+    rest = text[key.end_mark.index:].split("\n", 1)[0].rstrip("\r")
+    note = rest.lstrip(" \t:").lstrip(" \t")
+    if not note.startswith("#"):
+        return None
+    return key.end_mark.index + len(rest) - len(note) - start, note
+
+
+def _indented(text: str, indent: int) -> str:
+    return "".join(" " * indent + line if line.strip() else line
+                   for line in text.splitlines(keepends=True)) if indent else text
 
 
 def _anchor_problem(doc: _Doc, key: str, start: int, end: int) -> str | None:
@@ -306,13 +322,14 @@ def merge(existing_text: str, updates: dict[str, Any], removals: Iterable[str] =
     expected = dict(doc.data)
     text = doc.body
     blocks = _blocks(doc) if doc.node is not None else {}
+    indent = doc.node.value[0][0].start_mark.column if doc.node is not None else 0  # an indented file
     offset = _seq_offset(text)
     replace: list[tuple[int, int, str]] = []
     appended: list[str] = []
     changed: list[str] = []
     for key in removals:
         if key in blocks and key not in updates:
-            start, end, _ = blocks[key]
+            start, end, _, _ = blocks[key]
             replace.append((start, end, ""))
             expected.pop(key, None)
             changed.append(key)
@@ -322,17 +339,17 @@ def merge(existing_text: str, updates: dict[str, Any], removals: Iterable[str] =
         expected[key] = value
         changed.append(key)
         if key not in blocks:
-            appended.append(dump_key(key, value, offset))
+            appended.append(_indented(dump_key(key, value, offset), indent))
             continue
-        start, end, node = blocks[key]
+        start, end, key_node, node = blocks[key]
         own = _seq_offset(text[start:end]) if isinstance(node, yaml.SequenceNode) else offset
         new = dump_key(key, value, own)
-        comment = _value_comment(text, start, node, end)
-        if comment and not isinstance(value, list) and new.count("\n") == 1:
+        comment = _value_comment(text, start, node, end) or _key_comment(text, start, key_node, node)
+        first, _, rest = new.partition("\n")
+        if comment and (new.count("\n") == 1 or first == f"{key}:"):
             column, note = comment
-            first = new.rstrip("\n")
-            new = first + " " * max(1, column - len(first)) + note + "\n"
-        replace.append((start, end, new))
+            new = first + " " * max(1, column - indent - len(first)) + note + "\n" + rest
+        replace.append((start, end, _indented(new, indent)))
     for start, end, _ in replace:
         key = next(k for k, b in blocks.items() if b[0] == start)
         problem = _anchor_problem(doc, key, start, end)
