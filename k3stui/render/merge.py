@@ -158,7 +158,8 @@ def parse(text: str, source: str = "the config") -> _Doc:
         events = list(yaml.parse(body, Loader=yaml.SafeLoader))  # pure Python: marks are str indexes
         node = yaml.compose(body, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        raise MergeRefused(f"{source} is not valid YAML: {exc}") from None
+        raise MergeRefused(f"{_where(exc, source)}: not valid YAML: {_problem(exc)}; fix the file, "
+                           "then merge") from None
     except RecursionError:
         raise MergeRefused(f"{source}: the YAML is nested too deeply") from None
     if node is not None and _expanded_size(node) > MAX_NODES:
@@ -188,6 +189,15 @@ def parse(text: str, source: str = "the config") -> _Doc:
     if any(not isinstance(k, yaml.ScalarNode) for k, _ in node.value):
         raise MergeRefused(f"{source} has a complex key (? ...); K3s flag names are plain words")
     return _Doc(body, bom, newline, node, data, end, None, **marks)
+
+
+def _where(exc: yaml.YAMLError, source: str) -> str:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    return f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
+
+
+def _problem(exc: yaml.YAMLError) -> str:
+    return str(getattr(exc, "problem", None) or getattr(exc, "context", None) or exc).splitlines()[0]
 
 
 class _Lines:
