@@ -66,8 +66,7 @@ def read_input(path: str | os.PathLike[str], what: str = "file", *,
     except FileNotFoundError:
         raise InputError(f"{p}: no such {what}; check the path") from None
     except IsADirectoryError:
-        hint = "; for a config.yaml.d folder use --config-dir" if what.startswith("config") else ""
-        raise InputError(f"{p}: is a directory, expected a {what}{hint}") from None
+        raise InputError(_is_a_folder(p, what)) from None
     except PermissionError:
         raise InputError(f"{p}: permission denied; run k3stui as a user that can read it "
                          "(e.g. with sudo) or copy the file") from None
@@ -78,7 +77,7 @@ def read_input(path: str | os.PathLike[str], what: str = "file", *,
     try:
         st = os.fstat(fd)
         if stat.S_ISDIR(st.st_mode):
-            raise InputError(f"{p}: is a directory, expected a {what}")
+            raise InputError(_is_a_folder(p, what))
         if not stat.S_ISREG(st.st_mode):
             raise InputError(f"{p}: is {_kind(st.st_mode)}, not a regular file; k3stui reads a {what} "
                              "only from a regular file (copy it into one)")
@@ -94,6 +93,11 @@ def read_input(path: str | os.PathLike[str], what: str = "file", *,
     if len(data) > limit:
         raise InputError(f"{p}: more than {limit} bytes is too big for a {what}; check the path")
     return data
+
+
+def _is_a_folder(p: Path, what: str) -> str:
+    hint = "; for a config.yaml.d folder use --config-dir" if what.startswith("config") else ""
+    return f"{p}: is a directory, expected a {what}{hint}"
 
 
 def _read_problem(p: Path, exc: OSError) -> str:
@@ -297,15 +301,28 @@ def _mkdirs(folder: Path, shown: Path) -> None:
         raise write_failed(shown, exc) from None
 
 
-def _publish(staging: Path, out: Path) -> None:
-    """The staged folder becomes `out` (missing or empty: rename replaces an empty folder)."""
+def _umask() -> int:
+    """The process umask without setting it (os.umask would change it for other threads)."""
     try:
-        umask = os.umask(0)
-        os.umask(umask)
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _publish(staging: Path, out: Path) -> None:
+    """The staged folder becomes `out` (missing or empty: rename replaces an empty folder, whose
+    mode the new one keeps). mkdtemp made it 0700: give the folders the mode mkdir would."""
+    try:
+        mode = 0o777 & ~_umask()
         for folder, dirs, _ in os.walk(staging):
-            os.chmod(folder, 0o777 & ~umask)
             for d in dirs:
-                os.chmod(os.path.join(folder, d), 0o777 & ~umask)
+                os.chmod(os.path.join(folder, d), mode)
+        os.chmod(staging, stat.S_IMODE(out.stat().st_mode) if out.is_dir() else mode)
         os.rename(staging, out)
     except OSError as exc:
         raise write_failed(out, exc) from None

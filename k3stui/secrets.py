@@ -175,8 +175,10 @@ def _secret_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, replacement) of every secret key's value node in `text`."""
     import yaml
 
-    from k3stui.render.merge import MAX_ALIASES, MAX_DEPTH, yaml_shape
+    from k3stui.render.merge import MAX_ALIASES, MAX_CHARS, MAX_DEPTH, yaml_shape
 
+    if len(text) > MAX_CHARS or not any(key in text for key in SECRET_KEYS):
+        return []  # nothing keyed to find, or too big for the exact (slow) parser: by value only
     try:
         shape = yaml_shape(text)  # the fast parser first: the exact one is slow on deep nesting
         if shape.depth > MAX_DEPTH or shape.aliases > MAX_ALIASES:

@@ -88,6 +88,7 @@ def test_a_100000_digit_number_in_net_conf_json(tmp_path: Path, capsys: Capture)
     ("a: " + "[" * 200 + "]" * 200 + "\n", "nested too deeply"),
     ("a: 1\n---\nb: 2\n", "2 YAML documents"),
     ("{flannel-iface: eth0, node-ip: 10.0.0.5}\n", "flow mapping"),
+    ("a: - b\n", "config.yaml:1:4: not valid YAML: block sequence entries are not allowed"),
 ])
 def test_odd_merge_targets_are_refused_and_untouched(text: str, words: str, tmp_path: Path,
                                                      capsys: Capture) -> None:

@@ -116,3 +116,86 @@ def test_bundle_keeps_big_artifacts_by_path(tmp_path) -> None:
     files, _ = bundle_files(Plan(), found)
     big = {f.path: f for f in files if f.path.startswith("artifacts/")}
     assert big and all(f.content is None and f.source is not None for f in big.values())
+
+
+# --- issue 15 items 14, 15 ------------------------------------------------------------------------
+
+def test_write_tree_stages_beside_and_publishes_with_mkdir_modes(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir(mode=0o750)
+    out.chmod(0o750)
+    write_tree(out, [_f("server/etc/x.yaml", b"a: 1\n", 0o600)])
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o750  # the empty folder it replaced kept its mode
+    assert (out / "server/etc").stat().st_mode & 0o777 == 0o777 & ~umask
+    assert (out / "server/etc/x.yaml").stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_write_tree_failing_midway_leaves_no_half_folder(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    real = fsio.atomic_write
+    calls = {"n": 0}
+
+    def second_fails(*a: object, **kw: object) -> Path:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise fsio.write_failed(a[0], OSError(28, "No space left on device"))  # type: ignore[arg-type]
+        return real(*a, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fsio, "atomic_write", second_fails)
+    with pytest.raises(WriteRefused, match="disk is full"):
+        write_tree(tmp_path / "out", [_f("a"), _f("b"), _f("c")])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_forced_write_into_a_full_folder_replaces_file_by_file(tmp_path: Path) -> None:
+    (tmp_path / "keep").write_text("mine")
+    (tmp_path / "x").write_text("old")
+    write_tree(tmp_path, [_f("x", b"new"), _f("d/y")], force=True)
+    assert (tmp_path / "x").read_bytes() == b"new" and (tmp_path / "keep").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d", "keep", "x"]
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda p: os.mkfifo(p), "FIFO"),
+    (lambda p: p.mkdir(), "is a directory"),
+    (lambda p: None, "no such"),
+])
+def test_read_input_refuses_what_is_not_a_regular_file(make, words: str, tmp_path: Path) -> None:
+    from k3stui.errors import InputError
+
+    path = tmp_path / "in.yaml"
+    make(path)
+    with pytest.raises(InputError, match=words):
+        fsio.read_input(path, "config file")
+
+
+def test_read_input_caps_the_size(tmp_path: Path) -> None:
+    from k3stui.errors import InputError
+
+    path = tmp_path / "big"
+    path.write_bytes(b"x" * 11)
+    assert fsio.read_input(path, limit=11) == b"x" * 11
+    with pytest.raises(InputError, match="too big"):
+        fsio.read_input(path, limit=10)
+    with pytest.raises(InputError, match="character device"):
+        fsio.read_input("/dev/zero")
+
+
+def test_atomic_write_check_and_expect(tmp_path: Path) -> None:
+    target = tmp_path / "f"
+    target.write_bytes(b"old")
+
+    def refuse(data: bytes) -> None:
+        assert data == b"new"
+        raise WriteRefused("no")
+
+    with pytest.raises(WriteRefused, match="no"):
+        atomic_write(target, b"new", check=refuse)
+    with pytest.raises(WriteRefused, match="changed while"):
+        atomic_write(target, b"new", expect=b"something else")
+    assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["f"]
+    atomic_write(target, b"new", expect=b"old")
+    assert target.read_bytes() == b"new"

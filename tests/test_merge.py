@@ -204,3 +204,67 @@ def test_no_trailing_newline_replace_last_key_and_append() -> None:
 def test_duplicate_key_the_last_one_is_changed() -> None:
     new = merge("k: 1\nk: 2\n", {"k": "3"}).text
     assert new == "k: 1\nk: '3'\n" and _k3s_reads(new) == {"k": "3"}
+
+
+def test_a_comment_after_a_list_key_is_kept() -> None:
+    text = "tls-san:   # the load balancers\n  - a.example\nz: 1\n"
+    new = merge(text, {"tls-san": ["b.example"]}).text
+    assert new == "tls-san:   # the load balancers\n  - b.example\nz: 1\n"
+
+
+def test_an_indented_document_stays_indented() -> None:
+    text = "  a: 1\n  flannel-iface: eth0  # nic\n"
+    new = merge(text, {"flannel-iface": "ens33", "node-ip": ["10.0.0.5"]}).text
+    assert new == "  a: 1\n  flannel-iface: ens33 # nic\n  node-ip:\n  - 10.0.0.5\n"
+    assert _k3s_reads(new) == {"a": 1, "flannel-iface": "ens33", "node-ip": ["10.0.0.5"]}
+
+
+# --- property: any block config, any update: refused, or exactly right and every other byte kept ---
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_KEYS = ["node-ip", "flannel-iface", "node-label", "tls-san", "node-name", "kubelet-arg"]
+_WORDS = st.sampled_from(["a", "yes", "0644", "10.0.0.5", "x: y", "#no", "é", "a\u2028b", "'q'", "1e3", "~"])
+
+
+@st.composite
+def _config(draw: st.DrawFn) -> tuple[str, dict[str, object]]:
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    keys = draw(st.lists(st.sampled_from(_KEYS), unique=True, max_size=4))
+    lines, data = [], {}
+    for key in keys:
+        if draw(st.booleans()):
+            lines.append(f"# about {key}")
+        value = draw(st.one_of(_WORDS, st.lists(_WORDS, min_size=1, max_size=3)))
+        if isinstance(value, list):
+            lines.append(f"{key}:" + draw(st.sampled_from(["", "  # list"])))
+            pad = draw(st.sampled_from(["", "  "]))
+            lines += [f"{pad}- {yaml.safe_dump(v, width=4096).splitlines()[0]}" for v in value]
+        else:
+            lines.append(f"{key}: {yaml.safe_dump(value, width=4096).splitlines()[0]}"
+                         + draw(st.sampled_from(["", "   # why"])))
+        data[key] = value
+    text = draw(st.sampled_from(["", "\ufeff"])) + newline.join(lines) + (newline if lines else "")
+    return text, data
+
+
+@settings(max_examples=150, deadline=None)
+@given(_config(), st.dictionaries(st.sampled_from(_KEYS), st.one_of(_WORDS, st.lists(_WORDS, min_size=1)),
+                                  max_size=3))
+def test_merge_is_exact_or_refused(config: tuple[str, dict[str, object]], updates: dict[str, object]) -> None:
+    text, _ = config
+    try:
+        result = merge(text, updates)
+    except MergeRefused:
+        return
+    before = _k3s_reads(text) or {}
+    wanted = {**before, **{k: v for k, v in updates.items() if k in result.changed}}
+    assert (_k3s_reads(result.text) or {}) == wanted
+    assert result.text.startswith("\ufeff") == text.startswith("\ufeff")
+    if "\r\n" in text:
+        assert "\n" not in result.text.replace("\r\n", "")
+    kept = [k for k in before if k not in result.changed]
+    for line in text.replace("\r\n", "\n").split("\n"):  # every line of an unchanged key's block stays
+        if any(line.startswith(f"{k}:") for k in kept):
+            assert line in result.text.replace("\r\n", "\n")

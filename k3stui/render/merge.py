@@ -32,6 +32,7 @@ from k3stui import flags
 MAX_ALIASES = 100
 MAX_NODES = 20_000
 MAX_DEPTH = 64
+MAX_CHARS = 1 << 20
 
 _FastLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -134,6 +135,9 @@ def parse(text: str, source: str = "the config") -> _Doc:
     from k3stui.errors import InputError
     from k3stui.importers.yamlio import load_yaml
 
+    if len(text) > MAX_CHARS:
+        raise MergeRefused(f"{source} has {len(text)} characters; a K3s config this big is not one "
+                           f"k3stui merges into (at most {MAX_CHARS})")
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     body = text[len(bom):]
     if "\r" in body.replace("\r\n", ""):
@@ -154,7 +158,8 @@ def parse(text: str, source: str = "the config") -> _Doc:
         events = list(yaml.parse(body, Loader=yaml.SafeLoader))  # pure Python: marks are str indexes
         node = yaml.compose(body, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        raise MergeRefused(f"{source} is not valid YAML: {exc}") from None
+        raise MergeRefused(f"{_where(exc, source)}: not valid YAML: {_problem(exc)}; fix the file, "
+                           "then merge") from None
     except RecursionError:
         raise MergeRefused(f"{source}: the YAML is nested too deeply") from None
     if node is not None and _expanded_size(node) > MAX_NODES:
@@ -186,6 +191,15 @@ def parse(text: str, source: str = "the config") -> _Doc:
     return _Doc(body, bom, newline, node, data, end, None, **marks)
 
 
+def _where(exc: yaml.YAMLError, source: str) -> str:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    return f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
+
+
+def _problem(exc: yaml.YAMLError) -> str:
+    return str(getattr(exc, "problem", None) or getattr(exc, "context", None) or exc).splitlines()[0]
+
+
 class _Lines:
     """Line starts of a text, split at "\\n" only (YAML 1.2 and K3s's parser do not break lines at
     U+2028/U+2029; str.splitlines does)."""
@@ -208,12 +222,12 @@ def _is_filler(line: str) -> bool:
     return not line.strip() or line.startswith("#")
 
 
-def _blocks(doc: _Doc) -> dict[str, tuple[int, int, yaml.Node]]:
-    """key -> (start, end) character span of its last block, and its value node."""
+def _blocks(doc: _Doc) -> dict[str, tuple[int, int, yaml.Node, yaml.Node]]:
+    """key -> (start, end) character span of its last block, its key and its value node."""
     assert doc.node is not None
     text, lines = doc.body, _Lines(doc.body)
     pairs = doc.node.value
-    out: dict[str, tuple[int, int, yaml.Node]] = {}
+    out: dict[str, tuple[int, int, yaml.Node, yaml.Node]] = {}
     for i, (key, value) in enumerate(pairs):
         line_start = lines.start_of(key.start_mark.index)
         start = line_start if not text[line_start:key.start_mark.index].strip() else key.start_mark.index
@@ -228,7 +242,7 @@ def _blocks(doc: _Doc) -> dict[str, tuple[int, int, yaml.Node]]:
             if not _is_filler(text[line_start:end]):
                 break
             end = line_start
-        out[str(key.value)] = (start, end, value)
+        out[str(key.value)] = (start, end, key, value)
     return out
 
 
@@ -264,6 +278,22 @@ def _value_comment(text: str, start: int, value: yaml.Node, end: int) -> tuple[i
     if not note.startswith("#"):
         return None
     return value.end_mark.index + len(rest) - len(note) - start, note
+
+
+def _key_comment(text: str, start: int, key: yaml.Node, value: yaml.Node) -> tuple[int, str] | None:
+    """(column, text) of a comment after `key:` when the value starts on a later line."""
+    if value.start_mark.line == key.start_mark.line:
+        return None
+    rest = text[key.end_mark.index:].split("\n", 1)[0].rstrip("\r")
+    note = rest.lstrip(" \t:").lstrip(" \t")
+    if not note.startswith("#"):
+        return None
+    return key.end_mark.index + len(rest) - len(note) - start, note
+
+
+def _indented(text: str, indent: int) -> str:
+    return "".join(" " * indent + line if line.strip() else line
+                   for line in text.splitlines(keepends=True)) if indent else text
 
 
 def _anchor_problem(doc: _Doc, key: str, start: int, end: int) -> str | None:
@@ -302,13 +332,14 @@ def merge(existing_text: str, updates: dict[str, Any], removals: Iterable[str] =
     expected = dict(doc.data)
     text = doc.body
     blocks = _blocks(doc) if doc.node is not None else {}
+    indent = doc.node.value[0][0].start_mark.column if doc.node is not None else 0  # an indented file
     offset = _seq_offset(text)
     replace: list[tuple[int, int, str]] = []
     appended: list[str] = []
     changed: list[str] = []
     for key in removals:
         if key in blocks and key not in updates:
-            start, end, _ = blocks[key]
+            start, end, _, _ = blocks[key]
             replace.append((start, end, ""))
             expected.pop(key, None)
             changed.append(key)
@@ -318,17 +349,17 @@ def merge(existing_text: str, updates: dict[str, Any], removals: Iterable[str] =
         expected[key] = value
         changed.append(key)
         if key not in blocks:
-            appended.append(dump_key(key, value, offset))
+            appended.append(_indented(dump_key(key, value, offset), indent))
             continue
-        start, end, node = blocks[key]
+        start, end, key_node, node = blocks[key]
         own = _seq_offset(text[start:end]) if isinstance(node, yaml.SequenceNode) else offset
         new = dump_key(key, value, own)
-        comment = _value_comment(text, start, node, end)
-        if comment and not isinstance(value, list) and new.count("\n") == 1:
+        comment = _value_comment(text, start, node, end) or _key_comment(text, start, key_node, node)
+        first, _, rest = new.partition("\n")
+        if comment and (new.count("\n") == 1 or first == f"{key}:"):
             column, note = comment
-            first = new.rstrip("\n")
-            new = first + " " * max(1, column - len(first)) + note + "\n"
-        replace.append((start, end, new))
+            new = first + " " * max(1, column - indent - len(first)) + note + "\n" + rest
+        replace.append((start, end, _indented(new, indent)))
     for start, end, _ in replace:
         key = next(k for k, b in blocks.items() if b[0] == start)
         problem = _anchor_problem(doc, key, start, end)
