@@ -7,7 +7,8 @@ PRE0xx; they return `Finding`s like every preflight check.
 - `ctx.plan`, `ctx.role`;
 - `ctx.host.addresses`, `ctx.host.routes` (install.hostinfo HostInfo: Address, Route);
 - link MTUs from `ctx.link_mtus` or `ctx.host.link_mtus` (interface -> MTU), if the context has them;
-- resolv.conf from `ctx.resolv_conf` (text) or `ctx.host.files["/etc/resolv.conf"].content`;
+- resolv.conf from `ctx.resolv_conf` or `ctx.host.resolv_conf` (text), else
+  `ctx.host.files["/etc/resolv.conf"].content`;
 - the proxy variables from `ctx.environ` (a mapping; the installer passes os.environ's proxies);
 - the opt-in `/cacerts` probe from `ctx.cacerts` ((reachable, detail) or None: not probed).
 Anything missing is "unknown" and its check says nothing.
@@ -77,7 +78,7 @@ def facts_from(ctx: Any) -> NetworkFacts:
         return ctx
     host = getattr(ctx, "host", None)
     mtus = getattr(ctx, "link_mtus", None) or getattr(host, "link_mtus", None)
-    resolv = getattr(ctx, "resolv_conf", None)
+    resolv = getattr(ctx, "resolv_conf", None) or getattr(host, "resolv_conf", None)
     if resolv is None and host is not None:
         state = (getattr(host, "files", None) or {}).get(RESOLV_CONF)
         content = getattr(state, "content", None)

@@ -43,6 +43,13 @@ class PrepareRequest:
     stamp: str | None = None
 
 
+def _proxy_environ() -> dict[str, str]:
+    """The proxy variables this process has: install.sh and K3s inherit them."""
+    import os
+
+    return {k: v for k, v in os.environ.items() if k.upper() in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")}
+
+
 def prepare(request: PrepareRequest | Plan, role: Role | None = None, **keywords: object) -> Actions:
     """Read the host (nothing is changed) and return everything an install would do.
 
@@ -65,7 +72,7 @@ def prepare(request: PrepareRequest | Plan, role: Role | None = None, **keywords
     reader = request.reader or HostReader(root)
     host = reader.read(files=node_paths(rendered, role, wanted), paths=paths)
     ctx = preflight.context(plan, role, host, rendered, root=root, bundle=bundle,
-                            missing_charts=tuple(missing))
+                            missing_charts=tuple(missing), environ=_proxy_environ())
     script = str(Path(request.install_script).resolve()) if request.install_script else None
     return plan_actions(
         ctx,

@@ -128,7 +128,9 @@ class HostInfo:
     is_root: bool = False
     interfaces: tuple[str, ...] | None = None
     addresses: tuple[Address, ...] | None = None
+    link_mtus: dict[str, int] | None = None  # interface -> MTU (from the same `ip -j addr`)
     routes: tuple[Route, ...] | None = None
+    resolv_conf: str | None = None  # /etc/resolv.conf under the root (the nameservers K3s passes on)
     sockets: tuple[Socket, ...] | None = None
     modules: dict[str, ModuleState] = field(default_factory=dict)
     accept_ra: dict[str, int] = field(default_factory=dict)  # "all", "default", interface -> value
@@ -235,10 +237,13 @@ class HostReader:
         if data is None:
             return None
         names, addrs = [], []
+        self._mtus = {}
         for link in data:
             name = str(link.get("ifname", ""))
             if name:
                 names.append(name)
+                if isinstance(link.get("mtu"), int):
+                    self._mtus[name] = link["mtu"]
             for a in link.get("addr_info", []) or []:
                 fam = {"inet": 4, "inet6": 6}.get(a.get("family"))
                 if fam and a.get("local") is not None:
@@ -421,6 +426,7 @@ class HostReader:
         """Everything preflight needs, each host file read once. `paths`: the plan's data-dir."""
         self.notes = []
         self._bytes_cache = {}
+        self._mtus: dict[str, int] = {}
         interfaces = addresses = routes = None
         if self.use_ip:
             got = self.addresses()
@@ -439,7 +445,9 @@ class HostReader:
             is_root=self.is_root,
             interfaces=interfaces,
             addresses=addresses,
+            link_mtus=dict(self._mtus) if addresses is not None else None,
             routes=routes,
+            resolv_conf=self._read_text("/etc/resolv.conf"),
             sockets=self.sockets(),
             modules=self.modules(modules, release),
             accept_ra=self.accept_ra(ra_devs),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import shlex
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -97,7 +97,8 @@ class PreflightContext:
     """Everything a preflight check reads: the plan and role, the host facts, the existing set-up
     (today and after), the rendered files and the bundle. A check registered by another module
     (a doctor's stage-preflight check) reads the same: `plan`, `role`, `host.interfaces`,
-    `host.addresses`, `host.routes`, `host.sockets`, `host.files`, `root`."""
+    `host.addresses`, `host.link_mtus`, `host.routes`, `host.resolv_conf`, `host.sockets`,
+    `host.files`, `root`, `environ`."""
 
     plan: p.Plan
     role: p.Role
@@ -110,6 +111,8 @@ class PreflightContext:
     missing_charts: tuple[str, ...] = ()  # upstream charts an air-gap bundle lacks
     uplink: str | None = None  # the interface the per-interface accept_ra line is written for
     paths: NodePaths = field(default_factory=NodePaths)
+    # The proxy variables k3stui runs with: install.sh and K3s inherit them (K3s docs, HTTP proxy).
+    environ: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def under_root(self) -> bool:
@@ -193,6 +196,7 @@ def context(
     root: str = "/",
     bundle: Bundle | None = None,
     missing_charts: tuple[str, ...] = (),
+    environ: Mapping[str, str] | None = None,
 ) -> PreflightContext:
     """The context of one install from what is known: the host facts already read, the plan
     rendered once (rendered here when not given). Merges the existing configuration once."""
@@ -213,6 +217,7 @@ def context(
         missing_charts=missing_charts,
         uplink=plan.flannel.iface or (ipv6_uplink(host) if plan.accept_ra == 2 else None),
         paths=NodePaths.of(plan),
+        environ=dict(environ or {}),
     )
 
 

@@ -184,3 +184,23 @@ def test_an_agent_install_renders_no_chart(sandbox, monkeypatch):
     place_agent_token(sandbox)
     actions = prepare(agent_plan(PRESETS["cilium"]), "agent", sandbox, None)
     assert not actions.refused, [f.message for f in actions.findings if f.severity.value == "error"]
+
+
+# --- the doctor's preflight network checks see what the installer read (issue 13 item 5) ----------
+
+def test_an_install_sees_resolv_conf_and_the_proxy_variables(sandbox, monkeypatch):
+    """resolv.conf under the root and the proxies k3stui runs with reach the registered PRE checks:
+    an IPv6-only plan with only IPv4 nameservers is refused (PRE003), a proxy without NO_PROXY for
+    the cluster's ranges is warned (PRE005)."""
+    (sandbox / "etc").mkdir(exist_ok=True)
+    (sandbox / "etc/resolv.conf").write_text("nameserver 192.0.2.53\n")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    actions = prepare(PRESETS["ipv6-only"], "server", sandbox, "/nonexistent/install.sh")
+    codes = {f.code: f.severity.value for f in actions.findings}
+    assert codes.get("PRE003") == "error" and codes.get("PRE005") == "warning", codes
+    (sandbox / "etc/resolv.conf").write_text("nameserver 2001:db8::53\n")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost,fd00:42::/56,fd00:43::/112,.svc,.cluster.local")
+    actions = prepare(PRESETS["ipv6-only"], "server", sandbox, "/nonexistent/install.sh")
+    assert "PRE003" not in {f.code for f in actions.findings}
