@@ -212,12 +212,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         _ready_for_ctrl_c()
         parser = build_parser()
         args = parser.parse_args(_join_exec_values(list(sys.argv[1:] if argv is None else argv)))
+        from k3stui.errors import K3stuiError  # inside the try: an import can take the Ctrl-C too
     except KeyboardInterrupt:
         return exit_codes.INTERRUPTED
     if args.command is None:
         return _command("tui")(args)
-    from k3stui.errors import K3stuiError
-
     try:
         return _command(args.command)(args)
     except K3stuiError as exc:  # an ordinary condition (bad input, a refused write): its own exit code
