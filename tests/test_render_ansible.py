@@ -167,6 +167,7 @@ def test_wrapper_only_with_node_files_and_api_endpoint_from_the_plan() -> None:
     )
     assert external["use_external_database"] is True
     assert external[ra.SERVER_DATA]["datastore-endpoint"] == "{{ k3stui_datastore_endpoint }}"
+    assert "datastore-endpoint" not in external[ra.AGENT_DATA]  # a server flag stays off the agents
 
 
 def test_airgap_layout_uses_k3s_ansible_names(tmp_path: Path) -> None:
