@@ -24,7 +24,7 @@ from k3stui.render.files import (
     manifest,
 )
 from k3stui.render.install_cmd import install_command, judged_version, one_liner
-from k3stui.render.k3s_config import AGENT_TOKEN_FILE, agent_server_url
+from k3stui.render.k3s_config import AGENT_TOKEN_FILE, agent_server_url, not_written
 
 NODES_DIR = "nodes"
 
@@ -48,7 +48,15 @@ def plan_for_node(plan: Plan, name: str) -> Plan:
         return replace(mine, server=None, extra={**mine.extra, "cluster-init": True})
     url = plan.server or agent_server_url(replace(plan, nodes=(first,)))
     token_file = plan.token_file or (None if plan.token else AGENT_TOKEN_FILE)
-    return replace(mine, server=url, token_file=token_file)
+    # It joins the first server's etcd: only that one initialises the cluster.
+    extra = {k: v for k, v in mine.extra.items() if k != "cluster-init"}
+    return replace(mine, server=url, token_file=token_file, extra=extra)
+
+
+def _kept_keys(plan: Plan) -> list[str]:
+    """The plan's keys no node's drop-in carries (the drop-in holds network settings only)."""
+    return sorted({k for n in plan.nodes for k in not_written(plan_for_node(plan, n.name), n.role)
+                   if k not in ("node-name", "cluster-init")})  # those go where the node list says
 
 
 def _relocated(f: RenderedFile, role: str, folder: str) -> RenderedFile:
@@ -117,6 +125,10 @@ def render_per_node(plan: Plan, *, k3s_version: str | None = None, chart: ChartE
     k3s_version = judged_version(plan, k3s_version)
     _version_notes(k3s_version, notes)
     chart_files = chart.files if chart is not None else []
+    kept = _kept_keys(plan)
+    if kept:
+        notes.append(f"Not in the drop-ins: {', '.join(kept)}. They are not network settings, so k3stui "
+                     "leaves them to each node's own config.yaml: put them there where needed.")
     files: list[RenderedFile] = []
     commands: dict[str, str] = {}
     for node in plan.nodes:
