@@ -96,7 +96,8 @@ def test_every_preset_exports_and_combines_back_to_the_plan(name: str) -> None:
                 ra.NODE_VAR
             ],
         }
-        back = _read_back(yaml.safe_dump(combined), node.role)
+        # Read back as that node of the plan's node list (its node-name and role).
+        back = replace(_read_back(yaml.safe_dump(combined), node.role), nodes=plan.nodes)
         # What k3s-ansible adds itself (server, token, cluster-init) aside, the node runs the plan:
         shared = ra.cluster_plan(plan)  # a plan-wide node-ip is one host's, not every node's
         want = replace(
