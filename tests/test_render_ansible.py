@@ -171,6 +171,17 @@ def test_wrapper_only_with_node_files_and_api_endpoint_from_the_plan() -> None:
     assert "datastore-endpoint" not in external[ra.AGENT_DATA]  # a server flag stays off the agents
 
 
+def test_one_hosts_addresses_stay_out_and_other_keys_go_in() -> None:
+    plan = replace(HOST_GW, extra={"advertise-address": "192.168.1.99", "tls-san": ["k3s.example"],
+                                   "node-label": ["zone=a"]})
+    files = _files(plan)
+    group = _yaml(files[ra.CLUSTER_VARS])
+    assert group[ra.SERVER_DATA]["tls-san"] == ["k3s.example"] and "tls-san" not in group[ra.AGENT_DATA]
+    assert group[ra.AGENT_DATA]["node-label"] == ["zone=a"]
+    assert "192.168.1.99" not in str(group)
+    assert "Left out: advertise-address" in files["README.md"].content.decode()
+
+
 def test_airgap_layout_uses_k3s_ansible_names(tmp_path: Path) -> None:
     (tmp_path / "k3s").write_bytes(b"bin")
     (tmp_path / "install.sh").write_text("#!/bin/sh\n")

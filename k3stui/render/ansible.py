@@ -55,6 +55,9 @@ _ANSIBLE_OWNS = {"server": ("server", "token", "token-file", "cluster-init"),
                  "agent": ("server", "token", "token-file")}
 _COMMA_JOINED = ("cluster-cidr", "service-cidr")  # prereq's firewall tasks `split(',')` a string
 _IDENTITY = ("node-ip", "node-external-ip", "node-name")
+# One host's own addresses that a plan read from its config may hold: k3s-ansible would give them to
+# every server, so they stay out (unset, K3s advertises each node's node-ip and binds 0.0.0.0).
+_HOST_ADDRESSES = ("advertise-address", "bind-address")
 # The k3s-ansible airgap role's own names (roles/airgap/tasks/main.yml).
 AIRGAP_NAMES = {"binary": "k3s", "install-script": "k3s-install.sh"}
 
@@ -114,7 +117,7 @@ def _doc(header: str, data: Any) -> bytes:
 
 def cluster_plan(plan: Plan) -> Plan:
     """The plan without one host's identity: what every node shares."""
-    extra = {k: v for k, v in plan.extra.items() if k not in _IDENTITY}
+    extra = {k: v for k, v in plan.extra.items() if k not in _IDENTITY + _HOST_ADDRESSES}
     return replace(plan, node_ip=(), node_external_ip=(), extra=extra)
 
 
@@ -408,6 +411,10 @@ def render_ansible(plan: Plan, *, k3s_version: str | None = None, chart_files: S
                               description="places the node files, then runs k3s-ansible"))
     if plan.flannel.conf and netconf_node_path(plan) is None and plan.cni.kind == "flannel":
         notes.append(f"flannel-conf points at {plan.flannel.conf}, a file you provide on every node.")
+    dropped = [k for k in _HOST_ADDRESSES if k in plan.extra]
+    if dropped:
+        notes.append(f"Left out: {', '.join(dropped)}, one host's address; every server would get it. "
+                     "Unset, K3s advertises each node's own node-ip.")
     laid_out = []
     for a in airgap or ():
         name = AIRGAP_NAMES.get(a.kind, a.name)

@@ -1,5 +1,5 @@
 """`render --per-node`: a folder per node of the plan, each with that node's own drop-in (the
-cluster settings plus its node-ip, node-external-ip, flannel-iface and node-name), its node files
+cluster's network settings plus its node-ip, node-external-ip, flannel-iface and node-name), its node files
 and an install.sh; `install --node NAME` installs the same plan (`plan_for_node`). Pure.
 
 With several servers and no external datastore the first listed server starts embedded etcd
@@ -78,8 +78,8 @@ def node_files(plan: Plan, node: Node, *, k3s_version: str | None, chart_files: 
 _README = """\
 # K3s network files rendered by k3stui, one folder per node
 
-`nodes/<name>/` holds what that node needs: its K3s config drop-in (the cluster's settings plus
-the node's own node-ip, node-external-ip, flannel-iface and node-name), the node files and an
+`nodes/<name>/` holds what that node needs: its K3s config drop-in (the cluster's network settings
+plus the node's own node-ip, node-external-ip, flannel-iface and node-name), the node files and an
 `install.sh`. Copy each folder to its node and run `sh install.sh` there as root, or run
 `k3stui install --preset plan.yaml --node <name>` on the node. Install the servers first
 {%- if etcd %}, starting with {{ first }} (it starts embedded etcd; the other servers join it){% endif %}.
