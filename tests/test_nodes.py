@@ -97,6 +97,25 @@ def test_ha_first_server_starts_etcd_the_others_join_it() -> None:
     assert _dropin(vip, "srv3")["server"] == "https://10.0.0.5:6443"
 
 
+def test_node_drop_ins_carry_network_keys_and_the_node_lists_own() -> None:
+    """node-name and cluster-init come from the node list; the user's other keys stay in their files."""
+    from k3stui.render.files import render_all
+
+    plan = replace(HA, extra={"cluster-init": True, "tls-san": ["k3s.example"], "agent-token": "s3cret"})
+    files = render_per_node(plan)
+    assert _dropin(files, "srv1")["cluster-init"] is True
+    for name in ("srv2", "srv3", "ag1"):
+        assert "cluster-init" not in _dropin(files, name)  # they join the first server's etcd
+    for node in plan.nodes:
+        assert not {"tls-san", "agent-token"} & set(_dropin(files, node.name))
+    readme = next(f for f in files if f.path == "README.md").content.decode()
+    assert "Not in the drop-ins: agent-token, tls-san." in readme and "s3cret" not in readme
+    role_wide = replace(HOST_GW, nodes=(), extra={"node-name": "laptop", "cluster-init": True})
+    server = yaml.safe_load(next(f.content for f in render_all(role_wide)
+                                 if f.path == f"server{DROPIN_NODE_PATH}"))
+    assert "node-name" not in server and "cluster-init" not in server  # a role-wide plan: the user's keys
+
+
 def test_plan_wide_node_ip_is_not_copied_to_every_node() -> None:
     plan = replace(HOST_GW, node_ip=("192.168.1.99",), extra={"node-name": "laptop"})
     assert "NODE023" in [f.code for f in validate(plan)]
@@ -139,6 +158,10 @@ def test_install_node_selects_the_nodes_plan_and_role(tmp_path: Path) -> None:
     drop = next(f for f in actions.files if f.dest == DROPIN_NODE_PATH)
     data = yaml.safe_load(drop.content)
     assert data["node-ip"] == ["10.0.0.12", "fd00:1::12"] and data["server"] == "https://10.0.0.11:6443"
+    assert data["node-name"] == "srv2" and "cluster-init" not in data
+    first = install_command.prepare(_args("install", "--preset", str(preset), "--node", "srv1",
+                                          "--root", str(root), "--dry-run"))
+    assert yaml.safe_load(next(f.content for f in first.files if f.dest == DROPIN_NODE_PATH))["cluster-init"]
     agent = install_command.prepare(_args("install", "--preset", str(preset), "--node", "ag1",
                                           "--root", str(root), "--dry-run"))
     assert agent.role == "agent"
@@ -160,3 +183,20 @@ def test_node_rules_stay_quiet_on_good_plans() -> None:
     split = replace(HOST_GW, nodes=(HOST_GW.nodes[0], replace(HOST_GW.nodes[1], node_ip=("10.1.0.11",))))
     assert "NODE030" in [f.code for f in validate(split)]
     assert p.node_plan(HOST_GW, HOST_GW.nodes[1]).role == "agent"
+
+
+def test_every_node_ip_rule_is_an_error_so_node020_carries_it() -> None:
+    """NODE020 forwards the node-ip rules per node at error severity: a warning among them would need
+    its own per-node code."""
+    import inspect
+    import re
+
+    from k3stui.rules import RULES, addresses
+
+    by_code = {r.code: r for r in RULES}
+    codes = {c for fn in (addresses.families, addresses.node_addresses, addresses.overlap)
+             for c in re.findall(r'"([A-Z]+[0-9]{3})"', inspect.getsource(fn))}
+    keyed = [by_code[c] for c in codes if by_code[c].key in ("node-ip", "node-external-ip")]
+    assert len(keyed) >= 8 and all(r.severity.value == "error" for r in keyed), keyed
+    dual = replace(HA, nodes=(replace(HA.nodes[0], node_ip=("10.0.0.11",)),))  # CIDR014 on one node
+    assert [f.severity.value for f in validate(dual) if f.code == "NODE020"] == ["error"]

@@ -96,7 +96,8 @@ def test_every_preset_exports_and_combines_back_to_the_plan(name: str) -> None:
                 ra.NODE_VAR
             ],
         }
-        back = _read_back(yaml.safe_dump(combined), node.role)
+        # Read back as that node of the plan's node list (its node-name and role).
+        back = replace(_read_back(yaml.safe_dump(combined), node.role), nodes=plan.nodes)
         # What k3s-ansible adds itself (server, token, cluster-init) aside, the node runs the plan:
         shared = ra.cluster_plan(plan)  # a plan-wide node-ip is one host's, not every node's
         want = replace(
@@ -167,6 +168,18 @@ def test_wrapper_only_with_node_files_and_api_endpoint_from_the_plan() -> None:
     )
     assert external["use_external_database"] is True
     assert external[ra.SERVER_DATA]["datastore-endpoint"] == "{{ k3stui_datastore_endpoint }}"
+    assert "datastore-endpoint" not in external[ra.AGENT_DATA]  # a server flag stays off the agents
+
+
+def test_one_hosts_addresses_stay_out_and_other_keys_go_in() -> None:
+    plan = replace(HOST_GW, extra={"advertise-address": "192.168.1.99", "tls-san": ["k3s.example"],
+                                   "node-label": ["zone=a"]})
+    files = _files(plan)
+    group = _yaml(files[ra.CLUSTER_VARS])
+    assert group[ra.SERVER_DATA]["tls-san"] == ["k3s.example"] and "tls-san" not in group[ra.AGENT_DATA]
+    assert group[ra.AGENT_DATA]["node-label"] == ["zone=a"]
+    assert "192.168.1.99" not in str(group)
+    assert "Left out: advertise-address" in files["README.md"].content.decode()
 
 
 def test_airgap_layout_uses_k3s_ansible_names(tmp_path: Path) -> None:

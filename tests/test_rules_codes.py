@@ -357,7 +357,7 @@ CASES: list[Case] = [
          Plan(nodes=tuple(Node(f"s{i}", f"10.0.0.{i}", "server") for i in range(1, 4)))),
     Case("NODE020", Plan(nodes=(Node("s", "10.0.0.30", "server", node_ip=("10.42.0.9",)),)),
          Plan(nodes=(Node("s", "10.0.0.30", "server", node_ip=("10.0.0.30",)),))),
-    Case("NODE021", Plan(**DUAL_CIDRS, nodes=(Node("s", "10.0.0.30", "server", node_ip=("10.0.0.30",)),)),
+    Case("NODE020", Plan(**DUAL_CIDRS, nodes=(Node("s", "10.0.0.30", "server", node_ip=("10.0.0.30",)),)),
          Plan(**DUAL_CIDRS, nodes=(Node("s", "10.0.0.30", "server", node_ip=("10.0.0.30", "fd00:1::30")),))),
     Case("NODE022", Plan(**V6_CIDRS, nodes=(Node("s", "10.0.0.30", "server"),)),
          Plan(**V6_CIDRS, nodes=(Node("s", "10.0.0.30", "server", node_ip=("fd00:1::30",)),))),

@@ -213,11 +213,12 @@ def test_no_output_and_no_shared_file_holds_a_planted_secret(
 
     artifacts = tmp_path / "artifacts"
     artifacts.mkdir()
-    (artifacts / "k3s").write_bytes(b"\x7fELF fake\n")
+    (artifacts / "k3s").write_bytes(b"\x7fELF fake ...pkg/version.Version=v1.34.3+k3s1...\n")
     (artifacts / "install.sh").write_text("#!/bin/sh\nexit 0\n")
     (artifacts / "k3s-airgap-images-amd64.tar.zst").write_bytes(b"\x28\xb5\x2f\xfd images")
     bundle = tmp_path / "bundle"
-    run("bundle", "bundle", *inputs, "--out", str(bundle), "--artifacts", str(artifacts))
+    run("bundle", "bundle", *inputs, "--out", str(bundle), "--artifacts", str(artifacts),
+        "--k3s-version", "v1.34.3+k3s1", "--no-wheels")
     assert bundle.is_dir(), said["bundle"]
     assert _tree_leaks(bundle, allowed=(dropin,)) == []
     assert _tree_leaks(tmp_path, allowed=(dropin, "config.yaml", ".bak", "in.yaml", "other-server.yaml")

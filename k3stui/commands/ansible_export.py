@@ -99,16 +99,23 @@ def export(plan: Any, args: argparse.Namespace) -> int:
         laid, chart, missing = _airgap(args.airgap, version, chart)
     try:
         files = render_ansible(plan, k3s_version=args.k3s_version, chart_files=chart, airgap=laid)
-        removed = write_export(args.ansible, files, force=args.force)
-    except (ValueError, WriteRefused) as exc:
+    except ValueError as exc:  # a plan k3s-ansible cannot install
         print(f"k3stui: not exported: {exc}", file=sys.stderr)
         return exit_codes.FINDINGS
-    except OSError as exc:  # no such parent folder, no permission, disk full
+    try:
+        removed = write_export(args.ansible, files, force=args.force)
+    except OSError as exc:  # fsio's WriteFailed too: a file in the way, no permission, disk full
         from k3stui.findings import InputError
 
-        where = f" {exc.filename}:" if exc.filename else ""
-        raise InputError(f"cannot write the k3s-ansible folder:{where} {exc.strerror or exc}; "
+        if isinstance(exc, WriteRefused):
+            detail = str(exc)  # fsio's message names the path and the fix
+        else:
+            detail = (f"{exc.filename}: " if exc.filename else "") + (exc.strerror or str(exc))
+        raise InputError(f"cannot write the k3s-ansible folder: {detail}; "
                          "choose another --ansible DIR") from None
+    except WriteRefused as exc:  # a folder holding something else: nothing written
+        print(f"k3stui: not exported: {exc}", file=sys.stderr)
+        return exit_codes.INPUT
     out = Path(args.ansible)
     print(f"Wrote a k3s-ansible folder to {out}/:")
     for f in files:

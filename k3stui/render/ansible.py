@@ -15,7 +15,8 @@ Facts from k3s-ansible's roles (commit 281554e): prereq/vars/main.yml reads `clu
 as comma-joined strings; k3s_server combines `server_config_yaml | from_yaml` over its own
 token/tls-san/cluster-init/server keys; k3s_agent writes `agent_config_yaml` verbatim and passes
 `--server https://{{ api_endpoint }}:{{ api_port }}` and K3S_TOKEN itself, so agent settings hold no
-server, token or token-file; both write /etc/rancher/k3s/config.yaml with mode 0644; without `token`
+server, token or token-file; both write the result as the whole /etc/rancher/k3s/config.yaml with
+mode 0644 (so, unlike the render drop-in, it carries the plan's non-network keys too); without `token`
 the first server's is handed to the others. No token or other secret is ever written here: secret
 settings become references to variables the user keeps in an ansible-vault file. Pure: the command
 writes the files (`user_owned` ones only when absent).
@@ -35,7 +36,7 @@ import yaml
 from k3stui import defaults, flags
 from k3stui.plan import Node, Plan, node_plan
 from k3stui.render.files import RenderedFile
-from k3stui.render.k3s_config import k3s_args, netconf_node_path
+from k3stui.render.k3s_config import k3s_args, netconf_node_path, not_written
 
 COLLECTION_PLAYBOOK = "k3s.orchestration.site"
 INVENTORY = "inventory.yml"
@@ -54,6 +55,9 @@ _ANSIBLE_OWNS = {"server": ("server", "token", "token-file", "cluster-init"),
                  "agent": ("server", "token", "token-file")}
 _COMMA_JOINED = ("cluster-cidr", "service-cidr")  # prereq's firewall tasks `split(',')` a string
 _IDENTITY = ("node-ip", "node-external-ip", "node-name")
+# One host's own addresses that a plan read from its config may hold: k3s-ansible would give them to
+# every server, so they stay out (unset, K3s advertises each node's node-ip and binds 0.0.0.0).
+_HOST_ADDRESSES = ("advertise-address", "bind-address")
 # The k3s-ansible airgap role's own names (roles/airgap/tasks/main.yml).
 AIRGAP_NAMES = {"binary": "k3s", "install-script": "k3s-install.sh"}
 
@@ -113,7 +117,7 @@ def _doc(header: str, data: Any) -> bytes:
 
 def cluster_plan(plan: Plan) -> Plan:
     """The plan without one host's identity: what every node shares."""
-    extra = {k: v for k, v in plan.extra.items() if k not in _IDENTITY}
+    extra = {k: v for k, v in plan.extra.items() if k not in _IDENTITY + _HOST_ADDRESSES}
     return replace(plan, node_ip=(), node_external_ip=(), extra=extra)
 
 
@@ -122,10 +126,18 @@ def _secret_ref(key: str) -> str:
 
 
 def role_settings(plan: Plan, role: str) -> dict[str, Any]:
-    """The cluster-wide K3s settings of a role, as k3s-ansible wants them: without the keys it
-    sets itself, CIDRs comma-joined, every secret a reference to a vault variable."""
+    """The cluster-wide K3s settings of a role, as k3s-ansible wants them: the network settings and
+    the plan's other keys, without the keys it sets itself, CIDRs comma-joined, every secret a
+    reference to a vault variable."""
     base = replace(cluster_plan(plan), role=role, token=None, token_file=None)
     out = k3s_args(base, role)
+    # k3s-ansible writes these settings as the node's whole /etc/rancher/k3s/config.yaml (no user
+    # file beside it), so the plan's other keys, which the drop-in leaves to the user's files, go too.
+    for key in not_written(base, role):
+        flag = flags.lookup(key)
+        if flag is None or role == "server" or flag.scope != "server":
+            value = base.extra[key]
+            out[key] = list(value) if isinstance(value, tuple) else value
     for key in _ANSIBLE_OWNS[role]:
         out.pop(key, None)
     if role == "server":
@@ -399,6 +411,10 @@ def render_ansible(plan: Plan, *, k3s_version: str | None = None, chart_files: S
                               description="places the node files, then runs k3s-ansible"))
     if plan.flannel.conf and netconf_node_path(plan) is None and plan.cni.kind == "flannel":
         notes.append(f"flannel-conf points at {plan.flannel.conf}, a file you provide on every node.")
+    dropped = [k for k in _HOST_ADDRESSES if k in plan.extra]
+    if dropped:
+        notes.append(f"Left out: {', '.join(dropped)}, one host's address; every server would get it. "
+                     "Unset, K3s advertises each node's own node-ip.")
     laid_out = []
     for a in airgap or ():
         name = AIRGAP_NAMES.get(a.kind, a.name)

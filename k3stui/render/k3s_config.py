@@ -31,6 +31,11 @@ _DEFAULT_PLAN = Plan()
 # Unmodelled keys the drop-in still carries: every node path k3stui renders (auto-deploy manifest,
 # node-token, CNI dirs) derives from data-dir, so it must be in effect when K3s starts.
 DROPIN_EXTRA_KEYS = frozenset({"data-dir"})
+# Keys the plan's node list decides for the node a plan is rendered for (`render --per-node`,
+# `install --node`: render.per_node.plan_for_node): its name, and cluster-init on the first of
+# several embedded-etcd servers (K3s HA: https://docs.k3s.io/datastore/ha-embedded). k3stui derives
+# them from the plan, so that node's drop-in carries them; a role-wide plan leaves them to the user.
+NODE_LIST_KEYS = frozenset({"node-name", "cluster-init"})
 
 
 def netconf_node_path(plan: Plan) -> str | None:
@@ -54,6 +59,12 @@ def agent_server_url(plan: Plan) -> str | None:
                 pass  # a DNS name
             return f"https://{host}:{defaults.SUPERVISOR_PORT}"
     return None
+
+
+def _for_a_node(plan: Plan) -> bool:
+    """The plan is one node's of its node list (named and with that node's role)."""
+    name = plan.extra.get("node-name")
+    return any(n.name == name and n.role == plan.role for n in plan.nodes)
 
 
 def _as_server(plan: Plan) -> Plan:
@@ -128,9 +139,10 @@ def k3s_args(plan: Plan, role: str) -> dict[str, Any]:
     out = _modeled(plan, role)
     _role_specific(plan, role, out)
 
+    carried = DROPIN_EXTRA_KEYS | NODE_LIST_KEYS if _for_a_node(plan) else DROPIN_EXTRA_KEYS
     for key, value in plan.extra.items():
         flag = flags.lookup(key)
-        if key in out or key not in DROPIN_EXTRA_KEYS:
+        if key in out or key not in carried:
             continue  # a modeled value wins over a stray verbatim copy; other keys are the user's
         if flag is not None and role == "agent" and flag.scope == "server":
             continue

@@ -1,5 +1,5 @@
 """`render --per-node`: a folder per node of the plan, each with that node's own drop-in (the
-cluster settings plus its node-ip, node-external-ip, flannel-iface and node-name), its node files
+cluster's network settings plus its node-ip, node-external-ip, flannel-iface and node-name), its node files
 and an install.sh; `install --node NAME` installs the same plan (`plan_for_node`). Pure.
 
 With several servers and no external datastore the first listed server starts embedded etcd
@@ -24,7 +24,7 @@ from k3stui.render.files import (
     manifest,
 )
 from k3stui.render.install_cmd import install_command, judged_version, one_liner
-from k3stui.render.k3s_config import AGENT_TOKEN_FILE, agent_server_url
+from k3stui.render.k3s_config import AGENT_TOKEN_FILE, agent_server_url, not_written
 
 NODES_DIR = "nodes"
 
@@ -48,7 +48,15 @@ def plan_for_node(plan: Plan, name: str) -> Plan:
         return replace(mine, server=None, extra={**mine.extra, "cluster-init": True})
     url = plan.server or agent_server_url(replace(plan, nodes=(first,)))
     token_file = plan.token_file or (None if plan.token else AGENT_TOKEN_FILE)
-    return replace(mine, server=url, token_file=token_file)
+    # It joins the first server's etcd: only that one initialises the cluster.
+    extra = {k: v for k, v in mine.extra.items() if k != "cluster-init"}
+    return replace(mine, server=url, token_file=token_file, extra=extra)
+
+
+def _kept_keys(plan: Plan) -> list[str]:
+    """The plan's keys no node's drop-in carries (the drop-in holds network settings only)."""
+    return sorted({k for n in plan.nodes for k in not_written(plan_for_node(plan, n.name), n.role)
+                   if k not in ("node-name", "cluster-init")})  # those go where the node list says
 
 
 def _relocated(f: RenderedFile, role: str, folder: str) -> RenderedFile:
@@ -70,8 +78,8 @@ def node_files(plan: Plan, node: Node, *, k3s_version: str | None, chart_files: 
 _README = """\
 # K3s network files rendered by k3stui, one folder per node
 
-`nodes/<name>/` holds what that node needs: its K3s config drop-in (the cluster's settings plus
-the node's own node-ip, node-external-ip, flannel-iface and node-name), the node files and an
+`nodes/<name>/` holds what that node needs: its K3s config drop-in (the cluster's network settings
+plus the node's own node-ip, node-external-ip, flannel-iface and node-name), the node files and an
 `install.sh`. Copy each folder to its node and run `sh install.sh` there as root, or run
 `k3stui install --preset plan.yaml --node <name>` on the node. Install the servers first
 {%- if etcd %}, starting with {{ first }} (it starts embedded etcd; the other servers join it){% endif %}.
@@ -117,6 +125,10 @@ def render_per_node(plan: Plan, *, k3s_version: str | None = None, chart: ChartE
     k3s_version = judged_version(plan, k3s_version)
     _version_notes(k3s_version, notes)
     chart_files = chart.files if chart is not None else []
+    kept = _kept_keys(plan)
+    if kept:
+        notes.append(f"Not in the drop-ins: {', '.join(kept)}. They are not network settings, so k3stui "
+                     "leaves them to each node's own config.yaml: put them there where needed.")
     files: list[RenderedFile] = []
     commands: dict[str, str] = {}
     for node in plan.nodes:

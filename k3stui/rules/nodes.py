@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from k3stui import plan as p
-from k3stui.findings import Finding, Severity
+from k3stui.findings import Finding
 from k3stui.rules import addresses
 from k3stui.rules.context import Address, Context, parse_ip
 from k3stui.rules.registry import NET, E, W, emit, rule
@@ -102,11 +102,8 @@ def etcd_quorum(ctx: Context) -> Iterator[Finding]:
       f"{NET} §1, §3, §10.1 (the node-ip rules, per node)",
       doc="Each node's node-ip and node-external-ip are checked like a single host's (the CIDR010-CIDR022 "
           "rules): entries must be IP addresses, the first node-ip of the cluster's primary family, at "
-          "most one per family, outside cluster-cidr and service-cidr. The message names the node and the "
-          "rule."),
-    W("NODE021", KEY, "a node's own node-ip is questionable for the cluster",
-      f"{NET} §3 (the node-ip rules, per node)",
-      doc="The warnings of the node-ip rules (e.g. CIDR014: one family on a dual-stack cluster), per node."),
+          "most one per family and one per family of a dual-stack cluster, outside cluster-cidr and "
+          "service-cidr. The message names the node and the rule."),
     W("NODE022", KEY, "IPv6-only cluster but a node has only an IPv4 address",
       f"{NET} §1 (node-ip auto-detection), §3",
       doc="Without node-ip K3s takes the default-route IPv4 address as the node IP, and an IPv4 node IP "
@@ -123,6 +120,7 @@ def node_addresses(ctx: Context) -> Iterator[Finding]:
         yield emit("NODE023", f"node-ip/node-external-ip are set for the whole plan, which lists "
                               f"{len(plan.nodes)} nodes: every node would claim them",
                    "Set node-ip on each node instead (nodes[].node-ip).")
+    # The node-ip rules: each of them is fatal to K3s (an error), so each is NODE020 per node.
     checks = (addresses.families, addresses.node_addresses, addresses.overlap)
     for n in plan.nodes:
         if not n.node_ip and not n.node_external_ip:
@@ -136,8 +134,7 @@ def node_addresses(ctx: Context) -> Iterator[Finding]:
             for f in check(node_ctx):
                 if f.key not in ("node-ip", "node-external-ip"):
                     continue  # cluster-wide findings are already reported once
-                code = "NODE020" if f.severity is Severity.ERROR else "NODE021"
-                yield emit(code, f"node {n.name} ({f.code}): {f.message}", f.hint)
+                yield emit("NODE020", f"node {n.name} ({f.code}): {f.message}", f.hint)
 
 
 # Address blocks that cannot share one on-link subnet: nodes in two of them are not on one segment.
