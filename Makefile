@@ -1,6 +1,7 @@
 # Two commands on a fresh clone: `make run` (the TUI; ARGS="check --preset X" for the CLI) and
 # `make test` (lint + the whole suite). Both create .venv themselves; nothing outside the checkout is read.
-# `make run` installs what running needs and nothing more; `make test` adds the test extras.
+# `make run` installs what running needs and nothing more; `make test` adds the test extras (and
+# ansible-core, so the k3s-ansible export is checked by the real Ansible).
 PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
@@ -18,7 +19,7 @@ $(RUN_STAMP): pyproject.toml | $(PY)
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(PY)
-	$(PIP) -e '.[test]'
+	$(PIP) -e '.[test,ansible]'
 	touch $(RUN_STAMP) $@
 
 run: $(RUN_STAMP)

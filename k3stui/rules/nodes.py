@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from k3stui import plan as p
-from k3stui.findings import Finding
+from k3stui.findings import Finding, Severity
 from k3stui.rules import addresses
 from k3stui.rules.context import Address, Context, parse_ip
 from k3stui.rules.registry import NET, E, W, emit, rule
@@ -104,6 +104,11 @@ def etcd_quorum(ctx: Context) -> Iterator[Finding]:
           "rules): entries must be IP addresses, the first node-ip of the cluster's primary family, at "
           "most one per family and one per family of a dual-stack cluster, outside cluster-cidr and "
           "service-cidr. The message names the node and the rule."),
+    W("NODE021", KEY, "a node's own node-ip draws a warning for the cluster",
+      f"{NET} §1, §10.1 (the node-ip rules, per node)",
+      doc="The warning-level node-ip rules (CIDR017: a single-family node-ip on a dual-stack cluster, "
+          "for K3s releases before the family check) judged for each node's own node-ip. The message "
+          "names the node and the rule."),
     W("NODE022", KEY, "IPv6-only cluster but a node has only an IPv4 address",
       f"{NET} §1 (node-ip auto-detection), §3",
       doc="Without node-ip K3s takes the default-route IPv4 address as the node IP, and an IPv4 node IP "
@@ -120,7 +125,7 @@ def node_addresses(ctx: Context) -> Iterator[Finding]:
         yield emit("NODE023", f"node-ip/node-external-ip are set for the whole plan, which lists "
                               f"{len(plan.nodes)} nodes: every node would claim them",
                    "Set node-ip on each node instead (nodes[].node-ip).")
-    # The node-ip rules: each of them is fatal to K3s (an error), so each is NODE020 per node.
+    # The node-ip rules per node: an error (fatal to K3s) is NODE020, a warning NODE021.
     checks = (addresses.families, addresses.node_addresses, addresses.overlap)
     for n in plan.nodes:
         if not n.node_ip and not n.node_external_ip:
@@ -134,7 +139,8 @@ def node_addresses(ctx: Context) -> Iterator[Finding]:
             for f in check(node_ctx):
                 if f.key not in ("node-ip", "node-external-ip"):
                     continue  # cluster-wide findings are already reported once
-                yield emit("NODE020", f"node {n.name} ({f.code}): {f.message}", f.hint)
+                code = "NODE020" if f.severity is Severity.ERROR else "NODE021"
+                yield emit(code, f"node {n.name} ({f.code}): {f.message}", f.hint)
 
 
 # Address blocks that cannot share one on-link subnet: nodes in two of them are not on one segment.
