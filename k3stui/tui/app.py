@@ -7,14 +7,20 @@ save it as a preset, export its files, install it.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App
 
+from k3stui.exit_codes import INTERNAL
 from k3stui.tui.commands import K3sCommands
-from k3stui.tui.install_flow import installer_missing
 from k3stui.tui.screens.start import Start, StartScreen
 from k3stui.tui.state import PlanState
+
+if TYPE_CHECKING:
+    from k3stui.tui.screens.plan_editor import PlanEditorScreen
 
 
 class K3sTuiApp(App[int]):
@@ -29,6 +35,8 @@ class K3sTuiApp(App[int]):
         self.out_dir = out_dir or Path.cwd()
         self._initial_state = state
         self.state: PlanState | None = None
+        # Set when an exception nothing handled ended the app: what to tell the user (exit 3).
+        self.crash: str | None = None
 
     def on_mount(self) -> None:
         if self._initial_state is not None:  # e.g. tests and benchmarks that skip the start screen
@@ -50,9 +58,9 @@ class K3sTuiApp(App[int]):
         from k3stui.tui.screens.plan_editor import PlanEditorScreen
 
         self.state = state
-        self.push_screen(PlanEditorScreen(state, installer_missing=installer_missing()))
+        self.push_screen(PlanEditorScreen(state))
 
-    def _plan_screen(self):  # -> PlanEditorScreen, imported lazily
+    def _plan_screen(self) -> PlanEditorScreen:
         from k3stui.tui.screens.plan_editor import PlanEditorScreen
 
         return next(s for s in self.screen_stack if isinstance(s, PlanEditorScreen))
@@ -60,3 +68,32 @@ class K3sTuiApp(App[int]):
     def action_open_start(self) -> None:
         """From the plan screen only (its ctrl+o, the palette): not over a running install."""
         self.push_screen(StartScreen(self.root, can_go_back=self.state is not None), self._started)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's one hook for an exception no handler caught: keep the user's unsaved plan,
+        then end with exit status 3 and a sentence instead of a screen of traceback."""
+        if self.crash is None:  # the first one counts; later ones come from tearing down
+            from k3stui.tui.actions import write_recovery
+
+            saved = ""
+            if self.state is not None and self.state.edited:
+                try:
+                    saved = f" Your unsaved plan was written to {write_recovery(self.state, self.out_dir)}."
+                except Exception as exc:  # already failing: say so, do not hide the bug
+                    saved = f" Your unsaved plan could not be written ({exc})."
+            self.crash = (f"k3stui: internal error: {type(error).__name__}: {error}.{saved} "
+                          "Run with K3STUI_DEBUG=1 for the traceback and report it.")
+        if os.environ.get("K3STUI_DEBUG"):
+            super()._handle_exception(error)  # Textual prints the traceback on exit
+        else:
+            self.exit(INTERNAL, return_code=INTERNAL)
+
+
+def run_app(root: Path, out_dir: Path) -> int:
+    """Run the UI in this terminal; the exit status (3 after a crash, its message on stderr)."""
+    app = K3sTuiApp(root=root, out_dir=out_dir)
+    result = app.run()
+    if app.crash is not None:
+        print(app.crash, file=sys.stderr)
+        return INTERNAL
+    return result if isinstance(result, int) else 0

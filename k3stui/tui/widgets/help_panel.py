@@ -8,7 +8,9 @@ from textual.widgets import Static
 from k3stui.tui.help_texts import help_for
 
 
-class HelpPanel(Static):
+class OptionHelp(Static):
+    """Not named HelpPanel: Textual's own "Keys" command removes every widget of that type name."""
+
     DEFAULT_TEXT = "Move to an option to see what it does. F1 hides this panel."
 
     def __init__(self, **kwargs: object) -> None:
