@@ -10,23 +10,26 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 
 from k3stui.exit_codes import INTERNAL
 from k3stui.tui.commands import K3sCommands
 from k3stui.tui.screens.start import Start, StartScreen
-from k3stui.tui.state import PlanState
 
 if TYPE_CHECKING:
     from k3stui.tui.screens.plan_editor import PlanEditorScreen
+    from k3stui.tui.state import PlanState
 
 
 class K3sTuiApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "k3stui"
     COMMANDS = App.COMMANDS | {K3sCommands}
+    # 80x24 and the like get a denser layout (app.tcss: .-narrow, .-short).
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (32, "-tall")]
 
     def __init__(self, *, root: Path = Path("/"), out_dir: Path | None = None,
                  state: PlanState | None = None) -> None:
@@ -47,6 +50,8 @@ class K3sTuiApp(App[int]):
     def _started(self, start: Start | None) -> None:
         if start is None:
             return
+        from k3stui.tui.state import PlanState
+
         plan, source, found, label = start
         if self.state is None:
             self._open_plan(PlanState(plan, source, found, label=label))

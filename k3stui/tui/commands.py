@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from k3stui.tui.fields import TABS
-
 if TYPE_CHECKING:
     from k3stui.tui.screens.plan_editor import PlanEditorScreen
 
 
 class K3sCommands(Provider):
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        from k3stui.tui.fields import TABS
+
         if self.screen.__class__.__name__ != "PlanEditorScreen":
             return []  # the start and install screens: their own keys only (no new plan mid-install)
         screen = cast("PlanEditorScreen", self.screen)  # the screen the palette was opened over

@@ -8,7 +8,8 @@ from pathlib import Path
 from textual.widgets import Input, OptionList, Select, TextArea
 from tuikit import notes, press_text, put, row, settle, show, until
 
-from k3stui.tui.state import PlanState, preset_from_file
+from k3stui.tui.starting_points import preset_from_file
+from k3stui.tui.state import PlanState
 from k3stui.tui.widgets.macvlan_networks import MacvlanNetworks
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from textual.geometry import Region
 from textual.widgets import Button, Input, OptionList, Select, TabbedContent
 from tuikit import notes, press_text, put, row, settle, show, type_into
 
@@ -85,7 +86,8 @@ async def test_choosing_calico_shows_the_implied_flags(make_app):
         assert app.state.plan.cni.kind == "calico"
         assert app.state.applied.flannel.backend == "none"
         assert app.state.applied.disable_network_policy is True
-        implied = str(app.screen.query_one(ImplicationsView).render())
+        view = app.screen.query_one(ImplicationsView)
+        implied = "".join(strip.text for strip in view.render_lines(Region(0, 0, *view.size)))
         assert "flannel-backend" in implied and "none" in implied
         assert "implied" in notes(app, "disable_network_policy")
         checkbox = row(app, "disable_network_policy").input
@@ -469,7 +471,7 @@ async def test_next_tab_before_any_tab_is_active(make_app):
 
 async def test_an_unexpected_exception_exits_3_and_keeps_the_unsaved_plan(make_app, tmp_path: Path,
                                                                          monkeypatch):
-    from k3stui.tui.state import preset_from_file
+    from k3stui.tui.starting_points import preset_from_file
 
     monkeypatch.delenv("K3STUI_DEBUG", raising=False)
     app = make_app(PlanState())

@@ -75,7 +75,7 @@ def test_saved_preset_names_load_back(tmp_path) -> None:
     """The name comes from the file name; any file name gives one the loader accepts."""
     from k3stui.fsio import WriteRefused
     from k3stui.tui.actions import preset_name, save_preset
-    from k3stui.tui.state import preset_from_file
+    from k3stui.tui.starting_points import preset_from_file
 
     assert preset_name("preset calico") == "preset-calico"
     assert preset_name("--") == "my-plan"

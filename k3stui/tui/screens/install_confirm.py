@@ -86,8 +86,8 @@ class InstallScreen(Screen[None]):
             yield Log(id="install-log", highlight=False)
             yield Static("", id="install-result", markup=False)
             with Horizontal(id="dialog-buttons"):
-                yield Button("Install now", id="confirm", variant="error", disabled=True)
-                yield Button("Back", id="close")
+                yield Button("Install now", id="confirm", variant="error", disabled=True, compact=True)
+                yield Button("Back", id="close", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -228,7 +228,7 @@ class InstallScreen(Screen[None]):
             if not event.changed:
                 log.write_line(f"unchanged: {event.title}")
         elif isinstance(event, StepFailed):
-            self._failed_step = f"step {event.index} of {event.total} ({event.title})"
+            self._failed_step = f"step {event.index} of {event.total}"
             log.write_line(f"failed: {event.title}: {in_ui_words(event.reason)}")
         elif isinstance(event, Undone):
             for line in event.restored:
@@ -256,11 +256,13 @@ class InstallScreen(Screen[None]):
         step.update(f"failed at {self._failed_step}" if self._failed_step else "failed")
         self.sub_title = "failed: everything it changed was put back"
         rolled = "\n".join(f"  rolled back: {u}" for u in undone) or "  nothing had been changed"
+        message = in_ui_words(message)
         advice = ""
-        if "download" in message.lower() and self.query_one("#source", Select).value == "online":
+        if ("download" in message.lower() and "Install from" not in message
+                and self.query_one("#source", Select).value == "online"):
             advice = ("\nNo download here? Choose a local install script or an air-gap bundle under "
                       "Install from, then Dry run.")
-        self._result(f"The install failed: {in_ui_words(message)}\n{rolled}{advice}", failed=True)
+        self._result(f"The install failed: {message}\n{rolled}{advice}", failed=True)
         self.query_one("#source").disabled = False
         self.query_one("#dry-run-again").disabled = False
         self.query_one("#source-path").disabled = not _SOURCE[str(self.query_one("#source", Select).value)][1]

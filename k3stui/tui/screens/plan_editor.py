@@ -93,7 +93,7 @@ class PlanEditorScreen(Screen[None]):
                     if tab in self._built:
                         yield from self._tab_body(tab)
         yield OptionHelp(id="help")
-        yield Footer()
+        yield Footer(compact=True)  # F7/F8 on the Multus section: every key still fits in 80 columns
 
     def _tab_body(self, tab: str) -> list[Widget]:
         if tab == "findings":
@@ -308,7 +308,7 @@ class PlanEditorScreen(Screen[None]):
         self.action_show_tab("network")
         networks = self._one("networks", MacvlanNetworks)
         last = networks.focused_network() if networks is not None else self.state.network_count - 1
-        self.post_message(MacvlanNetworks.Requested(None if what == "add" else last))
+        self.post_message(MacvlanNetworks.Requested(networks, None if what == "add" else last))
 
     def action_next_tab(self) -> None:
         self._step_tab(1)

@@ -33,8 +33,9 @@ class SummaryBar(Horizontal):
         self._counts = shown
         errors = counts[Severity.ERROR]
         text = Text()
-        text.append(f"✗ {errors} errors", style="bold" if errors else "")
-        text.append(f"  ! {counts[Severity.WARNING]} warnings  i {counts[Severity.INFO]} info")
+        warnings = counts[Severity.WARNING]
+        text.append(f"✗ {errors} error{'' if errors == 1 else 's'}", style="bold" if errors else "")
+        text.append(f"  ! {warnings} warning{'' if warnings == 1 else 's'}  i {counts[Severity.INFO]} info")
         counts_widget = self.query_one("#counts", Static)
         counts_widget.update(text)
         counts_widget.set_class(bool(errors), "-errors")
