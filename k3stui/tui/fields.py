@@ -66,7 +66,7 @@ class Field:
 
 FIELDS: tuple[Field, ...] = (
     # Cluster
-    Field("role", "Role", "cluster", "choice", ("server", "agent")),
+    Field("role", "This host is", "cluster", "choice", ("server", "agent")),
     Field("k3s_version", "K3s version", "cluster", placeholder=f"default: {NEWEST_KNOWN} (newest known)",
           extra_keys=("k3s-version",)),
     Field("server", "Server URL", "cluster",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import Input, OptionList, Select, TextArea
-from tuikit import notes, press_text, put, row, settle, show, until
+from tuikit import notes, palette, put, row, settle, show, until
 
 from k3stui.tui.starting_points import preset_from_file
 from k3stui.tui.state import PlanState
@@ -155,10 +155,7 @@ async def test_palette_adds_a_network(make_app):
     state.set_flag("multus", True)
     app = make_app(state)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("ctrl+p")
-        await settle(pilot)
-        await press_text(pilot, "add macvlan")
-        await settle(pilot)  # the palette searches in a worker
+        await palette(pilot, "add macvlan")
         await pilot.press("enter")
         await until(pilot, lambda: len(app.state.networks) == 2)  # runs after the palette closes
         await until(pilot, lambda: app.screen.query_one(MacvlanNetworks).shown == 2)

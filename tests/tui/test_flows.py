@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.geometry import Region
 from textual.widgets import Button, Input, OptionList, Select, TabbedContent
-from tuikit import notes, press_text, put, row, settle, show, type_into
+from tuikit import notes, palette, put, row, settle, show, type_into
 
 from k3stui import plan as p
 from k3stui.tui.screens.plan_editor import PlanEditorScreen
@@ -219,10 +219,7 @@ async def test_preview_shows_rendered_files_and_explanation(make_app):
 async def test_command_palette_switches_tabs(make_app):
     app = make_app(PlanState())
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await press_text(pilot, "tab findings")
-        await settle(pilot)
+        await palette(pilot, "tab findings")
         await pilot.press("down", "enter")
         await pilot.pause()
         assert isinstance(app.screen, PlanEditorScreen)
@@ -432,16 +429,10 @@ async def test_palette_keys_command_then_f1_does_not_crash(make_app):
     """Textual's "Keys" command removes widgets whose type is named HelpPanel; ours is not."""
     app = make_app(PlanState())
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await press_text(pilot, "keys")
-        await settle(pilot)
+        await palette(pilot, "keys")
         await pilot.press("enter")  # show Textual's keys panel
         await settle(pilot)
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await press_text(pilot, "keys")
-        await settle(pilot)
+        await palette(pilot, "keys")
         await pilot.press("enter")  # hide it again: removes "HelpPanel" widgets
         await settle(pilot)
         help_panel = app.screen.query_one("#help")

@@ -69,6 +69,14 @@ async def press_text(pilot, text: str) -> None:
         await pilot.press(key_name(ch))
 
 
+async def palette(pilot, query: str) -> None:
+    """Open the command palette and type `query`; its search has run when this returns."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await press_text(pilot, query)
+    await settle(pilot)
+
+
 async def type_into(pilot, app, path: str, text: str) -> None:
     """Focus the field's input, clear it and type `text` key by key, then wait for its findings."""
     await pilot.pause()  # let a tab switch (which focuses the tab's first field) settle first

@@ -56,6 +56,7 @@ def run_with_events(actions: Any, on_event: Any) -> Any:
 
 
 class InstallScreen(Screen[None]):
+    CSS_PATH = "install.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back"),
         Binding("ctrl+r", "confirm", "Install now"),

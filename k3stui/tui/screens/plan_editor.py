@@ -53,6 +53,7 @@ def blocked_reason(state: PlanState) -> str | None:
 
 
 class PlanEditorScreen(Screen[None]):
+    CSS_PATH = "plan_editor.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         # priority: Input binds ctrl+e (end of line); the app's actions win on this screen.
         Binding("f1", "toggle_help", "Help", priority=True),
