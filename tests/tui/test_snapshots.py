@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Input, TabbedContent
+from tuikit import until
 
 from k3stui.install.events import OutputLine, StepDone, StepFailed, StepStarted, Undone
 from k3stui.tui.screens.plan_editor import PlanEditorScreen
@@ -29,6 +30,7 @@ async def show_tab(pilot, tab: str) -> None:
         await pilot.pause(0.05)
     await pilot.pause(0.1)
     pilot.app.screen.query_one(TabbedContent).active = tab
+    await until(pilot, lambda: pilot.app.screen.shown_tab == tab)  # built, focused: its inputs exist
     await settle(pilot)
     assert pilot.app.screen.query_one(TabbedContent).active == tab
 
@@ -44,7 +46,7 @@ def on_tab(tab: str):
 async def settle(pilot) -> None:
     """A tab switch animates its underline and moves focus: wait for both before the picture.
     A blinking cursor would make the picture depend on timing: keep it steady."""
-    for widget in pilot.app.screen.query(Input):
+    for widget in pilot.app.screen.query("Input, TextArea"):
         widget.cursor_blink = False
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
