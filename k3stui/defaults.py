@@ -20,6 +20,9 @@ EGRESS_SELECTOR_MODE = "agent"
 DATA_DIR = "/var/lib/rancher/k3s"
 CONFIG_FILE = "/etc/rancher/k3s/config.yaml"
 NODE_TOKEN = "/var/lib/rancher/k3s/server/node-token"  # the token agents join with
+# Where an agent's config points `token-file` when the plan names neither a token nor a file:
+# the operator copies the server's node-token there.
+AGENT_TOKEN_FILE = "/etc/rancher/k3s/k3stui-agent-token"
 CONFIG_DROPIN_DIR = "/etc/rancher/k3s/config.yaml.d"
 AUTO_DEPLOY_DIR = "/var/lib/rancher/k3s/server/manifests"
 IMAGES_DIR = "/var/lib/rancher/k3s/agent/images"

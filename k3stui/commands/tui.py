@@ -8,9 +8,8 @@ from pathlib import Path
 
 
 def run(args: argparse.Namespace) -> int:
-    from k3stui.tui.app import K3sTuiApp
+    from k3stui.tui.app import run_app
 
     root = Path(getattr(args, "root", None) or "/")
     out_dir = Path(getattr(args, "out", None) or Path.cwd())
-    result = K3sTuiApp(root=root, out_dir=out_dir).run()
-    return result if isinstance(result, int) else 0
+    return run_app(root, out_dir)

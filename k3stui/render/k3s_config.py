@@ -18,7 +18,7 @@ from k3stui.plan import Plan, Secret, get_value
 
 # Where the agent config points `token-file` when the plan names neither a token nor a file:
 # the operator copies the server's /var/lib/rancher/k3s/server/node-token there.
-AGENT_TOKEN_FILE = "/etc/rancher/k3s/k3stui-agent-token"
+AGENT_TOKEN_FILE = defaults.AGENT_TOKEN_FILE
 # Where the rendered net-conf.json goes on every node unless `flannel.conf` says otherwise.
 NETCONF_NODE_PATH = defaults.FLANNEL_CONF_PATH
 KCM_ARG = "kube-controller-manager-arg"

@@ -33,6 +33,30 @@ def save_preset(state: PlanState, path: Path, *, force: bool = False) -> Path:
     return atomic_write(path, text.encode("utf-8"))
 
 
+def write_recovery(state: PlanState, folder: Path) -> Path:
+    """After a crash: the user's plan as a preset file in `folder` (else the temp folder), under a
+    new name, never replacing a file. Not round-trip checked as Save is: the app is already failing,
+    and a plan k3stui would refuse is still the user's work."""
+    import tempfile
+    import time
+
+    from k3stui.fsio import atomic_write
+    from k3stui.presets import Preset, dump_preset
+
+    description = f"Recovered by k3stui after a crash (started from {state.source})"
+    text = dump_preset(Preset(name="recovered", description=description, plan=state.plan))
+    name = f"k3stui-recovery-{time.strftime('%Y%m%d-%H%M%S')}.yaml"
+    for where in (folder, Path(tempfile.gettempdir())):
+        path = where / name
+        try:
+            where.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                return atomic_write(path, text.encode("utf-8"), mode=0o600)
+        except OSError:
+            continue
+    raise OSError(f"neither {folder} nor {tempfile.gettempdir()} can take {name}")
+
+
 def rendered_files(state: PlanState) -> list[RenderedFile]:
     """`render_all` with the chart export, as `k3stui render` writes it (plan.yaml named after the
     preset the plan started from, as `render --preset` names it)."""

@@ -7,15 +7,21 @@ save it as a preset, export its files, install it.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from k3stui.exit_codes import INTERNAL
 from k3stui.tui.commands import K3sCommands
 from k3stui.tui.screens.start import Start, StartScreen
-from k3stui.tui.state import PlanState
+
+if TYPE_CHECKING:
+    from k3stui.tui.screens.plan_editor import PlanEditorScreen
+    from k3stui.tui.state import PlanState
 
 
 class K3sTuiApp(App[int]):
@@ -24,6 +30,9 @@ class K3sTuiApp(App[int]):
     COMMANDS = App.COMMANDS | {K3sCommands}
     # F6 on any screen (an F-key: a focused Input does not take it), hidden: the footers stay as they are.
     BINDINGS: ClassVar[list[BindingType]] = [Binding("f6", "open_doctor", "Doctor", show=False)]
+    # 80x24 and the like get a denser layout (app.tcss: .-narrow, .-short).
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (32, "-tall")]
 
     def __init__(self, *, root: Path = Path("/"), out_dir: Path | None = None,
                  state: PlanState | None = None) -> None:
@@ -32,6 +41,8 @@ class K3sTuiApp(App[int]):
         self.out_dir = out_dir or Path.cwd()
         self._initial_state = state
         self.state: PlanState | None = None
+        # Set when an exception nothing handled ended the app: what to tell the user (exit 3).
+        self.crash: str | None = None
 
     def on_mount(self) -> None:
         if self._initial_state is not None:  # e.g. tests and benchmarks that skip the start screen
@@ -42,6 +53,8 @@ class K3sTuiApp(App[int]):
     def _started(self, start: Start | None) -> None:
         if start is None:
             return
+        from k3stui.tui.state import PlanState
+
         plan, source, found, label = start
         if self.state is None:
             self._open_plan(PlanState(plan, source, found, label=label))
@@ -53,9 +66,9 @@ class K3sTuiApp(App[int]):
         from k3stui.tui.screens.plan_editor import PlanEditorScreen
 
         self.state = state
-        self.push_screen(PlanEditorScreen(state, installer_missing=None))
+        self.push_screen(PlanEditorScreen(state))
 
-    def _plan_screen(self):  # -> PlanEditorScreen, imported lazily
+    def _plan_screen(self) -> PlanEditorScreen:
         from k3stui.tui.screens.plan_editor import PlanEditorScreen
 
         return next(s for s in self.screen_stack if isinstance(s, PlanEditorScreen))
@@ -70,3 +83,32 @@ class K3sTuiApp(App[int]):
         from k3stui.tui.screens.doctor import DoctorScreen
 
         self.push_screen(DoctorScreen(self.state.applied if self.state else Plan(), self.root))
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's one hook for an exception no handler caught: keep the user's unsaved plan,
+        then end with exit status 3 and a sentence instead of a screen of traceback."""
+        if self.crash is None:  # the first one counts; later ones come from tearing down
+            from k3stui.tui.actions import write_recovery
+
+            saved = ""
+            if self.state is not None and self.state.edited:
+                try:
+                    saved = f" Your unsaved plan was written to {write_recovery(self.state, self.out_dir)}."
+                except Exception as exc:  # already failing: say so, do not hide the bug
+                    saved = f" Your unsaved plan could not be written ({exc})."
+            self.crash = (f"k3stui: internal error: {type(error).__name__}: {error}.{saved} "
+                          "Run with K3STUI_DEBUG=1 for the traceback and report it.")
+        if os.environ.get("K3STUI_DEBUG"):
+            super()._handle_exception(error)  # Textual prints the traceback on exit
+        else:
+            self.exit(INTERNAL, return_code=INTERNAL)
+
+
+def run_app(root: Path, out_dir: Path) -> int:
+    """Run the UI in this terminal; the exit status (3 after a crash, its message on stderr)."""
+    app = K3sTuiApp(root=root, out_dir=out_dir)
+    result = app.run()
+    if app.crash is not None:
+        print(app.crash, file=sys.stderr)
+        return INTERNAL
+    return result if isinstance(result, int) else 0

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from k3stui.tui.fields import TABS
+if TYPE_CHECKING:
+    from k3stui.tui.screens.plan_editor import PlanEditorScreen
 
 
 class K3sCommands(Provider):
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        screen = self.screen  # the screen the palette was opened over
-        if screen.__class__.__name__ != "PlanEditorScreen":
+        from k3stui.tui.fields import TABS
+
+        if self.screen.__class__.__name__ != "PlanEditorScreen":
             return []  # the start and install screens: their own keys only (no new plan mid-install)
+        screen = cast("PlanEditorScreen", self.screen)  # the screen the palette was opened over
         run = screen.run_action
         out: list[tuple[str, str, Callable[[], object]]] = [
             ("Load preset / start over", "choose a preset, a preset file, this host's config or defaults",
@@ -25,13 +29,12 @@ class K3sCommands(Provider):
             ("Toggle help panel", "show or hide the help for the focused option",
              partial(run, "toggle_help")),
         ]
-        if screen.state.plan.cni.multus is not None:  # type: ignore[attr-defined]
-            networks = screen.query_one("#networks")
+        if screen.state.plan.cni.multus is not None:
             out += [
                 ("Add macvlan network", "append a Multus macvlan network (F7)",
-                 partial(networks.run_action, "add_network")),
+                 partial(run, "network('add')")),
                 ("Remove macvlan network", "remove the focused (else the last) network (F8)",
-                 partial(networks.run_action, "remove_network")),
+                 partial(run, "network('remove')")),
             ]
         return out + [(f"Switch to tab: {title}", f"show the {title} tab", partial(run, f"show_tab('{tab}')"))
                       for tab, title in TABS]

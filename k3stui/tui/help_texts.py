@@ -25,8 +25,11 @@ HELP: dict[str, Help] = {
     # --- Cluster ---
     "role": Help(
         "Role of this host",
-        "A server runs the control plane (and agent); an agent joins a server. Flannel backend, "
-        "masquerade and external-ip options are server-only; flannel-iface/-conf are per node.",
+        "Which node of the planned cluster this host is: what Install puts here, as "
+        "'k3stui install --role'. The plan describes the whole cluster and is judged as such; an "
+        "agent gets the server URL from the nodes (or Server URL), the default token file and no "
+        "server-only keys (flannel backend, masquerade, external-ip). A server runs the control "
+        "plane; an agent joins a server.",
         "server",
         "k3s-network.md §0 rule 2; docs networking/basic-network-options.md",
     ),

@@ -4,20 +4,23 @@ the core says about it (implications, findings). No Textual here, so tests can d
 The user's own choices live in `plan`; `applied` is `plan` with the implied choices added
 (Calico -> flannel-backend none ...). Validation, previews, saving and export all use `applied`,
 so the TUI shows and writes exactly what the CLI would for the same choices.
+
+`role` is which node of the planned cluster this host is (the Role field): like
+`k3stui install --role`, it picks what is installed here and never changes how the plan is judged
+(one plan describes a cluster).
+
+Editing and judging are separate steps so the UI can judge off the key path: `edit_text` stores
+what was typed (cheap, per keystroke); `judge` is a pure function of a snapshot (run in a worker)
+and `accept` takes its result. `set_text` does both, for callers without a UI.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from k3stui import plan as p
 from k3stui.findings import Finding, Severity, error, sort_findings
-
-if TYPE_CHECKING:
-    from k3stui.presets import Preset
-
 from k3stui.tui.fields import OPTIONAL_CHOICES, Field, field_for, network_path, parse_text, unknown_flags
 
 # The macvlan network the Multus section shows (and edits into being) while the plan has none.
@@ -40,12 +43,20 @@ class PlanState:
     # (name, description) of the preset the plan started from: labels the exported plan.yaml as
     # `k3stui render --preset` does.
     label: tuple[str, str] | None = None
+    role: str = ""  # this host's role; "" until set: the plan's own
+    edited: bool = False  # changed since it was loaded or saved (kept in a recovery file on a crash)
+    # Bumped by every edit; `judged` is the edit the findings are for (equal: they are current).
+    generation: int = 0
+    judged: int = -1
 
     def __post_init__(self) -> None:
+        self.role = self.role or self.plan.role
         self.revalidate()
 
     # ----------------------------------------------------------------------------- reading
     def value(self, path: str) -> Any:
+        if path == "role":
+            return self.role
         if path == "multus":
             return self.plan.cni.multus is not None
         where = network_path(path)
@@ -59,7 +70,7 @@ class PlanState:
 
     def applied_value(self, path: str) -> Any:
         """The value after implications (what validation and rendering see)."""
-        if path == "multus" or path.startswith("cni.multus."):
+        if path in ("multus", "role") or path.startswith("cni.multus."):
             return self.value(path)
         return p.get_value(self.applied, path)
 
@@ -89,6 +100,11 @@ class PlanState:
     def has_errors(self) -> bool:
         return self.counts[Severity.ERROR] > 0
 
+    @property
+    def current(self) -> bool:
+        """The findings are for the plan as it is now (no edit is waiting to be judged)."""
+        return self.judged == self.generation
+
     def findings_for(self, fld: Field) -> list[Finding]:
         from k3stui.rules import findings_for
 
@@ -103,6 +119,11 @@ class PlanState:
     # ----------------------------------------------------------------------------- editing
     def set_text(self, path: str, text: str) -> None:
         """Text typed into an input (or a choice picked): parse, store, revalidate."""
+        self.edit_text(path, text)
+        self.revalidate()
+
+    def edit_text(self, path: str, text: str) -> None:
+        """Parse and store what was typed, without judging it (see `judge`)."""
         fld = field_for(path)
         try:
             value = parse_text(fld, text)
@@ -113,14 +134,22 @@ class PlanState:
             if value is None and path not in OPTIONAL_CHOICES:
                 value = self._unset_value(path)
             self._store(path, value)
-        self.revalidate()
+        self._edited()
 
     def set_flag(self, path: str, on: bool) -> None:
+        self.edit_flag(path, on)
+        self.revalidate()
+
+    def edit_flag(self, path: str, on: bool) -> None:
         if path == "multus":
             self.plan = p.with_value(self.plan, "cni.multus", p.Multus() if on else None)
         else:
             self._store(path, on)
-        self.revalidate()
+        self._edited()
+
+    def _edited(self) -> None:
+        self.edited = True
+        self.generation += 1
 
     def add_network(self) -> int:
         """Append a macvlan network (turning Multus on); returns its index. A blank first network
@@ -130,6 +159,7 @@ class PlanState:
         name = next(f"macvlan-{i}" for i in range(len(nets) + 1, len(nets) + 100)
                     if f"macvlan-{i}" not in names)
         self._set_networks((*nets, replace(_NEW_NETWORK, name=name)))
+        self._edited()
         self.revalidate()
         return len(nets)
 
@@ -141,6 +171,7 @@ class PlanState:
             self._set_networks(nets[:index] + nets[index + 1:])
         for path in [k for k in self.input_errors if network_path(k)]:
             del self.input_errors[path]
+        self._edited()
         self.revalidate()
 
     def _set_networks(self, nets: tuple[p.MacvlanNetwork, ...]) -> None:
@@ -149,9 +180,11 @@ class PlanState:
 
     def load(self, plan: p.Plan, source: str, import_findings: list[Finding] | None = None,
              label: tuple[str, str] | None = None) -> None:
-        self.plan, self.source, self.label = plan, source, label
+        self.plan, self.source, self.label, self.role = plan, source, label, plan.role
         self.import_findings = list(import_findings or [])
         self.input_errors.clear()
+        self.edited = False
+        self.generation += 1
         self.revalidate()
 
     def _unset_value(self, path: str) -> Any:
@@ -174,32 +207,73 @@ class PlanState:
                 nets.append(_NEW_NETWORK)
             nets[index] = replace(nets[index], **{attr: value})
             self._set_networks(tuple(nets))
+        elif path == "role":
+            self.role = value or self.plan.role
         elif path == "extra":
             self.plan = p.with_value(self.plan, path, _keep_unchanged(self.plan.extra, value))
         else:
             self.plan = p.with_value(self.plan, path, value)
 
     # ----------------------------------------------------------------------------- checking
-    def revalidate(self) -> None:
-        """Implications, then the rules: the same calls `k3stui check` makes. Fast (per keystroke)."""
-        from k3stui.implications import apply_implications
-        from k3stui.rules import evaluate
-        from k3stui.rules.imports import UNKNOWN_NAME_CODES
+    def snapshot(self) -> Snapshot:
+        """What `judge` needs, copied: safe to judge in another thread while typing goes on."""
+        return Snapshot(self.generation, self.plan, tuple(self.import_findings),
+                        tuple(self.input_errors.items()))
 
-        self.applied, judged = evaluate(self.plan, k3s_version=self.plan.k3s_version)
-        self.implications = apply_implications(self.plan)[1]  # shown with their reasons in their own view
-        extra = self.plan.extra
-        # An unknown flag's did-you-mean while it is in the plan: the import's own (with its
-        # source) if it made one, else the importer's view of the plan's flags.
-        kept = [f for f in self.import_findings if f.code not in UNKNOWN_NAME_CODES or f.key in extra]
-        reported = {f.key for f in kept if f.code in UNKNOWN_NAME_CODES}
-        unknown = [f for f in unknown_flags(extra) if f.key not in reported]
-        found = [*kept, *unknown, *(f for f in judged if f.code != "IMPL001")]
-        for path, reason in self.input_errors.items():
-            fld = field_for(path)
-            found.append(error("input", fld.finding_keys[0], f"{fld.label}: {reason}",
-                               "type a value of the right kind, or clear the field for the default"))
-        self.findings = sort_findings(found)
+    def accept(self, judgement: Judgement) -> bool:
+        """Take a judgement; False (and nothing changes) when the plan was edited since its snapshot."""
+        if judgement.generation != self.generation:
+            return False
+        self.applied, self.implications, self.findings = (judgement.applied, judgement.implications,
+                                                          judgement.findings)
+        self.judged = judgement.generation
+        return True
+
+    def revalidate(self) -> None:
+        """Judge the plan now (see `judge`)."""
+        self.accept(judge(self.snapshot()))
+
+    def saved(self) -> None:
+        self.edited = False
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    generation: int
+    plan: p.Plan
+    import_findings: tuple[Finding, ...]
+    input_errors: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Judgement:
+    generation: int
+    applied: p.Plan
+    implications: list[Any]
+    findings: list[Finding]
+
+
+def judge(snap: Snapshot) -> Judgement:
+    """Implications, then the rules: the same calls `k3stui check` makes. Pure: no state is touched."""
+    from k3stui.implications import apply_implications
+    from k3stui.rules import evaluate
+    from k3stui.rules.imports import UNKNOWN_NAME_CODES
+
+    plan = snap.plan
+    applied, judged = evaluate(plan, k3s_version=plan.k3s_version)
+    implications = apply_implications(plan)[1]  # shown with their reasons in their own view
+    extra = plan.extra
+    # An unknown flag's did-you-mean while it is in the plan: the import's own (with its
+    # source) if it made one, else the importer's view of the plan's flags.
+    kept = [f for f in snap.import_findings if f.code not in UNKNOWN_NAME_CODES or f.key in extra]
+    reported = {f.key for f in kept if f.code in UNKNOWN_NAME_CODES}
+    unknown = [f for f in unknown_flags(extra) if f.key not in reported]
+    found = [*kept, *unknown, *(f for f in judged if f.code != "IMPL001")]
+    for path, reason in snap.input_errors:
+        fld = field_for(path)
+        found.append(error("input", fld.finding_keys[0], f"{fld.label}: {reason}",
+                           "type a value of the right kind, or clear the field for the default"))
+    return Judgement(snap.generation, applied, implications, sort_findings(found))
 
 
 def _keep_unchanged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -209,54 +283,3 @@ def _keep_unchanged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 
     return {k: old[k] if k in old and flag_lines({k: old[k]}) == flag_lines({k: v}) else v
             for k, v in new.items()}
-
-
-# ------------------------------------------------------------------------------- starting points
-# Reading files is the shell's job; these read under `root` (tests point it at tmp_path).
-
-
-def host_config_files(root: Path) -> list[Path]:
-    """This host's K3s config: config.yaml, then config.yaml.d/*.yaml alphabetically (as K3s reads
-    them). Raises InputError when the folder cannot be looked into (not root, say)."""
-    from k3stui.defaults import CONFIG_DROPIN_DIR, CONFIG_FILE
-    from k3stui.findings import InputError
-    from k3stui.inputs import config_dir_files
-
-    main, dropins = root / CONFIG_FILE.lstrip("/"), root / CONFIG_DROPIN_DIR.lstrip("/")
-    try:
-        return ([main] if main.is_file() else []) + (config_dir_files(dropins) if dropins.is_dir() else [])
-    except OSError as exc:  # is_file/is_dir raise PermissionError under a folder we may not enter
-        raise InputError(f"{exc.filename or main.parent}: cannot look into it: {exc.strerror or exc}; "
-                         "run k3stui as a user that can read it (e.g. with sudo)") from None
-
-
-def plan_from_host(root: Path) -> tuple[p.Plan, list[Finding]]:
-    """Raises InputError when a file (or the folder) cannot be read."""
-    from k3stui.importers import build_plan
-    from k3stui.inputs import read_text
-
-    configs = [(f"/{f.relative_to(root)}", read_text(f, "config file")) for f in host_config_files(root)]
-    plan, found = build_plan(configs=configs)
-    return plan, list(found)
-
-
-def preset_from_file(path: Path) -> Preset:
-    """A preset file. Raises InputError (unreadable or invalid preset)."""
-    from k3stui.inputs import read_text
-    from k3stui.presets import load_preset_text
-
-    return load_preset_text(read_text(path, "preset file"), str(path))
-
-
-def shipped_presets() -> list[tuple[str, str]]:
-    """(name, description) of every shipped preset; an unloadable one says why instead."""
-    from k3stui.findings import InputError
-    from k3stui.presets import load_shipped, shipped_names
-
-    out = []
-    for name in shipped_names():
-        try:
-            out.append((name, load_shipped(name).description))
-        except InputError as exc:
-            out.append((name, f"(cannot be loaded: {exc})"))
-    return out

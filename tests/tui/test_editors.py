@@ -5,21 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input, OptionList, Select, TabbedContent, TextArea
-from tuikit import notes, press_text, row, type_into
+from textual.widgets import Input, OptionList, Select, TextArea
+from tuikit import notes, palette, put, row, settle, show, until
 
-from k3stui.tui.state import PlanState, preset_from_file
+from k3stui.tui.starting_points import preset_from_file
+from k3stui.tui.state import PlanState
 from k3stui.tui.widgets.macvlan_networks import MacvlanNetworks
 
 
 def net(i: int, attr: str) -> str:
     return f"cni.multus.networks[{i}].{attr}"
-
-
-async def show(pilot, app, tab: str) -> None:
-    app.screen.query_one(TabbedContent).active = tab
-    await pilot.pause()
-    await pilot.pause()
 
 
 async def test_second_network_error_shows_under_it_and_goes_with_it(make_app):
@@ -30,20 +25,20 @@ async def test_second_network_error_shows_under_it_and_goes_with_it(make_app):
         await show(pilot, app, "network")
         networks = app.screen.query_one(MacvlanNetworks)
         assert networks.shown == 1  # the blank first network to type into
-        await type_into(pilot, app, net(0, "master"), "eth1")
-        await type_into(pilot, app, net(0, "subnet"), "192.168.50.0/24")
+        await put(pilot, app, net(0, "master"), "eth1")
+        await put(pilot, app, net(0, "subnet"), "192.168.50.0/24")
         await pilot.press("f7")  # Add network: bound on the list, focus is inside it
-        await pilot.pause()
+        await settle(pilot)
         assert networks.shown == 2 and len(app.state.networks) == 2
         assert app.screen.focused is row(app, net(1, "name")).input  # lands on the new network
-        await type_into(pilot, app, net(1, "master"), "eth2")
-        await type_into(pilot, app, net(1, "subnet"), "10.42.5.0/24")  # inside cluster-cidr
+        await put(pilot, app, net(1, "master"), "eth2")
+        await put(pilot, app, net(1, "subnet"), "10.42.5.0/24")  # inside cluster-cidr
         assert app.state.networks[1].subnet == "10.42.5.0/24"
         assert "overlaps cluster-cidr" in notes(app, net(1, "subnet"))
         assert row(app, net(1, "subnet")).has_class("-error")
         assert "overlaps" not in notes(app, net(0, "subnet"))  # only under the network it is about
         await pilot.click("#net-remove-1")
-        await pilot.pause()
+        await settle(pilot)
         assert networks.shown == 1 and len(app.state.networks) == 1
         assert not app.screen.query("#net-1")
         assert app.state.networks[0].subnet == "192.168.50.0/24"
@@ -61,7 +56,7 @@ async def test_remove_binding_removes_the_focused_network(make_app):
         await show(pilot, app, "network")
         row(app, net(1, "name")).input.focus()
         await pilot.press("f8")
-        await pilot.pause()
+        await settle(pilot)
         assert [n.name for n in app.state.networks] == ["macvlan", "macvlan-3"]
         assert app.screen.query_one(MacvlanNetworks).shown == 2
         assert row(app, net(1, "name")).input.value == "macvlan-3"
@@ -74,15 +69,15 @@ async def test_cilium_option_reaches_the_chart_values_preview(make_app):
     async with app.run_test(size=(120, 40)) as pilot:
         await show(pilot, app, "network")
         row(app, "cni.cilium.encryption").query_one(Select).value = "wireguard"
-        await type_into(pilot, app, "cni.cilium.operator_replicas", "3")
+        await put(pilot, app, "cni.cilium.operator_replicas", "3")
         assert app.state.plan.cni.cilium.encryption == "wireguard"
         assert app.state.plan.cni.cilium.operator_replicas == 3
         await show(pilot, app, "preview")
-        await pilot.pause(0.3)
+        await settle(pilot)
         listing = app.screen.query_one("#preview-list", OptionList)
         ids = [o.id for o in listing.options]
         listing.highlighted = ids.index("chart: values.yaml")
-        await pilot.pause()
+        await settle(pilot)
         values = str(app.screen.query_one("#preview-text").render())
         assert "encryption:\n    enabled: true\n    type: wireguard" in values
         assert "operator:\n    replicas: 3" in values
@@ -94,16 +89,12 @@ async def test_unknown_extra_flag_shows_did_you_mean_at_the_field(make_app):
         await show(pilot, app, "host")
         area = row(app, "extra").query_one(TextArea)
         area.focus()
-        await press_text(pilot, "disable-helm-controler=true")
-        await pilot.pause()
+        await put(pilot, app, "extra", "disable-helm-controler=true")
         assert app.state.plan.extra == {"disable-helm-controler": "true"}
         assert 'Did you mean "disable-helm-controller"?' in notes(app, "extra")
         assert row(app, "extra").has_class("-error")  # a close match of a flag K3s would skip
         # a flag the plan models belongs in its own field: said at this field, the plan unchanged
-        area.load_text("cluster-cidr=10.0.0.0/8")  # load_text posts no edit: type one more char
-        area.move_cursor(area.document.end)
-        await pilot.press("0")
-        await pilot.pause()
+        await put(pilot, app, "extra", "cluster-cidr=10.0.0.0/80")
         assert "has its own field" in notes(app, "extra")
         assert app.state.plan.cluster_cidr == ()
 
@@ -119,25 +110,23 @@ async def test_saved_preset_reloads_every_new_option(make_app, tmp_path: Path):
     async with app.run_test(size=(120, 40)) as pilot:
         await show(pilot, app, "network")
         row(app, "cni.cilium.routing_mode").query_one(Select).value = "native"
-        await type_into(pilot, app, "cni.cilium.operator_replicas", "1")
-        await type_into(pilot, app, net(0, "master"), "eth1")
-        await type_into(pilot, app, net(0, "subnet"), "192.168.50.0/24")
+        await put(pilot, app, "cni.cilium.operator_replicas", "1")
+        await put(pilot, app, net(0, "master"), "eth1")
+        await put(pilot, app, net(0, "subnet"), "192.168.50.0/24")
         await pilot.press("f7")
-        await pilot.pause()
-        await type_into(pilot, app, net(1, "master"), "eth2")
-        await type_into(pilot, app, net(1, "subnet"), "192.168.60.0/24")
+        await settle(pilot)
+        await put(pilot, app, net(1, "master"), "eth2")
+        await put(pilot, app, net(1, "subnet"), "192.168.60.0/24")
         row(app, net(1, "ipam")).query_one(Select).value = "whereabouts"
-        await pilot.pause()
+        await settle(pilot)
         await show(pilot, app, "host")
-        await type_into(pilot, app, "flannel.cni_conf", "/etc/cni/custom.conflist")
-        row(app, "extra").query_one(TextArea).focus()
-        await press_text(pilot, "disable-helm-controler=true")
-        await pilot.pause()
+        await put(pilot, app, "flannel.cni_conf", "/etc/cni/custom.conflist")
+        await put(pilot, app, "extra", "disable-helm-controler=true")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         app.screen.query_one("#path", Input).value = str(target)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert target.is_file()
 
     plan = preset_from_file(target).plan
@@ -149,7 +138,7 @@ async def test_saved_preset_reloads_every_new_option(make_app, tmp_path: Path):
 
     app = make_app(PlanState(plan, f"preset {target}"))
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, PlanEditorScreen)
         await show(pilot, app, "network")
         assert app.screen.query_one(MacvlanNetworks).shown == 2
@@ -166,13 +155,10 @@ async def test_palette_adds_a_network(make_app):
     state.set_flag("multus", True)
     app = make_app(state)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await press_text(pilot, "add macvlan")
-        await pilot.pause(0.5)
+        await palette(pilot, "add macvlan")
         await pilot.press("enter")
-        for _ in range(10):
-            await pilot.pause(0.1)
+        await until(pilot, lambda: len(app.state.networks) == 2)  # runs after the palette closes
+        await until(pilot, lambda: app.screen.query_one(MacvlanNetworks).shown == 2)
         assert len(app.state.networks) == 2
         assert app.screen.query_one(MacvlanNetworks).shown == 2
 
@@ -186,8 +172,8 @@ async def test_turning_multus_on_shows_a_network_to_fill_in(make_app):
         networks = app.screen.query_one(MacvlanNetworks)
         assert networks.shown == 0
         row(app, "multus").query_one(Checkbox).value = True
-        await pilot.pause()
-        await pilot.pause()
+        await settle(pilot)
+        await settle(pilot)
         assert networks.shown == 1
-        await type_into(pilot, app, net(0, "master"), "eth1")
+        await put(pilot, app, net(0, "master"), "eth1")
         assert app.state.networks[0].master == "eth1"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+from textual.geometry import Region
 from textual.widgets import Button, Input, OptionList, Select, TabbedContent
-from tuikit import notes, press_text, row, type_into
+from tuikit import notes, palette, put, row, settle, show, type_into
 
 from k3stui import plan as p
 from k3stui.tui.screens.plan_editor import PlanEditorScreen
@@ -25,7 +27,7 @@ async def answer_path_prompt(pilot, app, key: str, path: Path) -> None:
 
 async def choose(pilot, app, path: str, value: str) -> None:
     row(app, path).query_one(Select).value = value
-    await pilot.pause()
+    await settle(pilot)
 
 
 async def test_start_screen_offers_defaults_and_presets(make_app):
@@ -72,18 +74,20 @@ async def test_host_config_is_offered_and_read_under_root(make_app, tmp_path: Pa
         assert app.state.plan.flannel.backend == "host-gw"
         assert app.state.plan.cluster_cidr == ("10.50.0.0/16",)
         assert app.state.plan.cluster_domain == "example.internal"
+        await show(pilot, app, "addresses")
         assert row(app, "cluster_cidr").query_one(Input).value == "10.50.0.0/16"
 
 
 async def test_choosing_calico_shows_the_implied_flags(make_app):
     app = make_app(PlanState())
     async with app.run_test(size=(120, 40)) as pilot:
-        app.screen.query_one(TabbedContent).active = "network"
+        await show(pilot, app, "network")
         await choose(pilot, app, "cni.kind", "calico")
         assert app.state.plan.cni.kind == "calico"
         assert app.state.applied.flannel.backend == "none"
         assert app.state.applied.disable_network_policy is True
-        implied = str(app.screen.query_one(ImplicationsView).render())
+        view = app.screen.query_one(ImplicationsView)
+        implied = "".join(strip.text for strip in view.render_lines(Region(0, 0, *view.size)))
         assert "flannel-backend" in implied and "none" in implied
         assert "implied" in notes(app, "disable_network_policy")
         checkbox = row(app, "disable_network_policy").input
@@ -97,33 +101,40 @@ async def test_choosing_calico_shows_the_implied_flags(make_app):
 async def test_bad_cidr_shows_at_the_field_and_blocks_export(make_app):
     app = make_app(PlanState())
     async with app.run_test() as pilot:
-        app.screen.query_one(TabbedContent).active = "addresses"
-        await pilot.pause()
+        await show(pilot, app, "addresses")
         export = app.screen.query_one("#export", Button)
-        assert not export.disabled
-        await type_into(pilot, app, "cluster_cidr", "10.42.0.0/33")
+        assert not export.has_class("-off")
+        await put(pilot, app, "cluster_cidr", "10.42.0.0/33")
         assert app.state.plan.cluster_cidr == ("10.42.0.0/33",)
         assert row(app, "cluster_cidr").has_class("-error")
         assert "10.42.0.0/33" in notes(app, "cluster_cidr")
-        assert export.disabled
-        assert app.screen.check_action("export", ()) is None
-        # fix it: one more edit revalidates and re-enables Export
-        await pilot.press("backspace", "backspace", "1", "6")
+        assert export.has_class("-off")
+        await pilot.press("ctrl+e")  # off: the status line says why, no prompt opens
         await pilot.pause()
+        assert isinstance(app.screen, PlanEditorScreen)
+        assert "Export is off: 1 error: see Findings" in str(app.screen.query_one("#status").render())
+        await pilot.press("f9")
+        await pilot.pause()
+        assert "Install is off: 1 error: see Findings" in str(app.screen.query_one("#status").render())
+        # fix it: one more edit revalidates and turns Export back on
+        row(app, "cluster_cidr").input.focus()
+        await pilot.press("end", "backspace", "backspace", "1", "6")
+        await settle(pilot)
         assert app.state.plan.cluster_cidr == ("10.42.0.0/16",)
         assert not row(app, "cluster_cidr").has_class("-error")
-        assert not export.disabled
+        assert not export.has_class("-off")
 
 
 async def test_a_letter_in_a_number_field_is_an_error(make_app):
     app = make_app(PlanState())
     async with app.run_test(size=(120, 40)) as pilot:
-        app.screen.query_one(TabbedContent).active = "network"
-        await type_into(pilot, app, "flannel.mtu", "14x")
-        assert app.state.has_errors
+        await show(pilot, app, "network")
+        await type_into(pilot, app, "flannel.mtu", "14x")  # waits until the typing is judged
+        assert app.state.current and app.state.has_errors
         assert "not a whole number" in notes(app, "flannel.mtu")
         await pilot.press("backspace")
-        await pilot.pause()
+        await settle(pilot)
+        assert app.state.current
         assert app.state.plan.flannel.mtu == 14
         assert "input" not in {f.code for f in app.state.findings}
 
@@ -208,10 +219,7 @@ async def test_preview_shows_rendered_files_and_explanation(make_app):
 async def test_command_palette_switches_tabs(make_app):
     app = make_app(PlanState())
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await press_text(pilot, "tab findings")
-        await pilot.pause(0.5)
+        await palette(pilot, "tab findings")
         await pilot.press("down", "enter")
         await pilot.pause()
         assert isinstance(app.screen, PlanEditorScreen)
@@ -221,8 +229,7 @@ async def test_command_palette_switches_tabs(make_app):
 async def test_help_panel_follows_focus_and_toggles(make_app):
     app = make_app(PlanState())
     async with app.run_test() as pilot:
-        app.screen.query_one(TabbedContent).active = "addresses"
-        await pilot.pause()
+        await show(pilot, app, "addresses")
         row(app, "service_cidr").query_one(Input).focus()
         await pilot.pause()
         help_panel = app.screen.query_one("#help")
@@ -232,32 +239,107 @@ async def test_help_panel_follows_focus_and_toggles(make_app):
 
 
 async def test_install_shows_the_dry_run_and_reports_the_rollback(make_app, tmp_path: Path, monkeypatch):
+    from k3stui.tui.screens.install_confirm import InstallScreen
+
     monkeypatch.setenv("K3STUI_NO_DOWNLOAD", "1")  # the script download fails: everything is undone
     app = make_app(PlanState())
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("f9")
-        for _ in range(50):
-            await pilot.pause(0.1)
-            if app.screen.actions is not None:
-                break
-        dry_run = str(app.screen.query_one("#dry-run").render())
+        await settle(pilot)  # the dry run is read in a worker
+        screen = app.screen
+        assert isinstance(screen, InstallScreen) and screen.actions is not None
+        assert "dry run" in screen.sub_title
+        dry_run = str(screen.query_one("#dry-run").render())
         assert "50-k3stui-network.yaml" in dry_run and "install script" in dry_run
         assert not (tmp_path / "root/etc/rancher/k3s/config.yaml.d/50-k3stui-network.yaml").exists()
         await pilot.press("ctrl+o")  # no new plan under the install screen
         await pilot.pause()
-        assert not isinstance(app.screen, StartScreen)
+        assert app.screen is screen
         await pilot.press("ctrl+r")
-        for _ in range(100):
-            await pilot.pause(0.1)
-            if not app.screen.running:
-                break
-        result = app.screen.query_one("#install-result")
-        assert result.has_class("-failed")
-        assert "rolled back" in str(result.render())
-        assert any(line.startswith("writing ") for line in app.screen.query_one("#install-log").lines)
+        await settle(pilot)  # the install runs in a worker
+        assert not screen.running
+        assert "dry run" not in screen.sub_title
+        result = str(screen.query_one("#install-result").render())
+        assert screen.query_one("#install-result").has_class("-failed")
+        assert "rolled back" in result
+        assert "--install-script" not in result  # the UI's words: the choice is on this screen
+        assert "local install script" in result
+        bar = screen.query_one("#install-progress")
+        assert bar.has_class("-failed") and not bar.has_class("-ok")
+        assert "failed" in str(screen.query_one("#install-step").render())
+        assert screen.query_one("#install-log").lines
         assert not (tmp_path / "root/etc/rancher/k3s/config.yaml.d/50-k3stui-network.yaml").exists()
         await pilot.press("escape")
         assert isinstance(app.screen, PlanEditorScreen)
+
+
+async def test_install_from_a_local_script_or_a_bundle(make_app, tmp_path: Path):
+    from k3stui.tui.screens.install_confirm import InstallScreen
+
+    script = tmp_path / "install.sh"
+    script.write_text("#!/bin/sh\nexit 0\n")
+    app = make_app(PlanState())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f9")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, InstallScreen)
+        screen.query_one("#source", Select).value = "script"
+        await settle(pilot)
+        path = screen.query_one("#source-path", Input)
+        assert not path.disabled and path.placeholder.startswith("e.g.")
+        path.value = str(tmp_path / "missing.sh")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "no such file" in str(screen.query_one("#dry-run").render())
+        assert screen.query_one("#confirm", Button).disabled
+        path.value = str(script)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.actions is not None
+        assert str(script) in str(screen.query_one("#dry-run").render())
+        assert "get.k3s.io" not in str(screen.query_one("#dry-run").render())
+        screen.query_one("#source", Select).value = "airgap"
+        await settle(pilot)
+        path.value = str(tmp_path)  # a folder, but no bundle in it: the installer says why
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.actions is not None and screen.actions.refused
+        assert screen.query_one("#confirm", Button).disabled
+
+
+async def test_an_agent_is_judged_and_installed_as_the_cli_does(make_app, tmp_path: Path):
+    """Role agent on a planned cluster: no agent errors (the plan describes the cluster), and the
+    dry run is the one `k3stui install --role agent` makes: server URL from the nodes, the default
+    token file, no server keys in the agent's file."""
+    from k3stui import cli
+    from k3stui.commands import install
+    from k3stui.defaults import AGENT_TOKEN_FILE
+    from k3stui.presets import load_shipped
+    from k3stui.tui.screens.install_confirm import InstallScreen
+
+    app = make_app(PlanState(load_shipped("flannel-host-gw").plan, "preset flannel-host-gw"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await choose(pilot, app, "role", "agent")
+        assert app.state.role == "agent" and app.state.plan.role == "server"
+        codes = {f.code for f in app.state.findings}
+        assert not codes & {"AGENT001", "AGENT003", "AGENT010"}
+        assert notes(app, "token_file") == ""
+        await pilot.press("f9")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, InstallScreen)
+        assert "agent" in str(screen.query_one("#dialog-title").render())
+        tui_files = [(f.dest, f.content) for f in screen.actions.files]
+        tui_commands = [(c.argv, c.env) for c in screen.actions.commands]
+    args = cli.build_parser().parse_args(["install", "--preset", "flannel-host-gw", "--role", "agent",
+                                          "--root", str(tmp_path / "root"), "--dry-run"])
+    actions = install.prepare(args)
+    assert tui_files == [(f.dest, f.content) for f in actions.files]
+    assert tui_commands == [(c.argv, c.env) for c in actions.commands]
+    agent_file = dict(tui_files)["/etc/rancher/k3s/config.yaml.d/50-k3stui-network.yaml"].decode()
+    assert "server: https://" in agent_file and f"token-file: {AGENT_TOKEN_FILE}" in agent_file
+    assert "flannel-backend" not in agent_file
 
 
 async def test_fast_tab_presses_are_not_lost(make_app):
@@ -332,11 +414,84 @@ async def test_a_bad_preset_file_path_is_said_not_raised(make_app, tmp_path: Pat
 async def test_loading_a_plan_replaces_the_text_in_the_focused_field(make_app):
     app = make_app(PlanState())
     async with app.run_test(size=(120, 40)) as pilot:
-        app.screen.query_one(TabbedContent).active = "addresses"
-        await type_into(pilot, app, "cluster_cidr", "10.99.0.0/16")
+        await show(pilot, app, "addresses")
+        row(app, "cluster_cidr").input.focus()
+        await put(pilot, app, "cluster_cidr", "10.99.0.0/16")
         await pilot.press("ctrl+o")
         await pilot.pause()
         await pilot.press("enter")  # K3s defaults
         await pilot.pause()
         assert app.state.plan.cluster_cidr == ()
         assert row(app, "cluster_cidr").query_one(Input).value == ""  # not the old plan's text
+
+
+async def test_palette_keys_command_then_f1_does_not_crash(make_app):
+    """Textual's "Keys" command removes widgets whose type is named HelpPanel; ours is not."""
+    app = make_app(PlanState())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await palette(pilot, "keys")
+        await pilot.press("enter")  # show Textual's keys panel
+        await settle(pilot)
+        await palette(pilot, "keys")
+        await pilot.press("enter")  # hide it again: removes "HelpPanel" widgets
+        await settle(pilot)
+        help_panel = app.screen.query_one("#help")
+        await pilot.press("f1")
+        await pilot.pause()
+        assert not help_panel.display
+        await pilot.press("f1")
+        await pilot.pause()
+        assert help_panel.display
+        assert app.return_code is None  # still running
+
+
+async def test_next_tab_before_any_tab_is_active(make_app):
+    """While a large preset mounts TabbedContent.active is '': ctrl+n then starts from the first tab."""
+    from k3stui.presets import load_shipped
+
+    app = make_app(PlanState(load_shipped("multus-macvlan").plan))
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        tabs = app.screen.query_one(TabbedContent)
+        tabs.active = ""  # as before the first tab activates
+        app.screen.action_next_tab()
+        await settle(pilot)
+        assert tabs.active == "addresses"
+        assert app.return_code is None
+
+
+async def test_an_unexpected_exception_exits_3_and_keeps_the_unsaved_plan(make_app, tmp_path: Path,
+                                                                         monkeypatch):
+    from k3stui.tui.starting_points import preset_from_file
+
+    monkeypatch.delenv("K3STUI_DEBUG", raising=False)
+    app = make_app(PlanState())
+    async with app.run_test() as pilot:
+        await put(pilot, app, "server", "https://10.0.0.9:6443")
+
+        def broken() -> None:
+            raise RuntimeError("a bug")
+
+        app.screen.call_later(broken)  # a handler that raises; not pilot.press: it waits on a live app
+        for _ in range(10_000):  # until the app has ended (loop turns, not time)
+            if app.return_code is not None:
+                break
+            await asyncio.sleep(0)
+    assert app.return_code == 3
+    saved = list((tmp_path / "out").glob("k3stui-recovery-*.yaml"))
+    assert len(saved) == 1
+    assert preset_from_file(saved[0]).plan.server == "https://10.0.0.9:6443"
+    assert "RuntimeError: a bug" in app.crash and str(saved[0]) in app.crash
+
+
+def test_run_app_prints_the_crash_and_returns_3(tmp_path: Path, monkeypatch, capsys):
+    """The shell's side: `k3stui` (no command) ends with status 3 and the message on stderr."""
+    from k3stui.tui import app as tui_app
+
+    def crashed_run(self):
+        self.crash = "k3stui: internal error: RuntimeError: a bug."
+        return None
+
+    monkeypatch.setattr(tui_app.K3sTuiApp, "run", crashed_run)
+    assert tui_app.run_app(tmp_path, tmp_path) == 3
+    assert "internal error: RuntimeError" in capsys.readouterr().err

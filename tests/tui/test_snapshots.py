@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Input, TabbedContent
+from tuikit import until
 
+from k3stui.install.events import OutputLine, StepDone, StepFailed, StepStarted, Undone
 from k3stui.tui.screens.plan_editor import PlanEditorScreen
 from k3stui.tui.state import PlanState
+
+# The install screen's root in pictures: a fixed path (tmp_path would change every run), never
+# written (only the dry run reads under it; the running and failed pictures are fed events).
+PICTURE_ROOT = "/nonexistent/k3stui-snapshot-root"
 
 SIZES = [(80, 24), (120, 40)]
 both_sizes = pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -24,6 +30,7 @@ async def show_tab(pilot, tab: str) -> None:
         await pilot.pause(0.05)
     await pilot.pause(0.1)
     pilot.app.screen.query_one(TabbedContent).active = tab
+    await until(pilot, lambda: pilot.app.screen.shown_tab == tab)  # built, focused: its inputs exist
     await settle(pilot)
     assert pilot.app.screen.query_one(TabbedContent).active == tab
 
@@ -39,17 +46,25 @@ def on_tab(tab: str):
 async def settle(pilot) -> None:
     """A tab switch animates its underline and moves focus: wait for both before the picture.
     A blinking cursor would make the picture depend on timing: keep it steady."""
-    for widget in pilot.app.screen.query(Input):
+    for widget in pilot.app.screen.query("Input, TextArea"):
         widget.cursor_blink = False
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     await pilot.wait_for_scheduled_animations()
     for _ in range(3):  # the footer recomposes for the newly focused field a few frames later
         await pilot.pause(0.1)
 
 
+async def described(pilot) -> None:
+    """The start screen fills in the presets' descriptions from a worker: wait for it."""
+    await pilot.app.workers.wait_for_complete()
+    await settle(pilot)
+
+
 @both_sizes
 def test_start_screen(snap_compare, make_app, size):
-    assert snap_compare(make_app(), terminal_size=size)
+    assert snap_compare(make_app(), terminal_size=size, run_before=described)
 
 
 @both_sizes
@@ -113,3 +128,100 @@ def test_pod_network_multus_two_networks(snap_compare, make_app, size):
         await settle(pilot)
 
     assert snap_compare(make_app(state), terminal_size=size, run_before=show_second_network)
+
+
+@both_sizes
+def test_findings_tab(snap_compare, make_app, size):
+    """Errors, warnings and notes with their fixes; long ones wrap under their own start."""
+    state = PlanState()
+    state.set_text("cluster_cidr", "10.42.0.0/33")
+    state.set_text("flannel.backend", "host-gw")
+    state.set_text("cni.kind", "calico")
+    assert snap_compare(make_app(state), terminal_size=size, run_before=on_tab("findings"))
+
+
+def test_host_tab_flags_editor(snap_compare, make_app):
+    state = PlanState()
+    state.set_text("extra", "disable-helm-controler=true\nprotect-kernel-defaults=true")
+
+    async def show_flags(pilot):
+        await show_tab(pilot, "host")
+        pilot.app.screen.query_one("#f-extra").input.focus()
+        await settle(pilot)
+
+    assert snap_compare(make_app(state), terminal_size=(80, 24), run_before=show_flags)
+
+
+def test_pod_network_cilium(snap_compare, make_app):
+    state = PlanState()
+    state.set_text("cni.kind", "cilium")
+
+    async def show_cilium(pilot):
+        await show_tab(pilot, "network")
+        pilot.app.screen.query_one("#sec-cilium").scroll_visible(animate=False, top=True)
+        await settle(pilot)
+
+    assert snap_compare(make_app(state), terminal_size=(80, 24), run_before=show_cilium)
+
+
+def test_export_prompt(snap_compare, make_app):
+    async def open_export(pilot):
+        await settle(pilot)
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        pilot.app.screen.query_one("#path").value = "exported"  # not tmp_path: stable SVG
+        await settle(pilot)
+
+    assert snap_compare(make_app(PlanState()), terminal_size=(80, 24), run_before=open_export)
+
+
+def _install_screen(events=(), *, failed: bool = False):
+    """A `run_before` that opens the install screen (dry run under PICTURE_ROOT), then feeds it
+    runner events as a run would, and the failed ending when asked."""
+    from pathlib import Path
+
+    from k3stui.tui.screens.install_confirm import InstallScreen
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        screen = InstallScreen(pilot.app.state, Path(PICTURE_ROOT), stamp="20260101-000000")
+        await pilot.app.push_screen(screen)
+        await settle(pilot)
+        if events or failed:
+            screen.begin_running()
+            for event in events:
+                screen.show_event(event)
+        if failed:
+            screen.finished(False, "failed at 'the official K3s install script (server)': downloading "
+                            "https://get.k3s.io failed; give --install-script FILE, or use an air-gapped "
+                            "bundle (k3stui bundle)", ("removed /etc/rancher/k3s/config.yaml.d/"
+                                                       "50-k3stui-network.yaml", "removed /etc/sysctl.d/"
+                                                       "90-k3stui.conf"))
+        await settle(pilot)
+
+    return run_before
+
+
+_STEPS = [
+    StepStarted(1, 3, "file", "writing /etc/rancher/k3s/config.yaml.d/50-k3stui-network.yaml"),
+    StepDone(1, 3, "writing /etc/rancher/k3s/config.yaml.d/50-k3stui-network.yaml"),
+    StepStarted(2, 3, "file", "writing /etc/sysctl.d/90-k3stui.conf"),
+    StepDone(2, 3, "writing /etc/sysctl.d/90-k3stui.conf"),
+    StepStarted(3, 3, "command", "running: the official K3s install script (server)"),
+    OutputLine("[INFO]  Finding release for channel stable"),
+]
+
+
+def test_install_dry_run(snap_compare, make_app):
+    assert snap_compare(make_app(PlanState()), terminal_size=(80, 24), run_before=_install_screen())
+
+
+def test_install_running(snap_compare, make_app):
+    assert snap_compare(make_app(PlanState()), terminal_size=(80, 24), run_before=_install_screen(_STEPS))
+
+
+def test_install_failed_with_rollback(snap_compare, make_app):
+    failure = [*_STEPS, StepFailed(3, 3, "the official K3s install script (server)", "downloading failed"),
+               Undone(("removed /etc/rancher/k3s/config.yaml.d/50-k3stui-network.yaml",))]
+    assert snap_compare(make_app(PlanState()), terminal_size=(80, 24),
+                        run_before=_install_screen(failure, failed=True))

@@ -75,7 +75,7 @@ def test_saved_preset_names_load_back(tmp_path) -> None:
     """The name comes from the file name; any file name gives one the loader accepts."""
     from k3stui.fsio import WriteRefused
     from k3stui.tui.actions import preset_name, save_preset
-    from k3stui.tui.state import preset_from_file
+    from k3stui.tui.starting_points import preset_from_file
 
     assert preset_name("preset calico") == "preset-calico"
     assert preset_name("--") == "my-plan"
@@ -84,3 +84,29 @@ def test_saved_preset_names_load_back(tmp_path) -> None:
         assert preset_from_file(path).name == preset_name(stem)
     with pytest.raises(WriteRefused, match="is a folder"):
         save_preset(PlanState(), tmp_path, force=True)
+
+
+def test_a_judgement_of_an_older_edit_is_not_taken() -> None:
+    """The worker judges a snapshot; typing may go on meanwhile: only the latest edit's counts."""
+    from k3stui.tui.state import judge
+
+    state = PlanState()
+    older = state.snapshot()
+    state.edit_text("cluster_cidr", "10.42.0.0/33")
+    assert not state.current and not state.has_errors  # stored at once, not judged yet
+    assert not state.accept(judge(older))
+    assert not state.current
+    assert state.accept(judge(state.snapshot()))
+    assert state.current and state.has_errors
+
+
+def test_role_is_this_hosts_and_leaves_the_plan_judged_as_the_cluster() -> None:
+    from k3stui.presets import load_shipped
+
+    state = PlanState(load_shipped("flannel-host-gw").plan)
+    before = [(f.code, f.key) for f in state.findings]
+    state.set_text("role", "agent")
+    assert state.role == "agent" and state.plan.role == "server"
+    assert [(f.code, f.key) for f in state.findings] == before  # no AGENT001/003/010
+    state.set_text("role", "")
+    assert state.role == "server"  # emptied: the plan's own role

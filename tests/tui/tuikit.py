@@ -1,14 +1,19 @@
-"""Pilot helpers shared by the TUI tests: a field's row and notes, and typing key by key."""
+"""Pilot helpers shared by the TUI tests: a field's row and notes, setting a field, typing key by key,
+and waiting until the app has judged and drawn every edit (never a wait for time)."""
 
 from __future__ import annotations
 
-from textual.widgets import Input
+from textual.widgets import Input, TabbedContent, TextArea
 
 from k3stui.tui.fields import field_for
 from k3stui.tui.widgets.field_row import FieldRow
 
 _KEYS = {"/": "slash", ".": "full_stop", ":": "colon", ",": "comma", "-": "minus", "=": "equals_sign",
          " ": "space"}
+
+
+def key_name(ch: str) -> str:
+    return _KEYS.get(ch, ch)
 
 
 def row(app, path: str) -> FieldRow:
@@ -19,18 +24,65 @@ def notes(app, path: str) -> str:
     return str(row(app, path).query_one(".field-notes").render())
 
 
+async def settle(pilot) -> None:
+    """Until every edit is judged and drawn: the workers done, then the messages they posted."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def until(pilot, condition) -> None:
+    """Let the app run until `condition()` holds (a bounded number of idle turns, never a time)."""
+    for _ in range(200):
+        if condition():
+            return
+        await pilot.pause()
+    assert condition()
+
+
+async def show(pilot, app, tab: str) -> None:
+    """Switch to `tab` and wait until the switch has settled (its first field focused). The first
+    tab settles first: its focus would otherwise switch back to it."""
+    await settle(pilot)
+    await until(pilot, lambda: app.screen.shown_tab is not None)
+    app.screen.query_one(TabbedContent).active = tab
+    await until(pilot, lambda: app.screen.shown_tab == tab)
+    await settle(pilot)
+
+
+async def put(pilot, app, path: str, text: str) -> None:
+    """Set a field's text as a paste would (one edit, not a keystroke each) and wait for its findings:
+    for tests whose subject is not the typing."""
+    widget = row(app, path).input
+    widget.focus()  # as the user's click would: keys bound inside a section (F7, F8) follow it
+    if isinstance(widget, TextArea):
+        widget.load_text(text)
+        widget.post_message(FieldRow.Edited(row(app, path), text))  # load_text posts no edit
+    else:
+        widget.value = text
+    await settle(pilot)
+
+
 async def press_text(pilot, text: str) -> None:
     """Type `text` key by key into whatever has the focus."""
     for ch in text:
-        await pilot.press(_KEYS.get(ch, ch))
+        await pilot.press(key_name(ch))
+
+
+async def palette(pilot, query: str) -> None:
+    """Open the command palette and type `query`; its search has run when this returns."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await press_text(pilot, query)
+    await settle(pilot)
 
 
 async def type_into(pilot, app, path: str, text: str) -> None:
-    """Focus the field's input, clear it and type `text` key by key (each keystroke revalidates)."""
+    """Focus the field's input, clear it and type `text` key by key, then wait for its findings."""
     await pilot.pause()  # let a tab switch (which focuses the tab's first field) settle first
     widget = row(app, path).query_one(Input)
     widget.focus()
     widget.value = ""
     await pilot.pause()
     await press_text(pilot, text)
-    await pilot.pause()
+    await settle(pilot)

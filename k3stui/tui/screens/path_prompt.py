@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -37,12 +38,15 @@ class PathPromptScreen(ModalScreen[tuple[Path, bool] | None]):
         event.stop()
         self._answer()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    @on(Button.Pressed, "#ok")
+    def _ok_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        if event.button.id == "ok":
-            self._answer()
-        else:
-            self.dismiss(None)
+        self._answer()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

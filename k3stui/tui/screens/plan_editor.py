@@ -1,91 +1,147 @@
-"""The main screen: the plan's options in tabs, live findings under each field, previews, help."""
+"""The main screen: the plan's options in tabs, live findings under each field, previews, help.
+
+Each tab's options are built the first time the tab is shown: the first screen and a large preset
+appear at once, and a screen of a few dozen widgets stays quick to lay out.
+
+Typing never waits for the rules: an edit is stored at once and judged in a worker a moment after
+the typing pauses; the judgement then redraws only what changed (rows whose findings changed, the
+counts when they changed, the footer when Export/Install turn on or off)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
-from textual import events
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Label, Static, TabbedContent, TabPane
 
 from k3stui import plan as p
+from k3stui.findings import Severity
 from k3stui.tui.fields import FIELDS, SECTIONS, TABS, section_visible
-from k3stui.tui.state import PlanState
+from k3stui.tui.state import PlanState, judge
 from k3stui.tui.widgets.field_row import FieldRow
 from k3stui.tui.widgets.findings_list import FindingsList
-from k3stui.tui.widgets.help_panel import HelpPanel
+from k3stui.tui.widgets.help_panel import OptionHelp
 from k3stui.tui.widgets.implications_view import ImplicationsView
 from k3stui.tui.widgets.macvlan_networks import MacvlanNetworks
 from k3stui.tui.widgets.preview_pane import PreviewPane
 from k3stui.tui.widgets.summary_bar import SummaryBar
 
+if TYPE_CHECKING:
+    from k3stui.tui.app import K3sTuiApp
+
+W = TypeVar("W", bound=Widget)
 _TAB_IDS = [tab for tab, _ in TABS]
 _PREVIEW_DELAY = 0.15  # seconds of quiet typing before the previews re-render
+JUDGE_DELAY = 0.04  # seconds of quiet typing before the plan is judged: a burst is judged once
+
+
+def blocked_reason(state: PlanState) -> str | None:
+    """Why Export and Install are off, in the words the status line shows; None when they are on."""
+    errors = state.counts[Severity.ERROR]
+    if not errors:
+        return None
+    return f"{errors} error{'s' if errors > 1 else ''}: see Findings"
 
 
 class PlanEditorScreen(Screen[None]):
+    CSS_PATH = "plan_editor.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         # priority: Input binds ctrl+e (end of line); the app's actions win on this screen.
         Binding("f1", "toggle_help", "Help", priority=True),
-        Binding("ctrl+s", "save", "Save preset", priority=True),
+        Binding("ctrl+s", "save", "Save", priority=True),
         Binding("ctrl+e", "export", "Export", priority=True),
         Binding("f9", "install", "Install", priority=True),
         Binding("ctrl+n", "next_tab", "Next tab", show=False, priority=True),
         Binding("ctrl+b", "previous_tab", "Prev tab", show=False, priority=True),
-        Binding("ctrl+o", "app.open_start", "Open…"),
+        Binding("ctrl+o", "app.open_start", "Open"),
     ]
 
-    def __init__(self, state: PlanState, *, installer_missing: str | None = None) -> None:
+    def __init__(self, state: PlanState) -> None:
         super().__init__()
         self.state = state
-        self.installer_missing = installer_missing
         self._preview_timer: Timer | None = None
         self._preview_stale = True
         # A tab switch settles through a message; presses arriving before it must step from the
         # tab already asked for, not the one still shown, or fast presses get lost.
         self._tab_asked: str | None = None
+        self._drawn: dict[str, object] = {}  # what the screen-wide views last showed
+        self.shown_tab: str | None = None  # the last tab whose switch has settled (focus moved in)
+        self._built: set[str] = {_TAB_IDS[0]}  # tabs whose options are mounted
+        self._rows: list[FieldRow] = []
+        self._sections: list[Vertical] = []
+        self._views: dict[str, Widget] = {}
+
+    @property
+    def tui(self) -> K3sTuiApp:
+        return cast("K3sTuiApp", self.app)
 
     # ----------------------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
         yield Header()
         yield SummaryBar(id="summary")
-        with TabbedContent(initial="cluster", id="tabs"):
+        with TabbedContent(initial=_TAB_IDS[0], id="tabs"):
             for tab, title in TABS:
                 with TabPane(title, id=tab):
-                    yield from self._tab_body(tab)
-        yield HelpPanel(id="help")
-        yield Footer()
+                    if tab in self._built:
+                        yield from self._tab_body(tab)
+        yield OptionHelp(id="help")
+        yield Footer(compact=True)  # F7/F8 on the Multus section: every key still fits in 80 columns
 
-    def _tab_body(self, tab: str) -> ComposeResult:
+    def _tab_body(self, tab: str) -> list[Widget]:
         if tab == "findings":
-            with VerticalScroll(classes="tab-body"):
-                yield FindingsList(id="findings-list")
-            return
+            return [VerticalScroll(FindingsList(id="findings-list"), classes="tab-body")]
         if tab == "preview":
-            yield PreviewPane(id="preview")
+            return [PreviewPane(id="preview")]
+        body: list[Widget] = []
+        if tab == "addresses":
+            body.append(Static("", id="ip-family", markup=False))
+        if tab == "network":
+            body.append(ImplicationsView(id="implications"))
+        body += [FieldRow(f, self.state) for f in FIELDS if f.tab == tab and not f.section]
+        for section, title in SECTIONS.items():
+            rows: list[Widget] = [FieldRow(f, self.state) for f in FIELDS
+                                  if f.tab == tab and f.section == section]
+            if rows:
+                if section == "multus":
+                    rows.append(MacvlanNetworks(self.state, id="networks"))
+                body.append(Vertical(Label(title, classes="section-title"), *rows, id=f"sec-{section}",
+                                     classes="section"))
+        return [VerticalScroll(*body, classes="tab-body")]
+
+    async def _build(self, tab: str) -> None:
+        """Mount a tab's options the first time it is shown, then show the state in them."""
+        if tab in self._built or tab not in _TAB_IDS:
             return
-        with VerticalScroll(classes="tab-body"):
-            if tab == "addresses":
-                yield Static("", id="ip-family", markup=False)
-            if tab == "network":
-                yield ImplicationsView(id="implications")
-            yield from (FieldRow(f, self.state) for f in FIELDS if f.tab == tab and not f.section)
-            for section, title in SECTIONS.items():
-                rows = [f for f in FIELDS if f.tab == tab and f.section == section]
-                if rows:
-                    with Vertical(id=f"sec-{section}", classes="section"):
-                        yield Label(title, classes="section-title")
-                        yield from (FieldRow(f, self.state) for f in rows)
-                        if section == "multus":
-                            yield MacvlanNetworks(self.state, id="networks")
+        self._built.add(tab)
+        await self.query_one(f"TabPane#{tab}").mount_all(self._tab_body(tab))
+        self._drawn.clear()  # the new views have drawn nothing yet
+        self._index()
+        self.refresh_view()
+
+    def _index(self) -> None:
+        """Remember the built rows and views: a DOM query per judgement would cost more than it."""
+        self._rows = list(self.query(FieldRow))
+        self._sections = list(self.query(".section").results(Vertical))
+        self._views = {w.id: w for w in self.query("#networks, #ip-family, #implications, #findings-list")
+                       if w.id}
+
+    def _one(self, name: str, kind: type[W]) -> W | None:
+        """The view, or None while its tab is not built."""
+        view = self._views.get(name)
+        return view if isinstance(view, kind) else None
 
     def on_mount(self) -> None:
         self.title = "k3stui"
+        self._index()
         self.refresh_view()
         self._focus_first_field("cluster")
 
@@ -95,27 +151,58 @@ class PlanEditorScreen(Screen[None]):
         if rows:
             rows[0].input.focus()
 
+    def _help(self) -> OptionHelp | None:
+        """The option help, if it is there (queried safely: a palette command may remove widgets)."""
+        return next(iter(self.query(OptionHelp)), None)
+
     # ----------------------------------------------------------------------------- updating
     def refresh_view(self, *, values: bool = False) -> None:
-        """Show the state: counts, every field's findings, derived facts. `values`: after a load."""
+        """Show the state: counts, every field's findings, derived facts. `values`: after a load.
+        Each view is redrawn only when what it shows changed."""
         state = self.state
         self.sub_title = state.source
-        self.query_one(SummaryBar).show(state, installer=self.installer_missing)
-        for row in self.query(FieldRow):
+        self.query_one(SummaryBar).show(state)
+        for row in self._rows:
             row.refresh_from(state, values=values)
-        for section in SECTIONS:
-            self.query_one(f"#sec-{section}").display = section_visible(section, state.applied)
-        if self.query_one(MacvlanNetworks).shown != state.network_count:  # Multus turned on, a load
+        for section in self._sections:
+            section.display = section_visible(section.id.removeprefix("sec-") if section.id else "",
+                                              state.applied)
+        networks = self._one("networks", MacvlanNetworks)
+        if networks is not None and networks.shown != state.network_count:  # Multus turned on, a load
             self.call_next(self._sync_networks)
-        family = p.ip_family(state.applied)
-        cidrs = ", ".join(p.effective_cluster_cidr(state.applied))
-        self.query_one("#ip-family", Static).update(f"IP family: {family}  (from cluster-cidr {cidrs})")
-        self.query_one(ImplicationsView).show(state.implications)
-        self.query_one(FindingsList).show(state.findings, state.implications)
-        self.refresh_bindings()
+        family = self._one("ip-family", Static)
+        if family is not None:
+            cidrs = ", ".join(p.effective_cluster_cidr(state.applied))
+            self._draw("ip-family", f"IP family: {p.ip_family(state.applied)}  (from cluster-cidr {cidrs})",
+                       family.update)
+        implications = self._one("implications", ImplicationsView)
+        if implications is not None:
+            self._draw("implications", state.implications, implications.show)
+        findings = self._one("findings-list", FindingsList)
+        if findings is not None:
+            self._draw("findings", (state.findings, state.implications), lambda shown: findings.show(*shown))
         self._preview_stale = True
         if self.query_one(TabbedContent).active == "preview":
             self._schedule_preview()
+
+    def _draw(self, key: str, shown: Any, draw: Callable[[Any], object]) -> None:
+        if self._drawn.get(key, ...) != shown:
+            self._drawn[key] = shown
+            draw(shown)
+
+    def judge_now(self) -> None:
+        """Before anything that acts on the findings (Export, Install): judge a pending edit now."""
+        if not self.state.current:
+            self.state.revalidate()
+            self.refresh_view()
+
+    @work(exclusive=True, group="judge")
+    async def _judge_soon(self) -> None:
+        """Judge after a short pause in the typing; a newer edit cancels this one (exclusive)."""
+        await asyncio.sleep(JUDGE_DELAY)
+        judgement = await asyncio.to_thread(judge, self.state.snapshot())
+        if self.state.accept(judgement):
+            self.refresh_view()
 
     def _schedule_preview(self) -> None:
         if self._preview_timer is not None:
@@ -130,19 +217,22 @@ class PlanEditorScreen(Screen[None]):
 
     def on_field_row_edited(self, event: FieldRow.Edited) -> None:
         if isinstance(event.value, bool):
-            self.state.set_flag(event.path, event.value)
+            self.state.edit_flag(event.path, event.value)
         else:
-            self.state.set_text(event.path, event.value)
-        self.refresh_view()
+            self.state.edit_text(event.path, event.value)
+        self._judge_soon()
 
     async def _sync_networks(self, focus: int | None = None, *, rebuild: bool = False) -> None:
         networks = self.query_one(MacvlanNetworks)
         await networks.sync(self.state, rebuild=rebuild)
+        self._index()
         self.refresh_view()
         if focus is not None:
             networks.focus_network(focus)
 
     async def on_macvlan_networks_requested(self, event: MacvlanNetworks.Requested) -> None:
+        await self._build("network")
+        self.judge_now()  # the rows are rebuilt from the state: it must hold what was typed
         if event.remove is None:
             index = self.state.add_network()
             self.say(f"Added macvlan network {index + 1}")
@@ -152,47 +242,74 @@ class PlanEditorScreen(Screen[None]):
             self.say(f"Removed macvlan network {event.remove + 1}")
         await self._sync_networks(index, rebuild=True)
 
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+    async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == self._tab_asked:
             self._tab_asked = None
         if event.pane.id != self.query_one(TabbedContent).active:
             return  # a stale switch: focusing its fields would pull the view back to it
+        await self._build(event.pane.id or "")
+        if event.pane.id != self.query_one(TabbedContent).active:
+            return  # switched on while it was being built
         if event.pane.id == "preview" and self._preview_stale:
             self.refresh_preview()
-        if event.pane.id in ("preview", "findings"):
-            self.query_one(HelpPanel).show(None)
+        help_panel = self._help()
+        if event.pane.id in ("preview", "findings") and help_panel is not None:
+            help_panel.show(None)
         if event.pane.id == "preview":
             self.query_one("#preview-list").focus()
         elif event.pane.id:
             self._focus_first_field(event.pane.id)
+        self.shown_tab = event.pane.id
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         row = next((n for n in event.widget.ancestors_with_self if isinstance(n, FieldRow)), None)
-        if row is not None:
-            self.query_one(HelpPanel).show(row.field.help_key or row.field.path)
+        help_panel = self._help()
+        if row is not None and help_panel is not None:
+            help_panel.show(row.field.help_key or row.field.path)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id in ("save", "export", "install"):
-            event.stop()
-            self.run_action(event.button.id)
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#export")
+    def _export_pressed(self) -> None:
+        self.action_export()
+
+    @on(Button.Pressed, "#install")
+    def _install_pressed(self) -> None:
+        self.action_install()
 
     def say(self, message: str) -> None:
         self.query_one(SummaryBar).say(message)
 
     # ----------------------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "export" and self.state.has_errors:
-            return None  # shown greyed in the footer
-        if action == "install" and (self.state.has_errors or self.installer_missing):
-            return None
+        # Export and Install stay live while errors remain so their keys can say why (status line).
         return True
 
+    def _refused(self, what: str) -> bool:
+        """Say why `what` is off (errors), in the status line; True when it is."""
+        self.judge_now()
+        reason = blocked_reason(self.state)
+        if reason is not None:
+            self.say(f"{what} is off: {reason}")
+            self.app.bell()
+        return reason is not None
+
     def action_toggle_help(self) -> None:
-        help_panel = self.query_one(HelpPanel)
-        help_panel.display = not help_panel.display
+        help_panel = self._help()
+        if help_panel is not None:
+            help_panel.display = not help_panel.display
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+
+    def action_network(self, what: str) -> None:
+        """The palette's Add / Remove macvlan network (the focused, else the last one)."""
+        self.action_show_tab("network")
+        networks = self._one("networks", MacvlanNetworks)
+        last = networks.focused_network() if networks is not None else self.state.network_count - 1
+        self.post_message(MacvlanNetworks.Requested(networks, None if what == "add" else last))
 
     def action_next_tab(self) -> None:
         self._step_tab(1)
@@ -202,15 +319,18 @@ class PlanEditorScreen(Screen[None]):
 
     def _step_tab(self, step: int) -> None:
         tabs = self.query_one(TabbedContent)
+        # While a large plan mounts, no tab is active yet (''): step from the first one.
         current = self._tab_asked or tabs.active
-        self._tab_asked = _TAB_IDS[(_TAB_IDS.index(current) + step) % len(_TAB_IDS)]
+        index = _TAB_IDS.index(current) if current in _TAB_IDS else 0
+        self._tab_asked = _TAB_IDS[(index + step) % len(_TAB_IDS)]
         tabs.active = self._tab_asked
 
     def action_save(self) -> None:
         from k3stui.tui.actions import preset_name
         from k3stui.tui.screens.path_prompt import PathPromptScreen
 
-        default = self.app.out_dir / f"{preset_name(self.state.source)}.yaml"  # type: ignore[attr-defined]
+        self.judge_now()
+        default = self.tui.out_dir / f"{preset_name(self.state.source)}.yaml"
         prompt = PathPromptScreen("Save the plan as a preset file", default, replace_label="Replace it")
         self.app.push_screen(prompt, self._save_to)
 
@@ -225,16 +345,16 @@ class PlanEditorScreen(Screen[None]):
         except Exception as exc:  # shown, not raised: the user can pick another path
             self.app.notify(str(exc), title="Not saved", severity="error")
             return
+        self.state.saved()
         self.say(f"Saved preset to {path}")
         self.app.notify(str(path), title="Preset saved")
 
     def action_export(self) -> None:
-        if self.state.has_errors:
-            self.app.notify("Fix the errors first (see the Findings tab).", severity="warning")
+        if self._refused("Export"):
             return
         from k3stui.tui.screens.path_prompt import PathPromptScreen
 
-        prompt = PathPromptScreen("Export every file to a folder", self.app.out_dir,  # type: ignore[attr-defined]
+        prompt = PathPromptScreen("Export every file to a folder", self.tui.out_dir,
                                   replace_label="Write into a non-empty folder")
         self.app.push_screen(prompt, self._export_to)
 
@@ -253,10 +373,8 @@ class PlanEditorScreen(Screen[None]):
         self.app.notify(f"{written} files in {folder}", title="Exported")
 
     def action_install(self) -> None:
-        if self.state.has_errors or self.installer_missing:
-            self.app.notify(self.installer_missing or "Fix the errors first.", severity="warning")
+        if self._refused("Install"):
             return
         from k3stui.tui.screens.install_confirm import InstallScreen
 
-        self.app.push_screen(InstallScreen(self.state, self.app.root))  # type: ignore[attr-defined]
-
+        self.app.push_screen(InstallScreen(self.state, self.tui.root))

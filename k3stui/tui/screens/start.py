@@ -1,10 +1,14 @@
-"""Where the plan starts: a shipped preset, a preset file, this host's K3s config, or K3s defaults."""
+"""Where the plan starts: a shipped preset, a preset file, this host's K3s config, or K3s defaults.
+
+The presets are listed by name at once; their descriptions (which need the YAML parser and the
+presets read) fill in from a worker right after the screen is up."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import ClassVar
 
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -14,7 +18,7 @@ from textual.widgets.option_list import Option
 
 from k3stui import plan as p
 from k3stui.findings import Finding, InputError
-from k3stui.tui import state as st
+from k3stui.tui import starting_points as st
 
 # What the start screen hands back: (plan, where it came from, importers' findings).
 # (plan, where it came from, importer findings, (name, description) of the preset if one)
@@ -52,13 +56,24 @@ class StartScreen(Screen[Start]):
             host = f"cannot be read: {exc}"
         if host:
             options.append(Option(f"This host's K3s config — {host}", id="host"))
-        for name, description in st.shipped_presets():
-            options.append(Option(f"Preset {name} — {description}", id=f"preset:{name}"))
+        for name in st.shipped_preset_names():
+            options.append(Option(f"Preset {name}", id=f"preset:{name}"))
         return options
 
     def on_mount(self) -> None:
         self.title, self.sub_title = "k3stui", "choose a starting point"
         self.query_one(OptionList).focus()
+        self.call_after_refresh(self._describe_presets)  # after the first paint: not competing with it
+
+    @work(thread=True, group="describe")
+    def _describe_presets(self) -> None:
+        described = st.shipped_presets()
+        self.app.call_from_thread(self._described, described)
+
+    def _described(self, described: list[tuple[str, str]]) -> None:
+        options = self.query_one(OptionList)
+        for name, description in described:
+            options.replace_option_prompt(f"preset:{name}", f"Preset {name} — {description}")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -74,7 +89,8 @@ class StartScreen(Screen[Start]):
         event.stop()
         self._load_file()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    @on(Button.Pressed, "#load-file")
+    def _load_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self._load_file()
 

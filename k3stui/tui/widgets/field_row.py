@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -36,6 +36,10 @@ class FieldRow(Widget):
         def __init__(self, row: FieldRow, value: Any) -> None:
             super().__init__()
             self.row, self.path, self.value = row, row.field.path, value
+
+        @property
+        def control(self) -> FieldRow:
+            return self.row
 
     def __init__(self, fld: Field, state: PlanState) -> None:
         super().__init__(id=fld.widget_id, classes="field-row")
@@ -71,7 +75,7 @@ class FieldRow(Widget):
 
     @property
     def input(self) -> Input | Select | Checkbox | TextArea:
-        return self.query_one(".field-input")  # type: ignore[return-value]
+        return cast("Input | Select[str] | Checkbox | TextArea", self.query_one(".field-input"))
 
     # The row speaks for its input: one message type for the screen to handle. Widgets also post
     # Changed for the value they were built with; only a real change is an edit.

@@ -1,7 +1,12 @@
-"""Every finding of the plan in one list, errors first, with key, code and hint."""
+"""Every finding of the plan in one list, errors first, with key, code and hint. Each entry is
+indented as a block, so a message wrapped at 80 columns goes on under its own start."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.text import Text
 from textual.widgets import Static
 
@@ -11,27 +16,33 @@ from k3stui.tui.widgets.field_row import format_value
 _TITLES = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severity.INFO: "Notes"}
 
 
-class FindingsList(Static):
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__("", markup=False, **kwargs)  # type: ignore[arg-type]
+def _indented(text: Text, level: int) -> Padding:
+    return Padding(text, (0, 0, 0, level))
 
-    def show(self, findings: list[Finding], implications: list[object]) -> None:
-        text = Text()
+
+class FindingsList(Static):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("", markup=False, **kwargs)
+
+    def show(self, findings: list[Finding], implications: list[Any]) -> None:
+        parts: list[RenderableType] = []
         if implications:
-            text.append("Implied by your choices\n", style="bold")
+            parts.append(Text("Implied by your choices", style="bold"))
             for imp in implications:
-                text.append(f"  {imp.key}: {format_value(imp.value)}", style="bold")  # type: ignore[attr-defined]
-                text.append(f" — {imp.reason}\n")  # type: ignore[attr-defined]
-            text.append("\n")
+                line = Text(f"{imp.key}: {format_value(imp.value)}", style="bold")
+                line.append(f" — {imp.reason}", style="")
+                parts.append(_indented(line, 2))
+            parts.append(Text(""))
         if not findings:
-            text.append("No findings: the plan is valid.")
+            parts.append(Text("No findings: the plan is valid."))
         for severity in Severity:
             group = [f for f in findings if f.severity is severity]
             if group:
-                text.append(f"{_TITLES[severity]} ({len(group)})\n", style="bold")
+                parts.append(Text(f"{_TITLES[severity]} ({len(group)})", style="bold"))
             for f in group:
-                text.append(f"  {f.key}", style="bold")
-                text.append(f" [{f.code}] {f.message}\n")
+                line = Text(f.key, style="bold")
+                line.append(f" [{f.code}] {f.message}")
+                parts.append(_indented(line, 2))
                 if f.hint:
-                    text.append(f"      fix: {f.hint}\n", style="italic")
-        self.update(text)
+                    parts.append(_indented(Text(f"fix: {f.hint}", style="italic"), 6))
+        self.update(Group(*parts))

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.widgets import Static
 
 from k3stui.tui.help_texts import help_for
 
 
-class HelpPanel(Static):
+class OptionHelp(Static):
+    """Not named HelpPanel: Textual's own "Keys" command removes every widget of that type name."""
+
     DEFAULT_TEXT = "Move to an option to see what it does. F1 hides this panel."
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(self.DEFAULT_TEXT, markup=False, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(self.DEFAULT_TEXT, markup=False, **kwargs)
 
     def show(self, path: str | None) -> None:
         entry = help_for(path) if path else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -21,16 +22,20 @@ class MacvlanNetworks(Vertical):
 
     # F-keys: Input already binds most ctrl+letters (ctrl+a home, ctrl+d delete ...).
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f7", "add_network", "Add network"),
-        Binding("f8", "remove_network", "Remove network"),
+        Binding("f7", "add_network", "Add net"),
+        Binding("f8", "remove_network", "Del net"),
     ]
 
     class Requested(Message):
         """Add a network (`remove` None) or remove network `remove`."""
 
-        def __init__(self, remove: int | None = None) -> None:
+        def __init__(self, networks: MacvlanNetworks | None = None, remove: int | None = None) -> None:
             super().__init__()
-            self.remove = remove
+            self.networks, self.remove = networks, remove
+
+        @property
+        def control(self) -> MacvlanNetworks | None:
+            return self.networks
 
     def __init__(self, state: PlanState, **kwargs: str) -> None:
         super().__init__(**kwargs)
@@ -76,15 +81,18 @@ class MacvlanNetworks(Vertical):
         return self.shown - 1
 
     def action_add_network(self) -> None:
-        self.post_message(self.Requested())
+        self.post_message(self.Requested(self))
 
     def action_remove_network(self) -> None:
         if self.shown:
-            self.post_message(self.Requested(self.focused_network()))
+            self.post_message(self.Requested(self, self.focused_network()))
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    @on(Button.Pressed, "#net-add")
+    def _add_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        if event.button.id == "net-add":
-            self.action_add_network()
-        elif event.button.id and event.button.id.startswith("net-remove-"):
-            self.post_message(self.Requested(int(event.button.id.removeprefix("net-remove-"))))
+        self.action_add_network()
+
+    @on(Button.Pressed, ".network-remove")
+    def _remove_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.Requested(self, int((event.button.id or "").removeprefix("net-remove-"))))

@@ -4,6 +4,8 @@ The screen hands in (title, text) pairs; the pane keeps the chosen entry across 
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal, ScrollableContainer
 from textual.widgets import OptionList, Static
@@ -11,8 +13,8 @@ from textual.widgets.option_list import Option
 
 
 class PreviewPane(Horizontal):
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self._items: list[tuple[str, str]] = []
         self._chosen: str | None = None
 

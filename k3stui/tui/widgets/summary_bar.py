@@ -1,5 +1,6 @@
 """The status line of the plan screen: error/warning/info counts, where the plan came from,
-the last thing done (saved/exported where), and the Save/Export/Install buttons."""
+the last thing done (saved/exported where, or why an action is off), and the Save/Export/Install
+buttons."""
 
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ from k3stui.tui.state import PlanState
 
 
 class SummaryBar(Horizontal):
+    def __init__(self, **kwargs: str) -> None:
+        super().__init__(**kwargs)
+        self._counts: tuple[int, ...] | None = None
+
     def compose(self) -> ComposeResult:
         yield Static("", id="counts", markup=False)
         yield Static("", id="status", markup=False)
@@ -20,19 +25,25 @@ class SummaryBar(Horizontal):
         yield Button("Export", id="export", compact=True, variant="primary")
         yield Button("Install", id="install", compact=True, variant="warning")
 
-    def show(self, state: PlanState, *, installer: str | None) -> None:
+    def show(self, state: PlanState) -> None:
         counts = state.counts
+        shown = tuple(counts[s] for s in Severity)
+        if shown == self._counts:
+            return  # a judgement that changed no count: nothing to redraw
+        self._counts = shown
+        errors = counts[Severity.ERROR]
         text = Text()
-        text.append(f"✗ {counts[Severity.ERROR]} errors", style="bold" if counts[Severity.ERROR] else "")
-        text.append(f"  ! {counts[Severity.WARNING]} warnings  i {counts[Severity.INFO]} info")
+        warnings = counts[Severity.WARNING]
+        text.append(f"✗ {errors} error{'' if errors == 1 else 's'}", style="bold" if errors else "")
+        text.append(f"  ! {warnings} warning{'' if warnings == 1 else 's'}  i {counts[Severity.INFO]} info")
         counts_widget = self.query_one("#counts", Static)
         counts_widget.update(text)
-        counts_widget.set_class(state.has_errors, "-errors")
-        self.query_one("#export", Button).disabled = state.has_errors
-        install = self.query_one("#install", Button)
-        install.disabled = state.has_errors or installer is not None
-        ready = "fix the errors first" if state.has_errors else "dry run, then confirm"
-        install.tooltip = installer or ready
+        counts_widget.set_class(bool(errors), "-errors")
+        # Not disabled (a disabled button cannot say why): shown off, and a press says why.
+        for name, ready in (("export", "write every file to a folder"), ("install", "dry run, then confirm")):
+            button = self.query_one(f"#{name}", Button)
+            button.set_class(bool(errors), "-off")
+            button.tooltip = f"off: {errors} errors, see Findings" if errors else ready
 
     def say(self, message: str) -> None:
         self.query_one("#status", Static).update(message)
