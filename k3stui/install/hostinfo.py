@@ -29,14 +29,31 @@ class CommandFailed(Exception):
     pass
 
 
+_TOOL_TIMEOUT = 30.0  # seconds: a tool that hangs (`cat` of a FIFO in a namespace) must not hang preflight
+
+
 def sh_runner(argv: Sequence[str]) -> str:
-    """The real runner: `sh`, imported only when a host is actually read."""
+    """The real runner: `sh`, imported only when a host is actually read. Output through pipes
+    (sh's default is a pty, where tools format for a terminal), stdin on /dev/null, bytes that are
+    not UTF-8 replaced (never a UnicodeDecodeError), bounded in time; a failure is one line."""
     import sh
 
+    what = shlex.join(argv)
     try:
-        return str(sh.Command(argv[0])(*argv[1:], _err_to_out=False, _env=_tool_env()))
-    except (sh.ErrorReturnCode, sh.CommandNotFound, OSError) as exc:
-        raise CommandFailed(f"{shlex.join(argv)}: {exc}") from exc
+        with open(os.devnull, "rb") as null:
+            return str(sh.Command(argv[0])(
+                *argv[1:], _err_to_out=False, _env=_tool_env(), _in=null, _tty_out=False,
+                _encoding="utf-8", _decode_errors="replace", _timeout=_TOOL_TIMEOUT,
+            ))
+    except sh.ErrorReturnCode as exc:
+        err = exc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise CommandFailed(f"{what}: exit status {exc.exit_code}" + (f": {err[-1]}" if err else "")) from exc
+    except sh.TimeoutException as exc:
+        raise CommandFailed(f"{what}: no answer within {_TOOL_TIMEOUT:g} s") from exc
+    except sh.CommandNotFound as exc:
+        raise CommandFailed(f"{what}: {argv[0]} not found") from exc
+    except (sh.ForkException, OSError) as exc:
+        raise CommandFailed(f"{what}: {exc}") from exc
 
 
 def _tool_env() -> dict[str, str]:

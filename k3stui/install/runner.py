@@ -1,6 +1,6 @@
 """Carry out `Actions`: write files (atomically, journaled and backed up first), apply sysctls, run
-the K3s install script (argv and env, never a shell string) in a process group of its own, and
-report typed events (`k3stui.install.events`) to the log file and the caller.
+the K3s install script through the `sh` package (argv and env, never a shell string) in a process
+group of its own, and report typed events (`k3stui.install.events`) to the log file and the caller.
 
 Any failure undoes everything done so far: a write that fails, the script's exit code, and every
 signal that can end the process (SIGINT, SIGTERM, SIGHUP, SIGQUIT). A signal is only recorded where
@@ -9,23 +9,43 @@ runs), so it can never cut k3stui's own bookkeeping in half; the script's whole 
 stopped (SIGTERM, a bounded wait, SIGKILL) before the undo starts, and signals during the undo are
 ignored. The undo journal on disk (`journal.py`) lets `k3stui install --undo` finish an undo that a
 SIGKILL or a power cut stopped.
+
+How `run_command` keeps those promises with sh (`_bg=True`, `_new_group=True`, `_in` /dev/null,
+exactly `_env`, `_tty_out=False`, `_ok_code` every status, `_bg_exc=False`):
+- sh calls `_out`/`_err` in its reader thread; they only queue the lines, and the caller's loop
+  delivers them and calls `check()` every 50 ms. Once the script has exited, a thread of ours runs
+  `wait()` (it reaps and joins sh's reader), so the loop never blocks; a child the script left
+  holding its output gets sh's 2 s before the output is closed.
+- sh forks in Python and runs Python in the child until exec (subprocess does that part in C):
+  every signal is blocked across the fork, and the child (`_preexec_fn`) puts handlers back to
+  their defaults before it takes the caller's mask back, so no k3stui handler (or KeyboardInterrupt)
+  can run in it. The same hook writes the child's pid to a pipe: if sh fails after the fork, the
+  child is still stopped and reaped. `_bg=True` makes sh ignore SIGHUP in the child; the hook
+  restores it, with SIGPIPE and SIGXFSZ (as subprocess's `restore_signals`).
+- The program is looked up in the child's PATH (as subprocess does), not k3stui's; its argv[0] is
+  then the full path (sh passes what it runs). An exec failure is an OSError, as with subprocess.
+- Stopping uses `os.killpg` on the group sh made, and `waitid(WNOWAIT)` to see the script exit
+  without reaping it; sh may reap it in its thread, which is safe: a group's id stays in use while
+  any member lives. Nothing here needs subprocess.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import functools
 import os
+import queue
 import secrets as _random
-import selectors
+import shutil
 import signal
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import Any, Literal, TextIO
 
 from k3stui import fsio
 from k3stui.errors import WriteRefused
@@ -50,7 +70,9 @@ _WHY = {
     signal.SIGQUIT: "quit (SIGQUIT)",
 }
 TERM_GRACE = 5.0  # seconds the script gets to stop on SIGTERM before its group is killed
-_DRAIN = 1.0  # after the script exits, how long a child it left may keep its output open
+_ALL_CODES = range(-128, 256)  # every status, a signal's (negative) included
+_RESETTABLE = signal.valid_signals() - {signal.SIGKILL, signal.SIGSTOP}
+_RESTORED = {signal.SIGPIPE, signal.SIGXFSZ}  # Python ignores these; a child gets the default
 _DIR_ENV = {"INSTALL_K3S_BIN_DIR": "the binary folder", "INSTALL_K3S_SYSTEMD_DIR": "the systemd unit folder"}
 
 
@@ -148,100 +170,212 @@ def run_command(
     *,
     cwd: str | None = None,
 ) -> int:
-    """Run argv (no shell) with exactly `env`, in a new process group; call on_output for each
-    output line in the caller's thread. Whatever stops it early (an exception from on_output,
-    `check` seeing a signal) stops the whole group first, then propagates."""
-    proc: subprocess.Popen[bytes] | None = None
+    """Run argv through `sh` (no shell) with exactly `env`, stdin on /dev/null, in a new process
+    group; call on_output for each output line in the caller's thread, and `check` at least every
+    50 ms. Whatever stops it early (an exception from on_output, `check` seeing a signal, a failed
+    start after the fork) stops the whole group and reaps it first, then propagates. Returns the
+    exit status (negative: the signal that ended it), never raises for it."""
+    child = _Child()
+    lines: queue.SimpleQueue[tuple[str | bytes, Stream]] = queue.SimpleQueue()
     try:
-        proc = subprocess.Popen(
-            list(argv),
-            env=env,
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            process_group=0,  # stopping it stops what it started too (curl, systemctl)
-            close_fds=True,
-        )
-        _pump(proc, on_output, check)
-        return proc.wait()
+        _spawn(child, _program(argv[0], env, cwd), argv[1:], env, cwd, lines)
+        return _pump(child, lines, on_output, check)
     except BaseException:
-        if proc is not None:
-            stop_group(proc)
+        _stop(child)
         raise
+
+
+@dataclass
+class _Child:
+    """What is known of the started command, filled in as soon as it is known, so the `except`
+    of `run_command` can stop it whatever line the exception came from."""
+
+    pid: int | None = None  # also the id of its process group
+    cmd: Any = None  # sh.RunningCommand
+    reaper: _Reaper | None = None
+
+
+class _Reaper(threading.Thread):
+    """`RunningCommand.wait()` in a thread of ours: it reaps the script and joins sh's reader
+    thread (so once it returns, every line is queued) while the caller's loop goes on checking
+    for signals. Started only once the script has exited (or been stopped)."""
+
+    def __init__(self, cmd: Any) -> None:
+        super().__init__(name=f"k3stui reaper {cmd.pid}", daemon=True)
+        self.cmd = cmd
+        self.code: int | None = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.cmd.wait()
+            self.code = self.cmd.exit_code
+        except BaseException as exc:  # handed to the caller's thread
+            self.error = exc
+
+
+def _program(name: str, env: dict[str, str], cwd: str | None) -> str:
+    """The file exec would run, found as subprocess finds it: a name with a / as it is, else in
+    the child's own PATH (sh would search k3stui's)."""
+    if "/" in name:
+        path = os.path.join(cwd or "", name)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), name)
+        if not os.access(path, os.X_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), name)
+    else:
+        found = shutil.which(name, path=env.get("PATH", os.defpath))
+        if found is None:
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), name)
+        path = found
+    if cwd is not None and not os.path.isdir(cwd):  # sh's child would fail before we know its pid
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), cwd)
+    return os.path.abspath(path)
+
+
+def _spawn(child: _Child, program: str, args: Sequence[str], env: dict[str, str], cwd: str | None,
+           lines: queue.SimpleQueue[tuple[str | bytes, Stream]]) -> None:
+    import sh  # here, not at import time: `check` never imports sh
+
+    # sh forks in Python and runs Python in the child until exec: no handler of ours may run
+    # there (a KeyboardInterrupt would go on running k3stui in the child). Every signal is
+    # blocked across the fork; the child resets the handlers, then takes the caller's mask back.
+    dispositions = {s: signal.getsignal(s) for s in _RESETTABLE}
+    pid_r, pid_w = os.pipe()  # the child's pid, written before exec: known even if sh fails later
+    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, _RESETTABLE)
+    try:
+        with open(os.devnull, "rb") as null:
+            try:
+                child.cmd = sh.Command(program)(
+                    *args,
+                    _env=env,
+                    _cwd=cwd,
+                    _in=null,
+                    _out=lambda chunk: lines.put((chunk, "stdout")),
+                    _err=lambda chunk: lines.put((chunk, "stderr")),
+                    _tty_out=False,  # pipes, as the script gets them from a pipeline
+                    _encoding="utf-8",
+                    _decode_errors="replace",
+                    _no_out=True,
+                    _no_err=True,
+                    _no_pipe=True,
+                    _new_group=True,  # stopping it stops what it started too (curl, systemctl)
+                    _close_fds=True,
+                    _bg=True,
+                    _bg_exc=False,
+                    _ok_code=_ALL_CODES,  # the status is returned, not raised
+                    _preexec_fn=functools.partial(_in_child, pid_w, dispositions, old_mask),
+                )
+            except (sh.CommandNotFound, sh.ForkException) as exc:  # exec failed in the child
+                last = str(exc).strip().splitlines()[-1:] or [type(exc).__name__]
+                raise OSError(f"could not start {program}: {last[0].strip()}") from None
+            finally:
+                os.close(pid_w)
+                child.pid = _read_pid(pid_r)
     finally:
-        if proc is not None:
-            for pipe in (proc.stdout, proc.stderr):
-                if pipe is not None:
-                    pipe.close()
+        os.close(pid_r)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+
+
+def _in_child(pid_w: int, dispositions: dict[int, Any], mask: set[int]) -> None:
+    """sh's `_preexec_fn`: in the forked child, in its new group, just before exec. Every signal
+    k3stui handles in Python goes back to the default (ignored ones stay ignored, as exec would
+    leave them; SIGHUP too, which sh's `_bg` ignores), SIGPIPE and SIGXFSZ to the default (as
+    subprocess's `restore_signals`), and only then is the caller's mask restored."""
+    os.write(pid_w, str(os.getpid()).encode())
+    with contextlib.suppress(ValueError):
+        signal.set_wakeup_fd(-1)
+    for s, before in dispositions.items():
+        if before is None:  # not set from Python: exec treats it
+            continue
+        want = signal.SIG_IGN if before == signal.SIG_IGN and s not in _RESTORED else signal.SIG_DFL
+        if signal.getsignal(s) != want:
+            signal.signal(s, want)
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+def _read_pid(fd: int) -> int | None:
+    data = b""
+    while chunk := os.read(fd, 32):
+        data += chunk
+    return int(data) if data.isdigit() else None
+
+
+def _line(chunk: str | bytes) -> str:
+    text = chunk.decode("utf-8", "replace") if isinstance(chunk, bytes) else chunk
+    return text.removesuffix("\n").rstrip("\r")
+
+
+def _pump(child: _Child, lines: queue.SimpleQueue[tuple[str | bytes, Stream]], on_output: OnOutput,
+          check: Check) -> int:
+    """Deliver sh's lines in this thread and call `check` every 50 ms at most, until the script
+    has exited and sh has read all its output (sh gives a child the script left holding the
+    output 2 s, then closes it)."""
+    assert child.pid is not None and child.cmd is not None
+    while True:
+        check()
+        try:
+            chunk, stream = lines.get(timeout=0.05)
+        except queue.Empty:
+            pass
+        else:
+            on_output(_line(chunk), stream)
+            continue
+        if child.reaper is None and _exited(child.pid):
+            child.reaper = _Reaper(child.cmd)
+            child.reaper.start()
+        if child.reaper is not None and not child.reaper.is_alive() and lines.empty():
+            break
+    if child.reaper.error is not None:
+        raise child.reaper.error
+    assert child.reaper.code is not None
+    return child.reaper.code
+
+
+def _stop(child: _Child) -> None:
+    """Stop what was started (its whole group), then reap it; bounded."""
+    if child.pid is None:
+        return
+    stop_group(child.pid)
+    if child.cmd is None:  # sh failed after the fork: reap it ourselves
+        _wait_until(lambda: _reaped(child.pid), 5.0)  # type: ignore[arg-type]
+        return
+    if child.reaper is None:
+        child.reaper = _Reaper(child.cmd)
+        child.reaper.start()
+    child.reaper.join(timeout=5.0)
+
+
+def _reaped(pid: int) -> bool:
+    try:
+        return os.waitpid(pid, os.WNOHANG)[0] == pid
+    except ChildProcessError:
+        return True
 
 
 def _exited(pid: int) -> bool:
-    """Has the child exited? (Not reaped: its pid, the group's id, stays ours until `wait`.)"""
+    """Has the child exited? (Not reaped here; sh's thread may reap it: a group id stays in use,
+    and unreusable, while any member of the group lives.)"""
     try:
         return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
     except ChildProcessError:
         return True
 
 
-def _pump(proc: subprocess.Popen[bytes], on_output: OnOutput, check: Check) -> None:
-    sel = selectors.DefaultSelector()
-    partial: dict[str, bytes] = {}
-    for pipe, name in ((proc.stdout, "stdout"), (proc.stderr, "stderr")):
-        assert pipe is not None
-        os.set_blocking(pipe.fileno(), False)
-        sel.register(pipe.fileno(), selectors.EVENT_READ, name)
-        partial[name] = b""
-    exited_at: float | None = None
-
-    def emit(name: str, raw: bytes) -> None:
-        on_output(raw.decode("utf-8", "replace").rstrip("\r"), name)  # type: ignore[arg-type]
-
-    try:
-        while True:
-            check()
-            if exited_at is None and _exited(proc.pid):
-                exited_at = time.monotonic()
-            if exited_at is not None and (not sel.get_map() or time.monotonic() - exited_at > _DRAIN):
-                break
-            if not sel.get_map():
-                time.sleep(0.05)  # output closed, script still running: look again soon
-                continue
-            for key, _ in sel.select(timeout=0.05):
-                name = key.data
-                try:
-                    chunk = os.read(key.fd, 1 << 16)
-                except BlockingIOError:
-                    continue
-                if not chunk:
-                    sel.unregister(key.fd)
-                    continue
-                *lines, partial[name] = (partial[name] + chunk).split(b"\n")
-                for line in lines:
-                    emit(name, line)
-        for name, rest in partial.items():
-            if rest:
-                emit(name, rest)
-    finally:
-        sel.close()
-
-
-def stop_group(proc: subprocess.Popen[bytes], grace: float | None = None) -> None:
+def stop_group(pgid: int, grace: float | None = None) -> None:
     """SIGTERM to the script's whole group, a bounded wait, then SIGKILL to whatever is left of the
-    group; returns once nothing of it runs (bounded too), so no write of it lands after the undo."""
-    pgid = proc.pid
+    group; returns once nothing of it runs (bounded too), so no write of it lands after the undo.
+    The group's id is the script's pid (a group of its own)."""
 
     def kill(sig: int) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pgid, sig)
 
     kill(signal.SIGTERM)
-    _wait_until(lambda: _exited(proc.pid), TERM_GRACE if grace is None else grace)
+    _wait_until(lambda: _exited(pgid), TERM_GRACE if grace is None else grace)
     kill(signal.SIGKILL)
-    _wait_until(lambda: _exited(proc.pid), 5.0)
+    _wait_until(lambda: _exited(pgid), 5.0)
     _wait_until(lambda: not _group_running(pgid), 5.0)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=1.0)
 
 
 def _wait_until(done: Callable[[], bool], timeout: float) -> bool:
