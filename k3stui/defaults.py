@@ -43,6 +43,10 @@ VXLAN_VNI = 1
 WIREGUARD_PORT_V4 = 51820
 WIREGUARD_PORT_V6 = 51821
 WIREGUARD_KEEPALIVE = 25  # what K3s writes for wireguard-native
+# --- the custom CNIs' data-plane ports (Calico and Cilium system requirements; ports.py's table) ---
+CALICO_VXLAN_PORT = 4789
+CILIUM_VXLAN_PORT = 8472
+CILIUM_GENEVE_PORT = 6081
 HOST_MTU = 1500
 
 # --- upstream charts, pinned (cni-charts.md), overridable in a preset ---

@@ -114,7 +114,7 @@ def _calico(plan: Plan) -> list[PortUse]:
     if enc.startswith("IPIP"):
         out.append(_all("ip-proto-4", None, "Calico IP-in-IP"))
     if enc.startswith("VXLAN"):
-        out.append(_all("udp", 4789, "Calico VXLAN"))
+        out.append(_all("udp", defaults.CALICO_VXLAN_PORT, "Calico VXLAN"))
     # Typha runs on a few nodes the operator picks: not known to listen here.
     out.append(PortUse("tcp", 5473, None, "all -> Typha hosts", "Calico Typha", False))
     return out
@@ -125,9 +125,9 @@ def _cilium(plan: Plan) -> list[PortUse]:
     out = []
     if cilium.routing_mode == "tunnel":
         if cilium.tunnel_protocol == "geneve":
-            out.append(_all("udp", 6081, "Cilium Geneve"))
+            out.append(_all("udp", defaults.CILIUM_GENEVE_PORT, "Cilium Geneve"))
         else:
-            out.append(_all("udp", 8472, "Cilium VXLAN"))
+            out.append(_all("udp", defaults.CILIUM_VXLAN_PORT, "Cilium VXLAN"))
     out += [_all("tcp", 4240, "cilium-health (and ICMP echo)"), _all("tcp", 4244, "Hubble server")]
     if cilium.encryption == "wireguard":
         out.append(_all("udp", 51871, "Cilium WireGuard"))

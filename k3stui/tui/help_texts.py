@@ -106,7 +106,8 @@ HELP: dict[str, Help] = {
     ),
     "service_node_port_range": Help(
         "service-node-port-range",
-        "Port range for NodePort Services, 'low-high'. Keep K3s's local ports (6444, 10250 …) and "
+        f"Port range for NodePort Services, 'low-high'. Keep K3s's local ports "
+        f"({defaults.APISERVER_LOCAL_PORT}, {defaults.K3S_LOCAL_PORTS[-5]} …) and "
         "the ephemeral range out of it.",
         defaults.SERVICE_NODE_PORT_RANGE,
         "k3s-network.md §1, §5 local-only ports; k3s:pkg/cli/cmds/server.go",
@@ -150,8 +151,9 @@ HELP: dict[str, Help] = {
     ),
     "flannel.backend": Help(
         "flannel-backend (critical)",
-        "vxlan (default, UDP 8472), host-gw (plain routes, needs one L2 segment), wireguard-native "
-        "(encrypted, UDP 51820/51821, kernel support on every node), none. 'wireguard' is fatal from "
+        f"vxlan (default, UDP {defaults.VXLAN_PORT}), host-gw (plain routes, needs one L2 segment), "
+        f"wireguard-native (encrypted, UDP {defaults.WIREGUARD_PORT_V4}/{defaults.WIREGUARD_PORT_V6}, kernel "
+        "support on every node), none. 'wireguard' is fatal from "
         "v1.26.0, 'ipsec' from v1.27.",
         defaults.FLANNEL_BACKEND,
         "k3s-network.md §1 --flannel-backend value history; #6574, #6598",
@@ -192,7 +194,8 @@ HELP: dict[str, Help] = {
     ),
     "flannel.port": Help(
         "Backend UDP port",
-        "vxlan: kernel default 8472 (4789 on Windows); wireguard: ListenPort 51820. Needs a "
+        f"vxlan: kernel default {defaults.VXLAN_PORT} (4789 on Windows); wireguard: ListenPort "
+        f"{defaults.WIREGUARD_PORT_V4}. Needs a "
         "net-conf.json (flannel-conf). Keep it closed to the internet.",
         f"{defaults.VXLAN_PORT} (vxlan), {defaults.WIREGUARD_PORT_V4} (wireguard)",
         "k3s-network.md §4, §5 ports; flannel Documentation/backends.md",
@@ -212,7 +215,8 @@ HELP: dict[str, Help] = {
     ),
     "cni.calico.encapsulation": Help(
         "Calico encapsulation",
-        "VXLAN (UDP 4789), IPIP (IP protocol 4), the CrossSubnet variants, or None (BGP routing). "
+        f"VXLAN (UDP {defaults.CALICO_VXLAN_PORT}), IPIP (IP protocol 4), the CrossSubnet variants, or "
+        "None (BGP routing). "
         "Calico dual-stack uses BGP, not VXLAN.",
         "VXLAN",
         "k3s-network.md §5 Calico ports, §8 RKE2 comparison; Calico requirements",
@@ -292,12 +296,15 @@ HELP: dict[str, Help] = {
     ),
     "cni.cilium.routing_mode": Help(
         "Cilium routing mode",
-        "tunnel (VXLAN UDP 8472 or Geneve UDP 6081) or native (nodes route pod CIDRs).",
+        f"tunnel (VXLAN UDP {defaults.CILIUM_VXLAN_PORT} or Geneve UDP {defaults.CILIUM_GENEVE_PORT}) or "
+        "native (nodes route pod CIDRs).",
         "tunnel",
         "k3s-network.md §5 Cilium ports",
     ),
     "cni.cilium.tunnel_protocol": Help(
-        "Tunnel protocol", "vxlan (UDP 8472, same port as flannel) or geneve (UDP 6081).", "vxlan",
+        "Tunnel protocol",
+        f"vxlan (UDP {defaults.CILIUM_VXLAN_PORT}, same port as flannel) or geneve (UDP "
+        f"{defaults.CILIUM_GENEVE_PORT}).", "vxlan",
         "k3s-network.md §5 Cilium ports",
     ),
     "cni.cilium.pool_cidrs": Help(
