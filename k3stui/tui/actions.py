@@ -57,23 +57,47 @@ def write_recovery(state: PlanState, folder: Path) -> Path:
     raise OSError(f"neither {folder} nor {tempfile.gettempdir()} can take {name}")
 
 
-def rendered_files(state: PlanState) -> list[RenderedFile]:
-    """`render_all` with the chart export, as `k3stui render` writes it (plan.yaml named after the
-    preset the plan started from, as `render --preset` names it)."""
+def rendered_files(state: PlanState, *, per_node: bool = False) -> list[RenderedFile]:
+    """`render_all` (or, per node, `render_per_node`) with the chart export, as `k3stui render
+    [--per-node]` writes it (plan.yaml named after the preset the plan started from, as `render
+    --preset` names it)."""
     from k3stui.chart import chart_export_files
     from k3stui.render.files import ChartExport, render_all
+    from k3stui.render.per_node import render_per_node
 
     plan, version = state.applied, state.applied.k3s_version
     chart = ChartExport(chart_export_files(plan, k3s_version=version))
     named = {"name": state.label[0], "description": state.label[1]} if state.label else {}
-    return render_all(plan, k3s_version=version, chart=chart, **named)
+    renderer = render_per_node if per_node else render_all
+    return renderer(plan, k3s_version=version, chart=chart, **named)
 
 
-def export_files(state: PlanState, folder: Path, *, force: bool = False) -> int:
-    """Write every rendered file under `folder`; returns how many. Raises WriteRefused."""
+def export_kinds(state: PlanState) -> tuple[tuple[str, str], ...]:
+    """What Export can write for this plan: per role always; per node and the k3s-ansible folder
+    when the plan lists its nodes (`render --per-node`, `render --ansible`)."""
+    kinds = [("roles", "Files per role (server/, agent/): k3stui render --out")]
+    if state.applied.nodes:
+        kinds += [("nodes", "A folder per node (nodes/NAME/): render --per-node"),
+                  ("ansible", "A k3s-ansible folder (inventory.yml, group_vars): render --ansible")]
+    return tuple(kinds)
+
+
+def export_files(state: PlanState, folder: Path, *, force: bool = False, kind: str = "roles") -> int:
+    """Write what `kind` (export_kinds) names under `folder`, as the matching `k3stui render` does;
+    returns how many files. Raises WriteRefused (and ValueError for a plan it cannot express)."""
     from k3stui.fsio import write_tree
 
-    return len(write_tree(folder, rendered_files(state), force))
+    if kind == "ansible":
+        from k3stui.chart import chart_export_files
+        from k3stui.commands.ansible_export import write_export
+        from k3stui.render.ansible import render_ansible
+
+        plan, version = state.applied, state.applied.k3s_version
+        chart = chart_export_files(plan, k3s_version=version)
+        files = render_ansible(plan, k3s_version=version, chart_files=chart)
+        write_export(folder, files, force=force)
+        return len(files)
+    return len(write_tree(folder, rendered_files(state, per_node=kind == "nodes"), force))
 
 
 def preview_items(state: PlanState) -> list[tuple[str, str]]:

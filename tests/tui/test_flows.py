@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from textual.geometry import Region
 from textual.widgets import Button, Input, OptionList, Select, TabbedContent
 from tuikit import notes, palette, put, row, settle, show, type_into
@@ -188,6 +189,38 @@ async def test_export_of_a_shipped_preset_equals_render_preset(make_app, tmp_pat
                 if f.is_file()}
     assert exported == rendered
     assert b"name: calico" in exported[Path("plan.yaml")]
+
+
+@pytest.mark.parametrize("kind, flag", [("nodes", "--per-node"), ("ansible", "--ansible")])
+async def test_export_per_node_and_for_k3s_ansible_equal_render(make_app, tmp_path: Path, kind, flag):
+    """A plan with nodes exports per node or as a k3s-ansible folder, byte for byte what
+    `k3stui render --per-node` / `--ansible` writes (issue 14: from the CLI and the TUI)."""
+    from textual.widgets import Select
+
+    from k3stui import cli
+
+    app = make_app()
+    async with app.run_test() as pilot:
+        options = app.screen.query_one(OptionList)
+        ids = [o.id for o in options.options]
+        options.highlighted = ids.index("preset:flannel-host-gw")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        app.screen.query_one("#kind", Select).value = kind
+        app.screen.query_one("#path", Input).value = str(tmp_path / "tui")
+        await pilot.press("enter")
+        await pilot.pause()
+    where = ["--out", str(tmp_path / "cli")] if kind == "nodes" else [flag, str(tmp_path / "cli")]
+    argv = ["render", "--preset", "flannel-host-gw", *(["--per-node"] if kind == "nodes" else []), *where]
+    assert cli.main(argv) == 0
+
+    def tree(top: Path) -> dict[Path, bytes]:
+        return {f.relative_to(top): f.read_bytes() for f in top.rglob("*") if f.is_file()}
+
+    exported, rendered = tree(tmp_path / "tui"), tree(tmp_path / "cli")
+    assert exported and exported == rendered
 
 
 async def test_export_refuses_a_non_empty_folder_without_replace(make_app, tmp_path: Path):

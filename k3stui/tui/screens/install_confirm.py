@@ -242,7 +242,8 @@ class InstallScreen(Screen[None]):
             bar.update(progress=bar.total or 0)
             step.update("done")
             self.sub_title = "installed"
-            self._result(f"Installed. {message}", failed=False)
+            self._result(f"Installed. {message}\nOnce K3s is up, F6 checks the network against the plan "
+                         "(k3stui doctor).", failed=False)
             return
         step.update(f"failed at {self._failed_step}" if self._failed_step else "failed")
         self.sub_title = "failed: everything it changed was put back"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
@@ -10,21 +12,34 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Checkbox, Input, Label
+from textual.widgets import Button, Checkbox, Input, Label, Select
 
 
-class PathPromptScreen(ModalScreen[tuple[Path, bool] | None]):
-    """Dismisses with (path, replace) or None when cancelled."""
+@dataclass(frozen=True)
+class PathAnswer:
+    path: Path
+    replace: bool
+    kind: str = ""  # one of the prompt's `kinds` (Export: per role, per node, k3s-ansible)
+
+
+class PathPromptScreen(ModalScreen[PathAnswer | None]):
+    """Dismisses with a PathAnswer, or None when cancelled. `kinds` ((value, label), ...) adds a
+    choice of what to write; the first is the default."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, default: Path, *, replace_label: str) -> None:
+    def __init__(self, title: str, default: Path, *, replace_label: str,
+                 kinds: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__()
         self._title, self._default, self._replace_label = title, default, replace_label
+        self._kinds = tuple(kinds)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label(self._title, id="dialog-title")
+            if len(self._kinds) > 1:  # one kind needs no question
+                yield Select([(label, value) for value, label in self._kinds], value=self._kinds[0][0],
+                             allow_blank=False, id="kind")
             yield Input(str(self._default), id="path")
             yield Checkbox(self._replace_label, id="replace")
             with Horizontal(id="dialog-buttons"):
@@ -54,7 +69,9 @@ class PathPromptScreen(ModalScreen[tuple[Path, bool] | None]):
     def _answer(self) -> None:
         path = typed_path(self.query_one("#path", Input).value, self)
         if path is not None:
-            self.dismiss((path, self.query_one("#replace", Checkbox).value))
+            kind = str(self.query_one("#kind", Select).value) if len(self._kinds) > 1 else (
+                self._kinds[0][0] if self._kinds else "")
+            self.dismiss(PathAnswer(path, self.query_one("#replace", Checkbox).value, kind))
 
 
 def typed_path(text: str, screen: Screen[object]) -> Path | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual import events, on, work
@@ -37,6 +36,7 @@ from k3stui.tui.widgets.summary_bar import SummaryBar
 
 if TYPE_CHECKING:
     from k3stui.tui.app import K3sTuiApp
+    from k3stui.tui.screens.path_prompt import PathAnswer
 
 W = TypeVar("W", bound=Widget)
 _TAB_IDS = [tab for tab, _ in TABS]
@@ -334,12 +334,12 @@ class PlanEditorScreen(Screen[None]):
         prompt = PathPromptScreen("Save the plan as a preset file", default, replace_label="Replace it")
         self.app.push_screen(prompt, self._save_to)
 
-    def _save_to(self, answer: tuple[Path, bool] | None) -> None:
+    def _save_to(self, answer: PathAnswer | None) -> None:
         if answer is None:
             return
         from k3stui.tui.actions import save_preset
 
-        path, replace_existing = answer
+        path, replace_existing = answer.path, answer.replace
         try:
             save_preset(self.state, path, force=replace_existing)
         except Exception as exc:  # shown, not raised: the user can pick another path
@@ -352,20 +352,22 @@ class PlanEditorScreen(Screen[None]):
     def action_export(self) -> None:
         if self._refused("Export"):
             return
+        from k3stui.tui.actions import export_kinds
         from k3stui.tui.screens.path_prompt import PathPromptScreen
 
         prompt = PathPromptScreen("Export every file to a folder", self.tui.out_dir,
-                                  replace_label="Write into a non-empty folder")
+                                  replace_label="Write into a non-empty folder",
+                                  kinds=export_kinds(self.state))
         self.app.push_screen(prompt, self._export_to)
 
-    def _export_to(self, answer: tuple[Path, bool] | None) -> None:
+    def _export_to(self, answer: PathAnswer | None) -> None:
         if answer is None:
             return
         from k3stui.tui.actions import export_files
 
-        folder, force = answer
+        folder, force = answer.path, answer.replace
         try:
-            written = export_files(self.state, folder, force=force)
+            written = export_files(self.state, folder, force=force, kind=answer.kind or "roles")
         except Exception as exc:
             self.app.notify(str(exc), title="Not exported", severity="error")
             return
