@@ -193,10 +193,25 @@ def parse_network(text: str) -> Network | None:
 def is_node_path(path: str) -> bool:
     """An absolute, normalised path on a node (no '..', no '//', no NUL): what K3s reads a
     flannel-conf or token-file from, and what k3stui may write a rendered file to."""
+    return is_normalised_path(path) and fits_linux_limits(path)
+
+
+def is_normalised_path(path: str) -> bool:
+    """Absolute, no '..', no '//', no NUL (whatever its length)."""
     p = PurePosixPath(path)
     # str(p) == path also refuses `a//b`; POSIX keeps a leading `//` (implementation-defined): refuse it.
     return p.is_absolute() and ".." not in p.parts and "\0" not in path and str(p) == path \
         and not path.startswith("//")
+
+
+# Linux's limits (linux/limits.h): a name of more than NAME_MAX bytes, or a path of PATH_MAX bytes
+# or more, cannot be opened or created (ENAMETOOLONG).
+NAME_MAX, PATH_MAX = 255, 4096
+
+
+def fits_linux_limits(path: str) -> bool:
+    data = path.encode("utf-8", "surrogateescape")
+    return len(data) < PATH_MAX and all(len(part) <= NAME_MAX for part in data.split(b"/"))
 
 
 def networks(cidrs: tuple[str, ...]) -> list[Network]:

@@ -342,6 +342,7 @@ CASES: list[Case] = [
     Case("PATH001", Plan(flannel=Flannel(conf="rel/net.json", direct_routing=True)),
          Plan(flannel=Flannel(conf="/etc/net-conf.json", direct_routing=True))),
     Case("PATH001", Plan(token_file="../token"), Plan(token_file="/etc/rancher/k3s/token")),
+    Case("PATH001", Plan(token_file="/etc/" + "t" * 256), Plan(token_file="/etc/" + "t" * 255)),
     # nodes (tests/test_nodes.py has more)
     Case("NODE001", Plan(nodes=(*TWO_NODES, Node("agent", "10.0.0.32"))), Plan(nodes=TWO_NODES)),
     Case("NODE002", Plan(nodes=(*TWO_NODES, Node("a2", "10.0.0.33", node_ip=("10.0.0.31",)))),

@@ -60,7 +60,11 @@ _NODE_PATHS = {
 def node_paths(ctx: Context) -> Iterator[Finding]:
     for key, field in _NODE_PATHS.items():
         value = p.get_value(ctx.plan, field)
-        if value and not p.is_node_path(value):
+        if value and p.is_normalised_path(value) and not p.fits_linux_limits(value):
+            yield emit("PATH001", f"{key} has a name longer than {p.NAME_MAX} bytes (or the path is "
+                                  f"{p.PATH_MAX} bytes or more): no file can have it on Linux",
+                       "Use a shorter path, e.g. /etc/rancher/k3s/net-conf.json.", key)
+        elif value and not p.is_node_path(value):
             name = value.rstrip("/").split("/")[-1] or "file"
             yield emit("PATH001", f"{key} {value!r} is not an absolute, normalised path; K3s would read "
                                   "it relative to its working directory, and k3stui cannot place a file "
