@@ -83,8 +83,9 @@ class Gate:
         return text if self.confirmed else f"{text} (unconfirmed)"
 
 
-# The newest K3s release this table knows; rules use it when no version is given.
-NEWEST_KNOWN = "v1.37.1+k3s1"
+# The newest K3s release this table knows; rules use it when no version is given. It lives in
+# defaults.py (the parser's help quotes it, and building the parser must not import this table).
+from k3stui.defaults import NEWEST_KNOWN  # noqa: E402
 
 # Oldest K3s line whose behaviour this table describes (config file support).
 OLDEST_KNOWN = "v1.19.1+k3s1"
