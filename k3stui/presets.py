@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import types
 import typing
-from dataclasses import MISSING, Field, dataclass, fields, is_dataclass
+from dataclasses import MISSING, Field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Union
 
@@ -29,6 +29,7 @@ from k3stui.findings import InputError, did_you_mean
 from k3stui.importers._common import SECRET_KEYS, kind_of, scalar_text
 from k3stui.importers.yamlio import load_yaml_checked
 from k3stui.plan import Plan, Secret
+from k3stui.records import record
 
 API_VERSION = "k3stui.io/v1alpha1"
 KIND = "NetworkPreset"
@@ -64,7 +65,7 @@ _FORBIDDEN_NETCONF_EXTRA = sorted({"Network", "IPv6Network", "EnableIPv4", "Enab
                                    "Backend.DirectRouting", "Backend.MTU", "Backend.VNI", "Backend.Port"})
 
 
-@dataclass(frozen=True)
+@record
 class Preset:
     name: str
     description: str

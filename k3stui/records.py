@@ -6,7 +6,7 @@ a fifth of `k3stui check`'s start-up. A record is still a dataclass to everythin
 (`dataclasses.fields`, `replace`, `asdict`, `is_dataclass`, `__match_args__`); only its methods are
 shared generic functions over the field table instead of generated ones. They behave as the
 generated ones do (same errors, same repr), which tests/test_records.py holds against a real
-frozen dataclass. What k3stui does not use (init=False fields, kw_only, InitVar, order) is refused.
+frozen dataclass. What k3stui does not use (kw_only fields) is refused; InitVar and order are not offered.
 """
 
 from __future__ import annotations
@@ -28,9 +28,12 @@ def record(cls: T) -> T:
     if undocumented:
         cls.__doc__ = f"{cls.__name__}({', '.join(f.name for f in fields)})"
     for f in fields:
-        if not f.init or f.kw_only:
-            raise TypeError(f"@record {cls.__name__}.{f.name}: init=False / kw_only fields are not supported")
-    spec = tuple((f.name, f.default, f.default_factory) for f in fields)
+        if f.kw_only:
+            raise TypeError(f"@record {cls.__name__}.{f.name}: kw_only fields are not supported")
+    spec = tuple((f.name, f.default, f.default_factory) for f in fields if f.init)
+    # init=False fields: their default is set, else __post_init__ sets them (as in dataclass)
+    preset = tuple((f.name, f.default, f.default_factory) for f in fields
+                   if not f.init and (f.default is not _MISSING or f.default_factory is not _MISSING))
     names = frozenset(f.name for f in fields)
     compared = tuple(f.name for f in fields if f.compare)
     hashed = tuple(f.name for f in fields if (f.compare if f.hash is None else f.hash))
@@ -59,6 +62,8 @@ def record(cls: T) -> T:
                 raise TypeError(f"{cls.__qualname__}.__init__() missing 1 required positional argument: "
                                 f"{name!r}")
             object.__setattr__(self, name, value)
+        for name, default, factory in preset:
+            object.__setattr__(self, name, factory() if default is _MISSING else default)
         if kwargs:
             raise TypeError(f"{cls.__qualname__}.__init__() got an unexpected keyword argument "
                             f"{next(iter(kwargs))!r}")

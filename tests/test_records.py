@@ -87,4 +87,15 @@ def test_the_plan_still_is_frozen_data() -> None:
 
 def test_unsupported_field_kinds_are_refused() -> None:
     with pytest.raises(TypeError, match="not supported"):
-        record(type("Bad", (), {"__annotations__": {"a": "int"}, "a": field(default=1, init=False)}))
+        record(type("Bad", (), {"__annotations__": {"a": "int"}, "a": field(default=1, kw_only=True)}))
+
+
+def test_init_false_fields_take_their_default_or_post_init() -> None:
+    def post(self: Any) -> None:
+        object.__setattr__(self, "later", self.a * 2)
+
+    body = {"__annotations__": {"a": "int", "b": "int", "later": "int"}, "b": field(default=3, init=False),
+            "later": field(init=False, repr=False), "__post_init__": post}
+    x = record(type("P", (), dict(body)))(2)
+    y = dataclass(frozen=True)(type("P", (), dict(body)))(2)
+    assert (x.a, x.b, x.later) == (y.a, y.b, y.later) == (2, 3, 4) and repr(x) == repr(y)
