@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from k3stui import defaults
+from k3stui import defaults, yamlout
 from k3stui.errors import RenderRefused
 from k3stui.plan import Plan
 from k3stui.render import node_paths
@@ -97,7 +97,7 @@ def _chart_meta(files: dict[str, bytes]) -> dict[str, Any]:
 def values_yaml(values: dict[str, Any], notes: list[str] | tuple[str, ...] = ()) -> str:
     """The values as YAML (dumped, never templated), after a comment with `notes` when given."""
     head = "".join(f"# {line}\n" for note in notes for line in _wrap(note))
-    return head + yaml.safe_dump(values, sort_keys=False, default_flow_style=False)
+    return head + yamlout.dump(values, sort_keys=False, default_flow_style=False)
 
 
 def _wrap(text: str) -> list[str]:
@@ -202,7 +202,7 @@ def manifest_text(manifest: dict[str, Any]) -> str:
         "# Check after install: kubectl -n kube-system get helmcharts\n"
         "#   kubectl -n kube-system logs job/helm-install-k3s-cni   (and the other helm-install-* Jobs)\n"
     )
-    return header + yaml.safe_dump(manifest, sort_keys=False)
+    return header + yamlout.dump(manifest, sort_keys=False)
 
 
 def chart_export_files(plan: Plan, *, k3s_version: str | None = None) -> list[RenderedFile]:

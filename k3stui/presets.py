@@ -23,7 +23,7 @@ from typing import Any, Union
 
 import yaml
 
-from k3stui import flags
+from k3stui import flags, yamlout
 from k3stui import plan as plan_mod
 from k3stui.findings import InputError, did_you_mean
 from k3stui.importers._common import SECRET_KEYS, kind_of, scalar_text
@@ -279,8 +279,8 @@ def preset_to_data(preset: Preset) -> dict[str, Any]:
 
 def dump_preset(preset: Preset) -> str:
     """YAML text of a preset (data through the dumper; the first line points editors at the schema)."""
-    body = yaml.safe_dump(preset_to_data(preset), sort_keys=False, default_flow_style=False,
-                          allow_unicode=True, width=100)
+    body = yamlout.dump(preset_to_data(preset), sort_keys=False, default_flow_style=False,
+                        allow_unicode=True, width=100)
     return SCHEMA_COMMENT + body
 
 
