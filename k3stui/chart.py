@@ -15,10 +15,9 @@ import tarfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
-
 from k3stui import defaults, yamlout
 from k3stui.errors import RenderRefused
+from k3stui.importers.yamlio import safe_load
 from k3stui.plan import Plan
 from k3stui.render import node_paths
 from k3stui.render.chart_values import chart_needed, chart_values, values_notes
@@ -88,7 +87,7 @@ def chart_files(chart_dir: Path) -> dict[str, bytes]:
 
 
 def _chart_meta(files: dict[str, bytes]) -> dict[str, Any]:
-    meta = yaml.safe_load(files["Chart.yaml"])
+    meta = safe_load(files["Chart.yaml"])
     if not isinstance(meta, dict) or not meta.get("name") or not meta.get("version"):
         raise ValueError("Chart.yaml needs a name and a version")
     return meta
@@ -129,7 +128,7 @@ def validate_values(values: dict[str, Any], files: dict[str, bytes] | None = Non
     if nulls:
         raise ValuesRejected(f"generated chart values hold null at {', '.join(nulls)} (a k3stui bug)")
     schema = json.loads(files["values.schema.json"])
-    merged = coalesce(yaml.safe_load(files["values.yaml"]) or {}, values)
+    merged = coalesce(safe_load(files["values.yaml"]) or {}, values)
     errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(merged), key=lambda e: list(e.path))
     if errors:
         lines = [f"{'.'.join(str(p) for p in e.path) or '(top)'}: {e.message}" for e in errors[:10]]

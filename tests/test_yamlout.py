@@ -72,3 +72,13 @@ def test_hostile_strings_dump_alike() -> None:
         for key, value in data.items():  # one by one: most go through the C dumper
             one = {key: value}
             assert yamlout.dump(one, sort_keys=False, **opts) == yaml.safe_dump(one, sort_keys=False, **opts)
+
+
+def test_the_fast_loader_reads_the_shipped_chart_as_pyyaml_does() -> None:
+    from k3stui.chart import chart_files
+    from k3stui.importers.yamlio import safe_load
+    from k3stui.resources import chart_dir
+
+    files = chart_files(chart_dir())
+    for name in ("values.yaml", "Chart.yaml"):
+        assert safe_load(files[name]) == yaml.safe_load(files[name]) != {}
