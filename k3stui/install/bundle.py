@@ -347,14 +347,11 @@ def readme(
 ) -> str:
     """Every user value is shell-quoted where it is a command word, and never interpolated raw.
     With k3stui's wheels in the bundle the k3stui path comes first, else the by-hand one."""
-    import jinja2
-
     from k3stui.chart import MANIFEST_DEST, chart_needed
     from k3stui.render.install_cmd import airgap_liner, install_command
     from k3stui.render.k3s_config import AGENT_TOKEN_FILE
+    from k3stui.textout import render_text
 
-    env = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    env.filters["q"] = shlex.quote
     commands = []
     for role in ("server", "agent"):
         try:
@@ -369,7 +366,8 @@ def readme(
     have_wheels = wheels is not None and bool(wheels.files)
     order = (_README_K3STUI, _README_BY_HAND) if have_wheels else (_README_BY_HAND, _README_K3STUI)
     problem = wheels.problem if wheels is not None and wheels.problem else "not built for this bundle"
-    return env.from_string(_README_HEAD + "".join(order)).render(
+    return render_text(
+        _README_HEAD + "".join(order),
         wheels=have_wheels,
         nodes=[n.name for n in plan.nodes],
         wheel_problem=problem,
