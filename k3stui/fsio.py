@@ -264,8 +264,8 @@ def write_tree(out_dir: str | os.PathLike[str], files: Iterable[_HasPath], force
     `force` (then files are replaced, others left alone). The files are written into a temp folder
     beside `out_dir` first, which then becomes `out_dir` by one rename (or, with --force into a
     folder that has files, each file by its own rename): a failure leaves no half folder.
-    Durable at one fsync per file and one per folder: a staged file needs no temp file, rename
-    and folder fsync of its own, as nobody sees the staging folder before it is published."""
+    Durable at one fsync per file and one for the folder: a staged file needs no temp file,
+    rename and folder fsync of its own, as nobody sees the staging folder before it is published."""
     out = Path(out_dir)
     items = list(files)
     try:
@@ -280,14 +280,13 @@ def write_tree(out_dir: str | os.PathLike[str], files: Iterable[_HasPath], force
     except OSError as exc:
         raise write_failed(out, exc) from None
     try:
-        folders = {staging}
         for f in items:
             target = under_root(staging, f.path)
             _mkdirs(target.parent, out)
             _write_staged(target, f)
-            folders.update(p for p in target.parents if p == staging or staging in p.parents)
-        for folder in sorted(folders, reverse=True):  # each folder once: its entries are durable
-            _fsync_dir(folder)
+        # The folder once, not once per file (nor per subfolder): on a journaling file system
+        # (ext4, xfs) its commit carries every entry made before it, the subfolders' too.
+        _fsync_dir(staging)
         if filled:
             _move_into(staging, out, items)
         else:
@@ -361,5 +360,4 @@ def _move_into(staging: Path, out: Path, items: list[_HasPath]) -> None:
             os.replace(under_root(staging, f.path), target)
         except OSError as exc:
             raise write_failed(target, exc) from None
-    for folder in sorted({under_root(out, f.path).parent for f in items}, reverse=True):
-        _fsync_dir(folder)  # the renames, once per folder
+    _fsync_dir(out)  # the renames, once (see write_tree)

@@ -201,7 +201,7 @@ def test_atomic_write_check_and_expect(tmp_path: Path) -> None:
     assert target.read_bytes() == b"new"
 
 
-def test_write_tree_syncs_each_file_once_and_each_folder_once(tmp_path: Path,
+def test_write_tree_syncs_each_file_once_and_the_folder_once(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 17: 21 files cost 42 fsyncs (a temp file, a rename and a folder fsync each)."""
     synced: list[str] = []
@@ -214,7 +214,7 @@ def test_write_tree_syncs_each_file_once_and_each_folder_once(tmp_path: Path,
     monkeypatch.setattr(os, "fsync", spy)
     files = [_f("a"), _f("b"), _f("d/c"), _f("d/e/f"), _f("d/e/g")]
     write_tree(tmp_path / "out", files)
-    assert len(synced) == len(files) + 3 + 1  # files; staging, d, d/e; the parent after the rename
+    assert len(synced) == len(files) + 1 + 1  # the files; the folder; its parent after the rename
     assert len(set(synced)) == len(synced) or not os.path.exists("/proc/self/fd")
     out = tmp_path / "out"
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
