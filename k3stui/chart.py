@@ -15,10 +15,9 @@ import tarfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
-
-from k3stui import defaults
+from k3stui import defaults, yamlout
 from k3stui.errors import RenderRefused
+from k3stui.importers.yamlio import safe_load
 from k3stui.plan import Plan
 from k3stui.render import node_paths
 from k3stui.render.chart_values import chart_needed, chart_values, values_notes
@@ -88,7 +87,7 @@ def chart_files(chart_dir: Path) -> dict[str, bytes]:
 
 
 def _chart_meta(files: dict[str, bytes]) -> dict[str, Any]:
-    meta = yaml.safe_load(files["Chart.yaml"])
+    meta = safe_load(files["Chart.yaml"])
     if not isinstance(meta, dict) or not meta.get("name") or not meta.get("version"):
         raise ValueError("Chart.yaml needs a name and a version")
     return meta
@@ -97,7 +96,7 @@ def _chart_meta(files: dict[str, bytes]) -> dict[str, Any]:
 def values_yaml(values: dict[str, Any], notes: list[str] | tuple[str, ...] = ()) -> str:
     """The values as YAML (dumped, never templated), after a comment with `notes` when given."""
     head = "".join(f"# {line}\n" for note in notes for line in _wrap(note))
-    return head + yaml.safe_dump(values, sort_keys=False, default_flow_style=False)
+    return head + yamlout.dump(values, sort_keys=False, default_flow_style=False)
 
 
 def _wrap(text: str) -> list[str]:
@@ -129,7 +128,7 @@ def validate_values(values: dict[str, Any], files: dict[str, bytes] | None = Non
     if nulls:
         raise ValuesRejected(f"generated chart values hold null at {', '.join(nulls)} (a k3stui bug)")
     schema = json.loads(files["values.schema.json"])
-    merged = coalesce(yaml.safe_load(files["values.yaml"]) or {}, values)
+    merged = coalesce(safe_load(files["values.yaml"]) or {}, values)
     errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(merged), key=lambda e: list(e.path))
     if errors:
         lines = [f"{'.'.join(str(p) for p in e.path) or '(top)'}: {e.message}" for e in errors[:10]]
@@ -202,7 +201,7 @@ def manifest_text(manifest: dict[str, Any]) -> str:
         "# Check after install: kubectl -n kube-system get helmcharts\n"
         "#   kubectl -n kube-system logs job/helm-install-k3s-cni   (and the other helm-install-* Jobs)\n"
     )
-    return header + yaml.safe_dump(manifest, sort_keys=False)
+    return header + yamlout.dump(manifest, sort_keys=False)
 
 
 def chart_export_files(plan: Plan, *, k3s_version: str | None = None) -> list[RenderedFile]:

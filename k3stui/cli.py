@@ -1,9 +1,9 @@
 """Command line: `k3stui` opens the TUI; `k3stui check|render|preset|install|bundle|rules` are its
 twins for scripts and CI.
 
-Start-up matters: only argparse, the stdlib and the plan's small pure tables (plan.Role, the
-versions table) are imported here. Every command imports what it needs when it runs, so `check`
-never loads textual, sh or jinja2.
+Start-up matters: only argparse and k3stui.defaults are imported here, and only the arguments of
+the command that runs are built (`--help` lists every command without building any). Every command
+imports what it needs when it runs, so `check` never loads textual, sh or jinja2 (tests/test_import_lists.py).
 Exit codes (`exit_codes.py`): 0 fine, 1 the plan has errors (or the action failed), 2 unusable
 input, 3 an internal error (a bug; K3STUI_DEBUG=1 shows the traceback), 130 interrupted. Every
 `K3stuiError` a command raises is printed as one line and exits with its kind's code.
@@ -12,20 +12,49 @@ input, 3 an internal error (a bug; K3STUI_DEBUG=1 shows the traceback), 130 inte
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import get_args
 
 from k3stui import __version__, exit_codes
-from k3stui.plan import Role
-from k3stui.versions import NEWEST_KNOWN
-
-ROLES: tuple[str, ...] = get_args(Role)  # the one choice set, typed in plan.py
+from k3stui.defaults import NEWEST_KNOWN
 
 _VERSION_HELP = (
     "K3s version the plan is for, as vX.Y.Z+k3sN. Without it, rules apply to the newest "
     f"K3s release k3stui knows: {NEWEST_KNOWN}."
 )
+
+
+def _roles() -> tuple[str, ...]:
+    """The --role choices: plan.Role, the one choice set (imported only by the commands that take
+    --role; the plan's dataclasses cost more than building the whole parser)."""
+    from typing import get_args
+
+    from k3stui.plan import Role
+
+    return get_args(Role)
+
+
+def _terminal_columns() -> int:
+    """shutil.get_terminal_size().columns without importing shutil (and with it zlib, bz2, lzma):
+    argparse asks for the width on every add_argument."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position,
+                         _terminal_columns() - 2 if width is None else width)
 
 
 def _add_inputs(p: argparse.ArgumentParser, *, preset: bool = True) -> None:
@@ -55,35 +84,18 @@ def _formats(p: argparse.ArgumentParser) -> None:
                    help="text for people (colour only on a terminal; NO_COLOR respected), json for tools")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="k3stui",
-        description="Plan a K3s pod network, check it, render its files and install it. "
-                    "Without a command, opens the terminal UI.",
-        epilog=f"Rules apply to {NEWEST_KNOWN} unless --k3s-version says otherwise.",
-    )
-    parser.add_argument("--version", action="version", version=f"k3stui {__version__}")
-    tui = parser.add_argument_group("terminal UI (without a command)")
-    tui.add_argument("--root", metavar="DIR",
-                     help="read this host's K3s config and install under DIR instead of / (default /)")
-    tui.add_argument("--out", metavar="DIR", help="default export folder (default: the current folder)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    p = sub.add_parser("check", help="validate a network plan from presets, configs and flags",
-                       description="Validate a plan. Exit 0: no errors (warnings allowed); "
-                                   "1: at least one error; 2: unusable input.")
+def _check(p: argparse.ArgumentParser) -> None:
     _add_inputs(p)
     _formats(p)
 
-    p = sub.add_parser("render", help="write every file a cluster needs, per node role",
-                       description="Render K3s config drop-ins, net-conf.json, sysctl drop-ins, "
-                                   "install commands, the chart values and a manifest.json.")
+
+def _render(p: argparse.ArgumentParser) -> None:
     _add_inputs(p)
     p.add_argument("--out", metavar="DIR", help="output folder (must be empty unless --force)")
     p.add_argument("--force", action="store_true", help="write into a non-empty --out")
     p.add_argument("--merge-into", metavar="PATH",
                    help="update this existing K3s config.yaml in place (comments kept, backup first)")
-    p.add_argument("--role", choices=ROLES, help="with --merge-into: which role's config")
+    p.add_argument("--role", choices=_roles(), help="with --merge-into: which role's config")
     p.add_argument("--dry-run", action="store_true", help="with --merge-into: show the diff only")
     p.add_argument("--explain", action="store_true",
                    help="print ports to open, MTU, node capacity and host-gw routes")
@@ -95,25 +107,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--airgap", metavar="ARTIFACTS",
                    help="with --ansible: lay out k3s, k3s-install.sh and the image archives as airgap_dir")
 
-    p = sub.add_parser("preset", help="list, show, validate or import presets",
-                       description="Presets capture a whole network plan in a versioned YAML file.")
+
+def _preset(p: argparse.ArgumentParser) -> None:
     psub = p.add_subparsers(dest="preset_command", metavar="ACTION", required=True)
-    psub.add_parser("list", help="list the shipped presets")
-    q = psub.add_parser("show", help="print a shipped preset")
+    psub.add_parser("list", help="list the shipped presets", formatter_class=_Formatter)
+    q = psub.add_parser("show", help="print a shipped preset", formatter_class=_Formatter)
     q.add_argument("name")
-    q = psub.add_parser("validate", help="validate a preset file against the schema and the rules")
+    q = psub.add_parser("validate", help="validate a preset file against the schema and the rules",
+                        formatter_class=_Formatter)
     q.add_argument("file")
     q.add_argument("--k3s-version", metavar="vX.Y.Z+k3sN", help=_VERSION_HELP)
-    q = psub.add_parser("import", help="write a preset from existing K3s flags or files")
+    q = psub.add_parser("import", help="write a preset from existing K3s flags or files",
+                        formatter_class=_Formatter)
     _add_inputs(q, preset=False)
     q.add_argument("--name", required=True, help="preset name (lower case, digits, dashes)")
     q.add_argument("--description", default="", help="one line saying what the plan is for")
     q.add_argument("--out", metavar="FILE", help="where to write it (default: standard output)")
     q.add_argument("--force", action="store_true", help="replace an existing --out file")
 
-    p = sub.add_parser("install", help="install K3s on this host with the plan (dry run first)")
+
+def _install(p: argparse.ArgumentParser) -> None:
     _add_inputs(p)
-    p.add_argument("--role", choices=ROLES, help="this host's role (default: the plan's)")
+    p.add_argument("--role", choices=_roles(), help="this host's role (default: the plan's)")
     p.add_argument("--node", metavar="NAME", help="install the plan's node NAME on this host (its role, its "
                                                   "node-ip...; see 'render --per-node')")
     p.add_argument("--dry-run", action="store_true", help="print the whole plan of action; change nothing")
@@ -125,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="finish undoing an install that was killed or lost power midway (its journal "
                         "under --root); changes nothing else")
 
-    p = sub.add_parser("bundle", help="make an air-gapped install bundle")
+
+def _bundle(p: argparse.ArgumentParser) -> None:
     _add_inputs(p)
     p.add_argument("--out", metavar="DIR", required=True,
                    help="bundle folder (a .tar.gz is written beside it)")
@@ -136,10 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="do not build k3stui's wheels into the bundle (its README then shows the by-hand "
                         "install first)")
 
-    p = sub.add_parser("doctor", help="prove the running cluster's network is the planned one",
-                       description="Check the cluster (kubectl), this node (--node), every node "
-                                   "(--all-nodes) or pod connectivity (--connectivity) against the plan. "
-                                   "Exit 0: nothing failed; 1: a check failed; 2: unusable input.")
+
+def _doctor(p: argparse.ArgumentParser) -> None:
     _add_inputs(p)
     _formats(p)
     g = p.add_argument_group("what to check (default: the cluster through kubectl)")
@@ -157,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--inventory", metavar="FILE", help="a k3s-ansible inventory.yml: the cluster's nodes")
     g.add_argument("--root", metavar="DIR", help="read this node's files under DIR instead of /")
     g.add_argument("--node-name", metavar="NAME", help="with --node: which plan node this host is")
-    g.add_argument("--role", choices=ROLES, help="with --preflight: this host's role")
+    g.add_argument("--role", choices=_roles(), help="with --preflight: this host's role")
     g.add_argument("--probe-server", action="store_true",
                    help="with --preflight on an agent: fetch the plan's <server>/cacerts once (5 s)")
     g = p.add_argument_group("how")
@@ -166,12 +180,71 @@ def build_parser() -> argparse.ArgumentParser:
                                    "for local-path, in its air-gap images)")
     g.add_argument("--keep", action="store_true", help="keep the k3stui-doctor namespace afterwards")
 
-    p = sub.add_parser("rules", help="list every code k3stui can print; explain one",
-                       description="Every code of the importers, the plan rules, the installer's preflight "
-                                   "and the doctor, from the one registry. With CODE: what it checks, why, "
-                                   "how to fix it and its source.")
+
+def _rules(p: argparse.ArgumentParser) -> None:
     p.add_argument("code", nargs="?", metavar="CODE", help="explain this code (e.g. HA001, INST013)")
     _formats(p)
+
+
+# name: (help, description, the function adding its arguments), in the order --help lists them.
+_COMMANDS: dict[str, tuple[str, str | None, Callable[[argparse.ArgumentParser], None]]] = {
+    "check": ("validate a network plan from presets, configs and flags",
+              "Validate a plan. Exit 0: no errors (warnings allowed); 1: at least one error; "
+              "2: unusable input.",
+              _check),
+    "render": ("write every file a cluster needs, per node role",
+               "Render K3s config drop-ins, net-conf.json, sysctl drop-ins, install commands, the chart "
+               "values and a manifest.json.", _render),
+    "preset": ("list, show, validate or import presets",
+               "Presets capture a whole network plan in a versioned YAML file.", _preset),
+    "install": ("install K3s on this host with the plan (dry run first)", None, _install),
+    "bundle": ("make an air-gapped install bundle", None, _bundle),
+    "doctor": ("prove the running cluster's network is the planned one",
+               "Check the cluster (kubectl), this node (--node), every node (--all-nodes) or pod "
+               "connectivity (--connectivity) against the plan. Exit 0: nothing failed; 1: a check "
+               "failed; 2: unusable input.", _doctor),
+    "rules": ("list every code k3stui can print; explain one",
+              "Every code of the importers, the plan rules, the installer's preflight and the doctor, "
+              "from the one registry. With CODE: what it checks, why, how to fix it and its source.",
+              _rules),
+}
+_TOP_VALUED = ("--root", "--out")  # the top-level options that take a value
+
+
+def command_word(argv: Sequence[str]) -> str | None:
+    """The command `argv` runs (None: the TUI, or a word argparse will refuse)."""
+    it = iter(argv)
+    for word in it:
+        if word == "--":
+            return next(it, None)
+        if word.startswith("-"):
+            if len(word) > 2 and "=" not in word and any(o.startswith(word) for o in _TOP_VALUED):
+                next(it, None)  # argparse accepts any unambiguous prefix: --ro DIR
+            continue
+        return word
+    return None
+
+
+def build_parser(only: str | None = None, *, all_commands: bool = True) -> argparse.ArgumentParser:
+    """The whole parser; with `all_commands=False`, every command is listed (for --help) but only
+    `only`'s arguments are added: building all of them costs as much as checking a plan."""
+    parser = argparse.ArgumentParser(
+        prog="k3stui",
+        description="Plan a K3s pod network, check it, render its files and install it. "
+                    "Without a command, opens the terminal UI.",
+        epilog=f"Rules apply to {NEWEST_KNOWN} unless --k3s-version says otherwise.",
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"k3stui {__version__}")
+    tui = parser.add_argument_group("terminal UI (without a command)")
+    tui.add_argument("--root", metavar="DIR",
+                     help="read this host's K3s config and install under DIR instead of / (default /)")
+    tui.add_argument("--out", metavar="DIR", help="default export folder (default: the current folder)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (help_text, description, add_arguments) in _COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=description, formatter_class=_Formatter)
+        if all_commands or name == only:
+            add_arguments(p)
     return parser
 
 
@@ -199,19 +272,20 @@ def _join_exec_values(argv: list[str]) -> list[str]:
 
 def _ready_for_ctrl_c() -> None:
     """From here on Ctrl-C is a KeyboardInterrupt again (k3stui/__init__ exited quietly before)."""
-    import signal
+    import _signal  # the C module: `signal` builds its enums at import
 
     import k3stui
 
-    if signal.getsignal(signal.SIGINT) is k3stui._quiet_exit:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if _signal.getsignal(_signal.SIGINT) is k3stui._quiet_exit:
+        _signal.signal(_signal.SIGINT, _signal.default_int_handler)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:  # Ctrl-C in the first moments (nothing changed yet): a quiet exit, not a traceback
         _ready_for_ctrl_c()
-        parser = build_parser()
-        args = parser.parse_args(_join_exec_values(list(sys.argv[1:] if argv is None else argv)))
+        words = _join_exec_values(list(sys.argv[1:] if argv is None else argv))
+        only = command_word(words)
+        args = build_parser(only, all_commands=only is not None and only not in _COMMANDS).parse_args(words)
         from k3stui.errors import K3stuiError  # inside the try: an import can take the Ctrl-C too
     except KeyboardInterrupt:
         return exit_codes.INTERRUPTED

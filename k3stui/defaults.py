@@ -5,6 +5,10 @@ Sources: `../shared/reference/k3s-network.md` (K3s) and `cni-charts.md` (charts)
 
 from __future__ import annotations
 
+# The newest K3s release the versions table (versions.py) knows: rules apply to it when the plan
+# names no version.
+NEWEST_KNOWN = "v1.37.1+k3s1"
+
 # --- K3s defaults (k3s pkg/cli/cmds/server.go, pkg/util/net.go) ---
 CLUSTER_CIDR_V4 = "10.42.0.0/16"
 CLUSTER_CIDR_V6 = "fd00:42::/56"  # used when the node's primary IP is IPv6

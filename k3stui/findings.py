@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from enum import StrEnum
+
+from k3stui.records import record
 
 
 class Severity(StrEnum):
@@ -16,7 +18,7 @@ class Severity(StrEnum):
         return {"error": 0, "warning": 1, "info": 2}[self.value]
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
     """One observation. `key` is the K3s flag name without dashes, a flannel key path
     (`Backend.Type`) or a preset path (`cni.cilium.kubeProxyReplacement`)."""

@@ -11,14 +11,15 @@ without it is taken to exist on every release the table describes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+from k3stui.records import record
 
 Kind = Literal["str", "list", "bool", "int"]
 Scope = Literal["server", "agent"]  # agent flags are valid on servers too
 
 
-@dataclass(frozen=True)
+@record
 class Flag:
     name: str
     kind: Kind = "str"

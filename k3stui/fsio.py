@@ -263,7 +263,9 @@ def write_tree(out_dir: str | os.PathLike[str], files: Iterable[_HasPath], force
     """Write every file under `out_dir` with its mode. A non-empty `out_dir` is refused unless
     `force` (then files are replaced, others left alone). The files are written into a temp folder
     beside `out_dir` first, which then becomes `out_dir` by one rename (or, with --force into a
-    folder that has files, each file by its own rename): a failure leaves no half folder."""
+    folder that has files, each file by its own rename): a failure leaves no half folder.
+    Durable at one fsync per file and one for the folder: a staged file needs no temp file,
+    rename and folder fsync of its own, as nobody sees the staging folder before it is published."""
     out = Path(out_dir)
     items = list(files)
     try:
@@ -281,10 +283,10 @@ def write_tree(out_dir: str | os.PathLike[str], files: Iterable[_HasPath], force
         for f in items:
             target = under_root(staging, f.path)
             _mkdirs(target.parent, out)
-            if f.content is None:
-                atomic_copy(f.source, target, f.mode)  # type: ignore[attr-defined]
-            else:
-                atomic_write(target, f.content, f.mode)
+            _write_staged(target, f)
+        # The folder once, not once per file (nor per subfolder): on a journaling file system
+        # (ext4, xfs) its commit carries every entry made before it, the subfolders' too.
+        _fsync_dir(staging)
         if filled:
             _move_into(staging, out, items)
         else:
@@ -292,6 +294,25 @@ def write_tree(out_dir: str | os.PathLike[str], files: Iterable[_HasPath], force
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return [under_root(out, f.path) for f in items]
+
+
+def _write_staged(target: Path, f: _HasPath) -> None:
+    """A file of write_tree's staging folder, which nobody sees before it is published: written in
+    place (exact mode, no symlink followed) and fsynced; its folder is fsynced once, by write_tree."""
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), f.mode)
+            content = f.content
+            if content is None:
+                with open(f.source, "rb") as inp:  # type: ignore[attr-defined]
+                    shutil.copyfileobj(inp, fh, 1 << 20)
+            else:
+                fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        raise write_failed(target, exc) from None
 
 
 def _mkdirs(folder: Path, shown: Path) -> None:
@@ -339,3 +360,4 @@ def _move_into(staging: Path, out: Path, items: list[_HasPath]) -> None:
             os.replace(under_root(staging, f.path), target)
         except OSError as exc:
             raise write_failed(target, exc) from None
+    _fsync_dir(out)  # the renames, once (see write_tree)

@@ -5,16 +5,16 @@ Pure. `apply_implications` is idempotent: applying it to its own result changes 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from k3stui import plan as p
+from k3stui.records import record
 
 _CUSTOM = ("calico", "cilium", "none")
 _NAMES = {"calico": "Calico", "cilium": "Cilium", "none": "Your own CNI"}
 
 
-@dataclass(frozen=True)
+@record
 class Implication:
     key: str  # finding-style key: flag name or preset path
     value: Any

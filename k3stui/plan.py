@@ -9,11 +9,12 @@ helpers below). No I/O, no Textual.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import field, fields, is_dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from k3stui import defaults
+from k3stui.records import record
 
 Role = Literal["server", "agent"]
 FlannelBackend = Literal["none", "vxlan", "host-gw", "wireguard-native", "ipsec", "wireguard"]
@@ -28,7 +29,7 @@ MACVLAN_MODES: tuple[str, ...] = ("bridge", "private", "vepa", "passthru")
 MACVLAN_IPAMS: tuple[str, ...] = ("host-local", "whereabouts")
 
 
-@dataclass(frozen=True)
+@record
 class Secret:
     """A value that must never be printed or logged (the join token)."""
 
@@ -41,7 +42,7 @@ class Secret:
         return "********"
 
 
-@dataclass(frozen=True)
+@record
 class Flannel:
     backend: str = defaults.FLANNEL_BACKEND
     ipv6_masq: bool = False
@@ -69,7 +70,7 @@ class Flannel:
         )
 
 
-@dataclass(frozen=True)
+@record
 class Calico:
     version: str = defaults.CALICO_VERSION
     repo: str = defaults.CALICO_REPO
@@ -85,7 +86,7 @@ class Calico:
     control_plane_replicas: int | None = None  # None: 1 for a single node, else 2
 
 
-@dataclass(frozen=True)
+@record
 class Cilium:
     version: str = defaults.CILIUM_VERSION
     repo: str = defaults.CILIUM_REPO
@@ -103,7 +104,7 @@ class Cilium:
     operator_replicas: int | None = None  # None: 1 for a single node, else 2
 
 
-@dataclass(frozen=True)
+@record
 class MacvlanNetwork:
     name: str
     master: str
@@ -117,7 +118,7 @@ class MacvlanNetwork:
     mtu: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Multus:
     version: str = defaults.MULTUS_VERSION
     repo: str = defaults.MULTUS_REPO
@@ -125,7 +126,7 @@ class Multus:
     networks: tuple[MacvlanNetwork, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Cni:
     kind: str = "flannel"
     calico: Calico = field(default_factory=Calico)
@@ -133,7 +134,7 @@ class Cni:
     multus: Multus | None = None  # an add-on beside the primary CNI
 
 
-@dataclass(frozen=True)
+@record
 class Node:
     """A node of the cluster: how to reach it (`address`, also Ansible's `ansible_host`), its role,
     and the K3s settings only it has. Rendered per node (`render --per-node`, `render --ansible`)."""
@@ -146,7 +147,7 @@ class Node:
     flannel_iface: str | None = None  # overrides the plan's flannel.iface on this node
 
 
-@dataclass(frozen=True)
+@record
 class Plan:
     role: str = "server"
     k3s_version: str | None = None

@@ -10,11 +10,11 @@ requirements) and §4 (flannel backends: vxlan `Port` default 8472, wireguard `L
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 from k3stui import defaults
 from k3stui.plan import Plan, effective_cluster_cidr, networks, uses_flannel
+from k3stui.records import record
 
 ETCD_PORTS = (2379, 2380)
 REGISTRY_P2P_PORT = 5001  # embedded registry (Spegel); K3S_P2P_PORT changes it (unsupported)
@@ -22,7 +22,7 @@ KUBELET_PORT = 10250
 Proto = Literal["tcp", "udp", "ip-proto-4", "esp"]
 
 
-@dataclass(frozen=True)
+@record
 class PortUse:
     proto: Proto
     low: int | None  # None for protocols without ports

@@ -17,18 +17,19 @@ from __future__ import annotations
 import re
 import types
 import typing
-from dataclasses import MISSING, Field, dataclass, fields, is_dataclass
+from dataclasses import MISSING, Field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Union
 
 import yaml
 
-from k3stui import flags
+from k3stui import flags, yamlout
 from k3stui import plan as plan_mod
 from k3stui.findings import InputError, did_you_mean
 from k3stui.importers._common import SECRET_KEYS, kind_of, scalar_text
 from k3stui.importers.yamlio import load_yaml_checked
 from k3stui.plan import Plan, Secret
+from k3stui.records import record
 
 API_VERSION = "k3stui.io/v1alpha1"
 KIND = "NetworkPreset"
@@ -64,7 +65,7 @@ _FORBIDDEN_NETCONF_EXTRA = sorted({"Network", "IPv6Network", "EnableIPv4", "Enab
                                    "Backend.DirectRouting", "Backend.MTU", "Backend.VNI", "Backend.Port"})
 
 
-@dataclass(frozen=True)
+@record
 class Preset:
     name: str
     description: str
@@ -278,8 +279,8 @@ def preset_to_data(preset: Preset) -> dict[str, Any]:
 
 def dump_preset(preset: Preset) -> str:
     """YAML text of a preset (data through the dumper; the first line points editors at the schema)."""
-    body = yaml.safe_dump(preset_to_data(preset), sort_keys=False, default_flow_style=False,
-                          allow_unicode=True, width=100)
+    body = yamlout.dump(preset_to_data(preset), sort_keys=False, default_flow_style=False,
+                        allow_unicode=True, width=100)
     return SCHEMA_COMMENT + body
 
 

@@ -13,14 +13,16 @@ change was backported across), else not.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import total_ordering
+
+from k3stui.records import record
 
 _VERSION_RE = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:[-+]k3s(\d+))?$")
 
 
 @total_ordering
-@dataclass(frozen=True)
+@record
 class K3sVersion:
     major: int
     minor: int
@@ -54,7 +56,7 @@ class K3sVersion:
         return f"v{self.major}.{self.minor}.{self.patch}+k3s{self.k3s}"
 
 
-@dataclass(frozen=True)
+@record
 class Gate:
     """When a change reached K3s: the first release per minor line."""
 
@@ -83,8 +85,9 @@ class Gate:
         return text if self.confirmed else f"{text} (unconfirmed)"
 
 
-# The newest K3s release this table knows; rules use it when no version is given.
-NEWEST_KNOWN = "v1.37.1+k3s1"
+# The newest K3s release this table knows; rules use it when no version is given. It lives in
+# defaults.py (the parser's help quotes it, and building the parser must not import this table).
+from k3stui.defaults import NEWEST_KNOWN  # noqa: E402
 
 # Oldest K3s line whose behaviour this table describes (config file support).
 OLDEST_KNOWN = "v1.19.1+k3s1"

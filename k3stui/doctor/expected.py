@@ -10,13 +10,13 @@ same subnet), wireguard (routes via flannel-wg / flannel-wg-v6).
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 from typing import Any
 
 from k3stui import defaults
 from k3stui import plan as p
 from k3stui.doctor.observations import IpRoute, NodeObservation
 from k3stui.install.hostinfo import Address
+from k3stui.records import record
 
 VXLAN_DEVICES = {4: "flannel.1", 6: "flannel-v6.1"}
 WIREGUARD_DEVICES = {4: "flannel-wg", 6: "flannel-wg-v6"}
@@ -93,7 +93,7 @@ def best_route(routes: tuple[IpRoute, ...], target: str) -> IpRoute | None:
     return best[1] if best else None
 
 
-@dataclass(frozen=True)
+@record
 class Hop:
     """How this node must reach a peer's pod subnet: out of `dev`, via `gateway`."""
 

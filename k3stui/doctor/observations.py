@@ -7,16 +7,17 @@ the fields they judge, so a fixture is simply recorded JSON.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from k3stui.install.hostinfo import Address, ModuleState
 from k3stui.plan import Plan
+from k3stui.records import record
 
 Json = dict[str, Any]
 
 
-@dataclass(frozen=True)
+@record
 class Link:
     """One `ip -j -d link` entry: name, MTU, kind and, for a VXLAN device, its settings."""
 
@@ -26,7 +27,7 @@ class Link:
     info: Json = field(default_factory=dict)  # linkinfo.info_data (vxlan: id, port, local, learning)
 
 
-@dataclass(frozen=True)
+@record
 class IpRoute:
     dst: str  # "default" or a CIDR / host address as `ip -j route` prints it
     dev: str | None
@@ -36,21 +37,21 @@ class IpRoute:
     proto: str | None = None  # "kernel", "ra", "static", ...
 
 
-@dataclass(frozen=True)
+@record
 class Neighbour:
     dev: str
     dst: str
     lladdr: str | None
 
 
-@dataclass(frozen=True)
+@record
 class FdbEntry:
     dev: str
     mac: str
     dst: str | None  # the remote VTEP address (vxlan)
 
 
-@dataclass(frozen=True)
+@record
 class NodeFacts:
     """One host as seen from inside it (`doctor --node`) or through the probe DaemonSet."""
 
@@ -67,7 +68,7 @@ class NodeFacts:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Peer:
     """Another node as this node must reach it: name, node IP(s) and its pod subnets."""
 
@@ -76,7 +77,7 @@ class Peer:
     pod_cidrs: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class NodeObservation:
     name: str  # the plan node this host is ("" when the plan lists none)
     node_ips: tuple[str, ...]  # this node's node IP(s), as planned (or found on the uplink)
@@ -88,7 +89,7 @@ class NodeObservation:
     data_dir: str = "/var/lib/rancher/k3s"
 
 
-@dataclass(frozen=True)
+@record
 class ClusterObservation:
     """`kubectl get ... -o json` items; None: that read failed (see `errors`)."""
 
@@ -104,7 +105,7 @@ class ClusterObservation:
     errors: dict[str, str] = field(default_factory=dict)  # what -> why it could not be read
 
 
-@dataclass(frozen=True)
+@record
 class ProbeResult:
     """One connectivity probe: what was tried from where, and whether it worked."""
 
@@ -115,7 +116,7 @@ class ProbeResult:
     detail: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class ConnectivityObservation:
     endpoint_nodes: tuple[str, ...] | None  # nodes the Service's endpoints are on
     schedulable: tuple[str, ...]  # nodes pods could be scheduled on
@@ -124,7 +125,7 @@ class ConnectivityObservation:
     error: str | None = None  # the test could not run at all
 
 
-@dataclass(frozen=True)
+@record
 class DoctorContext:
     """What every doctor check receives. A layer left out (None) makes its checks yield nothing."""
 

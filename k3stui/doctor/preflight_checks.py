@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 from urllib.parse import urlsplit
 
 from k3stui import plan as p
 from k3stui.findings import Finding
 from k3stui.install.hostinfo import Address, Route
+from k3stui.records import record
 from k3stui.render.explain import pod_mtu
 from k3stui.rules.registry import NET, E, W, emit, host_check
 
@@ -51,7 +52,7 @@ _K3S_DEV_PREFIXES = (
 RESOLV_CONF = "/etc/resolv.conf"
 
 
-@dataclass(frozen=True)
+@record
 class NetworkFacts:
     plan: p.Plan
     role: str = "server"

@@ -7,18 +7,19 @@ check cannot fail harder than its code says.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Literal
 
 from k3stui import exit_codes
 from k3stui.findings import Severity
+from k3stui.records import record
 from k3stui.rules.registry import INFOS
 
 Status = Literal["PASS", "FAIL", "WARN", "SKIP"]
 STATUSES: tuple[Status, ...] = ("FAIL", "WARN", "SKIP", "PASS")
 
 
-@dataclass(frozen=True)
+@record
 class Result:
     status: Status
     code: str

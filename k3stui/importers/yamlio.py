@@ -6,49 +6,15 @@ traceback, whatever bytes the user fed us.
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from k3stui.findings import Finding, InputError
 from k3stui.rules.registry import emit
 
-_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
-
-
-class _Loader(_Base):  # type: ignore[misc, valid-type]
-    """SafeLoader that records duplicate keys and keeps dates as text.
-
-    Dates: `2024-13-01` would raise ValueError from the timestamp constructor and a date object is
-    useless in a flag value anyway; K3s reads every scalar as a string.
-    """
-
-    duplicates: list[tuple[str, int, int]]
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
-                if key_node.value in seen and key_node.value != "<<":
-                    mark = key_node.start_mark
-                    self.duplicates.append((str(key_node.value), mark.line + 1, mark.column + 1))
-                seen.add(key_node.value)
-        return super().construct_mapping(node, deep=deep)
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in _Base.yaml_implicit_resolvers.items()
-}
-_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
-
-
-class _K3sLoader(_Loader):
-    """How go-yaml v2 (which K3s links) resolves plain scalars: YAML 1.1 booleans including
-    y/Y/n/N, floats with or without a dot (`1e3` is 1000), no sexagesimal numbers (`1:30` is text)."""
-
+if TYPE_CHECKING:
+    import yaml
 
 _BOOL_RE = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON"
                       r"|off|Off|OFF)$")
@@ -57,23 +23,63 @@ _INT_RE = re.compile(r"^(?:[-+]?0b[01_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[
 _FLOAT_RE = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
                        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 _NUMBER_TAGS = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
-_K3sLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _NUMBER_TAGS]
-    for first, resolvers in _Loader.yaml_implicit_resolvers.items()
-}
-for _tag, _regexp, _first in (
-    ("tag:yaml.org,2002:bool", _BOOL_RE, "yYnNtTfFoO"),
-    ("tag:yaml.org,2002:int", _INT_RE, "-+0123456789"),
-    ("tag:yaml.org,2002:float", _FLOAT_RE, "-+0123456789."),
-):
-    _K3sLoader.add_implicit_resolver(_tag, _regexp, list(_first))
+
+
+@functools.cache
+def _loaders() -> tuple[type[yaml.SafeLoader], type[yaml.SafeLoader]]:
+    """The two loaders (plain YAML, K3s's go-yaml v2 reading), built on first use: PyYAML costs a
+    quarter of `check`'s start-up and `check --exec` reads no YAML at all."""
+    import yaml
+
+    base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class _Loader(base):  # type: ignore[misc, valid-type]
+        """SafeLoader that records duplicate keys and keeps dates as text.
+
+        Dates: `2024-13-01` would raise ValueError from the timestamp constructor and a date object
+        is useless in a flag value anyway; K3s reads every scalar as a string.
+        """
+
+        duplicates: list[tuple[str, int, int]]
+
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    if key_node.value in seen and key_node.value != "<<":
+                        mark = key_node.start_mark
+                        self.duplicates.append((str(key_node.value), mark.line + 1, mark.column + 1))
+                    seen.add(key_node.value)
+            return super().construct_mapping(node, deep=deep)
+
+    _Loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in base.yaml_implicit_resolvers.items()
+    }
+    _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
+    _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+
+    class _K3sLoader(_Loader):
+        """How go-yaml v2 (which K3s links) resolves plain scalars: YAML 1.1 booleans including
+        y/Y/n/N, floats with or without a dot (`1e3` is 1000), no sexagesimal numbers (`1:30` is
+        text)."""
+
+    _K3sLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag not in _NUMBER_TAGS]
+        for first, resolvers in _Loader.yaml_implicit_resolvers.items()
+    }
+    for tag, regexp, first in (
+        ("tag:yaml.org,2002:bool", _BOOL_RE, "yYnNtTfFoO"),
+        ("tag:yaml.org,2002:int", _INT_RE, "-+0123456789"),
+        ("tag:yaml.org,2002:float", _FLOAT_RE, "-+0123456789."),
+    ):
+        _K3sLoader.add_implicit_resolver(tag, regexp, list(first))
+    _K3sLoader.add_constructor("tag:yaml.org,2002:bool", _go_bool)
+    return _Loader, _K3sLoader
 
 
 def _go_bool(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> bool:
     return str(loader.construct_scalar(node)) in _GO_TRUE
-
-
-_K3sLoader.add_constructor("tag:yaml.org,2002:bool", _go_bool)
 
 
 def _position(text: str, index: int) -> tuple[int, int]:
@@ -107,7 +113,9 @@ def _has_cycle(data: Any) -> bool:
 def load_yaml_checked(text: str, source: str, *, k3s: bool = False) -> tuple[Any, list[Finding]]:
     """Load one YAML document; duplicate keys become IMPORT004 warnings (the last one wins,
     as in K3s's parser). `k3s`: resolve scalars as K3s's go-yaml v2 does (a K3s config file)."""
-    loader = (_K3sLoader if k3s else _Loader)(text)
+    import yaml
+
+    loader = _loaders()[1 if k3s else 0](text)
     loader.duplicates = []
     try:
         data = loader.get_single_data()
@@ -141,3 +149,11 @@ def load_yaml_checked(text: str, source: str, *, k3s: bool = False) -> tuple[Any
 def load_yaml(text: str, source: str) -> Any:
     """Load one YAML document or raise `InputError("source:line:col: problem")`."""
     return load_yaml_checked(text, source)[0]
+
+
+def safe_load(text: str | bytes) -> Any:
+    """`yaml.safe_load` through libyaml's CSafeLoader when PyYAML has it (the same data, many times
+    faster): for k3stui's own trusted files, such as the shipped chart's values.yaml."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

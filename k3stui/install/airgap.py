@@ -257,6 +257,7 @@ def embed_in_manifest(manifest: bytes, archives: Iterable[ChartArchive]) -> tupl
     k3s-cni values (`spec.valuesContent` YAML or `spec.values`). Other documents pass unchanged."""
     import yaml
 
+    from k3stui import yamlout
     from k3stui.chart import values_yaml
 
     archives = list(archives)
@@ -280,5 +281,5 @@ def embed_in_manifest(manifest: bytes, archives: Iterable[ChartArchive]) -> tupl
                 changed = True
     if not changed:
         return manifest, []
-    text = yaml.safe_dump_all(docs, sort_keys=False, explicit_start=True)
+    text = yamlout.dump_all(docs, sort_keys=False, explicit_start=True)
     return text.encode("utf-8"), missing

@@ -8,6 +8,7 @@ artifacts folder and writes, through `fsio`.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -346,14 +347,11 @@ def readme(
 ) -> str:
     """Every user value is shell-quoted where it is a command word, and never interpolated raw.
     With k3stui's wheels in the bundle the k3stui path comes first, else the by-hand one."""
-    import jinja2
-
     from k3stui.chart import MANIFEST_DEST, chart_needed
     from k3stui.render.install_cmd import airgap_liner, install_command
     from k3stui.render.k3s_config import AGENT_TOKEN_FILE
+    from k3stui.textout import render_text
 
-    env = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    env.filters["q"] = shlex.quote
     commands = []
     for role in ("server", "agent"):
         try:
@@ -368,7 +366,8 @@ def readme(
     have_wheels = wheels is not None and bool(wheels.files)
     order = (_README_K3STUI, _README_BY_HAND) if have_wheels else (_README_BY_HAND, _README_K3STUI)
     problem = wheels.problem if wheels is not None and wheels.problem else "not built for this bundle"
-    return env.from_string(_README_HEAD + "".join(order)).render(
+    return render_text(
+        _README_HEAD + "".join(order),
         wheels=have_wheels,
         nodes=[n.name for n in plan.nodes],
         wheel_problem=problem,
@@ -456,25 +455,74 @@ class _Counting:
         return data
 
 
+# Already compressed (the image archive is zstd, charts and wheels are gzip/zip): deflating them
+# again costs most of a bundle's time and gains nothing, so their bytes are stored, not deflated.
+_COMPRESSED = (".zst", ".gz", ".tgz", ".xz", ".bz2", ".lz4", ".zip", ".whl")
+_STORE, _DEFLATE = 0, 6  # gzip levels: 0 stored blocks, 6 gzip's own default
+
+
+class _GzipMembers:
+    """A .gz written as a series of gzip members (RFC 1952 2.2: "a gzip file consists of a series
+    of members"), a new one whenever the level changes. gzip, `tar -xzf` and Python's tarfile read
+    the members as one stream: the archive stays a standard .tar.gz."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self._gz: gzip.GzipFile | None = None
+        self._level = -1
+        self._offset = 0
+
+    def use_level(self, level: int) -> None:
+        if level != self._level:
+            self._end_member()
+            self._gz = gzip.GzipFile(filename="", mode="wb", compresslevel=level, fileobj=self._raw)
+            self._level = level
+
+    def write(self, data: bytes) -> int:
+        assert self._gz is not None
+        self._offset += len(data)
+        return self._gz.write(data)
+
+    def tell(self) -> int:  # tarfile keeps its offset from it
+        return self._offset
+
+    def _end_member(self) -> None:
+        if self._gz is not None:
+            self._gz.close()  # the member's trailer; the file it writes to stays open
+            self._gz = None
+
+    def close(self) -> None:
+        self._end_member()
+
+
 def _tar(folder: Path, tarball: Path, progress: Progress | None = None) -> None:
     """DIR.tar.gz with DIR/ inside, modes kept, written beside under a temporary name and renamed
-    into place only when complete: a failure or an interrupt never leaves a partial archive."""
+    into place only when complete: a failure or an interrupt never leaves a partial archive.
+    Streamed in 1 MiB reads; compressed members are stored, the rest deflated (`_GzipMembers`)."""
     fd, tmp = tempfile.mkstemp(dir=tarball.parent, prefix=f".{tarball.name}.", suffix=".k3stui-tmp")
-    os.close(fd)
     entries = [folder, *sorted(folder.rglob("*"))]
     total = sum(p.stat().st_size for p in entries if p.is_file() and not p.is_symlink())
     seen = [0]
     try:
-        with tarfile.open(tmp, "w:gz") as tar:
-            for path in entries:
-                arcname = str(PurePosixPath(folder.name, *path.relative_to(folder).parts))
-                info = tar.gettarinfo(str(path), arcname)
-                if not info.isreg():
-                    tar.addfile(info)
-                    continue
-                with open(path, "rb") as f:
-                    source = _Counting(f, seen, total, path.name, progress) if progress else f
-                    tar.addfile(info, source)  # type: ignore[arg-type]
+        with os.fdopen(fd, "wb") as raw:
+            gz = _GzipMembers(raw)
+            gz.use_level(_DEFLATE)
+            with tarfile.open(fileobj=gz, mode="w") as tar:  # type: ignore[call-overload]
+                tar.copybufsize = 1 << 20
+                for path in entries:
+                    arcname = str(PurePosixPath(folder.name, *path.relative_to(folder).parts))
+                    info = tar.gettarinfo(str(path), arcname)
+                    if not info.isreg():
+                        tar.addfile(info)
+                        continue
+                    gz.use_level(_STORE if path.name.endswith(_COMPRESSED) else _DEFLATE)
+                    with open(path, "rb") as f:
+                        source = _Counting(f, seen, total, path.name, progress) if progress else f
+                        tar.addfile(info, source)  # type: ignore[arg-type]
+                gz.use_level(_DEFLATE)  # the end-of-archive blocks: zeros, deflated to nothing
+            gz.close()
+            raw.flush()
+            os.fsync(raw.fileno())
         os.chmod(tmp, 0o600)  # the rendered config may carry the join token
         os.replace(tmp, tarball)
     except BaseException:

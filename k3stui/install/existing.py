@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Any
@@ -34,6 +33,7 @@ from k3stui.importers import build_plan, parse_exec
 from k3stui.importers._common import canonical_name
 from k3stui.importers.k3s_config import merge_documents, parse_config
 from k3stui.plan import Plan
+from k3stui.records import record
 
 DEFAULT_SOURCE = "K3s default"
 
@@ -53,7 +53,7 @@ def is_dropin(path: str) -> bool:
     return str(PurePosixPath(path).parent) == defaults.CONFIG_DROPIN_DIR
 
 
-@dataclass(frozen=True)
+@record
 class Setup:
     """One configuration K3s starts with: config files in K3s's read order, then unit flags."""
 

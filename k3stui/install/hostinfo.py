@@ -14,12 +14,13 @@ import os
 import shlex
 import shutil
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from k3stui import defaults
 from k3stui.install.paths import NodePaths
+from k3stui.records import record
 
 # argv -> stdout. Raises CommandFailed when the command cannot run or exits non-zero.
 Runner = Callable[[Sequence[str]], str]
@@ -61,7 +62,7 @@ def _tool_env() -> dict[str, str]:
     return {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), "LC_ALL": "C"}
 
 
-@dataclass(frozen=True)
+@record
 class Address:
     ifname: str
     address: str
@@ -73,7 +74,7 @@ class Address:
         return f"{self.address}/{self.prefixlen}"
 
 
-@dataclass(frozen=True)
+@record
 class Route:
     dst: str  # "default" or a CIDR ("10.0.0.0/8", "192.0.2.1" for a host route)
     dev: str | None
@@ -82,7 +83,7 @@ class Route:
     family: int
 
 
-@dataclass(frozen=True)
+@record
 class Socket:
     proto: str  # "tcp" | "udp"
     family: int
@@ -90,7 +91,7 @@ class Socket:
     port: int
 
 
-@dataclass(frozen=True)
+@record
 class ModuleState:
     name: str
     loaded: bool | None  # in /proc/modules
@@ -108,7 +109,7 @@ class ModuleState:
         return False
 
 
-@dataclass(frozen=True)
+@record
 class FileState:
     exists: bool
     content: bytes | None = field(default=None, repr=False)  # None: folder, unreadable or big
@@ -122,7 +123,7 @@ class FileState:
 _CONTENT_LIMIT = 1 << 20
 
 
-@dataclass(frozen=True)
+@record
 class ExistingK3s:
     found: tuple[str, ...] = ()  # node paths that show a K3s install (config, units, data)
     role: str | None = None  # "server" | "agent" | None (config only: never started)
@@ -139,7 +140,7 @@ class ExistingK3s:
         return bool(self.found)
 
 
-@dataclass(frozen=True)
+@record
 class HostInfo:
     root: str = "/"
     is_root: bool = False

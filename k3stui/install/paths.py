@@ -9,11 +9,11 @@ holds each path for the default data-dir; here they move with the plan's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from k3stui import defaults
 from k3stui.plan import Plan, is_node_path
+from k3stui.records import record
 
 
 def data_dir(plan: Plan) -> str:
@@ -29,7 +29,7 @@ def rebase(default_path: str, directory: str) -> str:
     return str(PurePosixPath(directory) / rel)
 
 
-@dataclass(frozen=True)
+@record
 class NodePaths:
     data_dir: str = defaults.DATA_DIR
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import shlex
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from k3stui import defaults, effective, flags
@@ -26,6 +26,7 @@ from k3stui.importers.k3s_config import merge_documents, parse_config
 from k3stui.install import existing
 from k3stui.install.paths import NodePaths
 from k3stui.ports import listening
+from k3stui.records import record
 from k3stui.rules.registry import HOST_CHECKS, NET, RuleInfo, Stage, emit, host_check
 from k3stui.rules.registry import E as _E
 from k3stui.rules.registry import N as _N
@@ -78,7 +79,7 @@ NOT_ROOT_HINT = (
 # --- the context ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Outlook:
     """An existing K3s today and after this install, each merged as K3s merges it."""
 
@@ -92,7 +93,7 @@ class Outlook:
         return self.now.where(name) if self.known else "the existing configuration"
 
 
-@dataclass(frozen=True)
+@record
 class PreflightContext:
     """Everything a preflight check reads: the plan and role, the host facts, the existing set-up
     (today and after), the rendered files and the bundle. A check registered by another module

@@ -8,12 +8,13 @@ from the one table in `k3stui/ports.py` (§5).
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from k3stui import defaults
 from k3stui.plan import Network, Node, Plan, effective_cluster_cidr, networks, node_mask, uses_flannel
 from k3stui.ports import PortUse as Port
 from k3stui.ports import ports as port_table
+from k3stui.records import record
 from k3stui.render.chart_values import values_notes
 
 # Bytes an encapsulation takes from the host MTU (flannel code values; Calico/Cilium docs).
@@ -26,7 +27,7 @@ _CILIUM_ENCRYPTION_OVERHEAD = {"wireguard": 80, "ipsec": 77, "none": 0}
 _Net = Network
 
 
-@dataclass(frozen=True)
+@record
 class NodeSubnet:
     node: str
     address: str
@@ -34,7 +35,7 @@ class NodeSubnet:
     subnets: tuple[str, ...]  # one per cluster CIDR, "" when the CIDR has no block left
 
 
-@dataclass(frozen=True)
+@record
 class Explanation:
     ports: tuple[Port, ...]
     host_mtu: int

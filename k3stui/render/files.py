@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -175,16 +174,13 @@ Agents join with the token in `{{ node_token }}` on the first server.
 
 def _readme(plan: Plan, files: Sequence[RenderedFile], notes: list[str],
             commands: list[tuple[str, str]], chart: bool) -> bytes:
-    import jinja2  # text for people only
-
     from k3stui.render.explain import explain, format_explanation
+    from k3stui.textout import render_text  # text for people only
 
-    env = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    env.filters["q"] = shlex.quote
     rows = [{"path": f.path, "dest": f.dest, "roles": f.roles, "description": f.description,
              "mode_text": f"{f.mode:04o}"} for f in files]
-    return env.from_string(_README).render(
-        files=rows, notes=notes, commands=commands, chart=chart,
+    return render_text(
+        _README, files=rows, notes=notes, commands=commands, chart=chart,
         explanation=format_explanation(explain(plan)).splitlines(), node_token=node_paths.node_token(plan),
     ).encode()
 

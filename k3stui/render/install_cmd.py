@@ -144,11 +144,10 @@ def install_script(cmd: InstallCommand, files: Sequence[PlacedFile] = (), *,
                    sysctl_path: str | None = None, node_token: str = defaults.NODE_TOKEN,
                    uplink_accept_ra: str | None = None) -> str:
     """install.sh for `cmd.role`. Every plan value is shell-quoted; none appears in a comment."""
-    import jinja2  # only here: text for people, never data
+    from k3stui.textout import render_text  # text for people, never data
 
-    env = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    env.filters["q"] = shlex.quote
-    return env.from_string(_TEMPLATE).render(
+    return render_text(
+        _TEMPLATE,
         role=cmd.role,
         files=files,
         sysctl=sysctl_path,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from k3stui import plan as p
+from k3stui.records import record
 from k3stui.versions import K3sVersion
 
 Network = p.Network
@@ -22,7 +23,7 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 _PREFIX_RE = re.compile(r"^[0-9]{1,3}$")
 
 
-@dataclass(frozen=True)
+@record
 class Cidr:
     """One CIDR as written: `net` when usable (host bits masked off), `problem` when not exact."""
 

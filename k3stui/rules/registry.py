@@ -8,10 +8,10 @@ a rule cannot emit a code (or a severity) it did not declare.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from k3stui.findings import Finding, Severity
+from k3stui.records import record
 
 if TYPE_CHECKING:
     from k3stui.rules.context import Context
@@ -27,7 +27,7 @@ NET = "k3s-network.md"
 CHARTS = "cni-charts.md"
 
 
-@dataclass(frozen=True)
+@record
 class RuleInfo:
     code: str
     severity: Severity
