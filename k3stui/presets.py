@@ -26,7 +26,7 @@ import yaml
 from k3stui import flags, yamlout
 from k3stui import plan as plan_mod
 from k3stui.findings import InputError, did_you_mean
-from k3stui.importers._common import SECRET_KEYS, kind_of, scalar_text
+from k3stui.flag_values import SECRET_KEYS, kind_of, scalar_text
 from k3stui.importers.yamlio import load_yaml_checked
 from k3stui.plan import Plan, Secret
 from k3stui.records import record

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from k3stui import flags
 from k3stui.findings import Finding, InputError
 from k3stui.importers import build_plan
-from k3stui.importers.flags import parse_exec
+from k3stui.importers.exec_string import parse_exec
 from k3stui.importers.netconf import apply_netconf
 from k3stui.plan import Plan
 from k3stui.presets import load_preset_text

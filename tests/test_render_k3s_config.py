@@ -20,9 +20,9 @@ from k3stui.render.netconf import netconf, netconf_json
 
 
 def _importers():
-    from k3stui.importers.args import plan_from_args
     from k3stui.importers.k3s_config import parse_config
     from k3stui.importers.netconf import apply_netconf
+    from k3stui.importers.to_plan import plan_from_args
 
     return plan_from_args, parse_config, apply_netconf
 

@@ -95,7 +95,7 @@ def test_plan_and_data_secrets() -> None:
 
 
 def test_tui_preview_masks_every_secret() -> None:
-    from k3stui.tui.actions import preview_items
+    from k3stui.tui.plan_files import preview_items
     from k3stui.tui.state import PlanState
 
     plan = Plan(role="agent", server="https://10.0.0.1:6443", token=Secret("TUItok3n"),

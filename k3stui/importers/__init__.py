@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from k3stui.findings import Finding
-from k3stui.importers._common import is_list_flag
-from k3stui.importers.args import plan_from_args
-from k3stui.importers.flags import parse_exec
+from k3stui.flag_values import is_list_flag
+from k3stui.importers.exec_string import parse_exec
 from k3stui.importers.k3s_config import merge_configs
 from k3stui.importers.netconf import apply_netconf
+from k3stui.importers.to_plan import plan_from_args
 from k3stui.plan import Plan
 
 

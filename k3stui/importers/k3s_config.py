@@ -12,7 +12,7 @@ from typing import Any
 
 from k3stui import flags
 from k3stui.findings import Finding, InputError
-from k3stui.importers._common import canonical_name, is_list_flag, kind_of, scalar_text, show
+from k3stui.flag_values import canonical_name, is_list_flag, kind_of, scalar_text, show
 from k3stui.importers.yamlio import load_yaml_checked
 from k3stui.rules.registry import emit
 

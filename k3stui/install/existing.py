@@ -29,8 +29,8 @@ from typing import Any
 
 from k3stui import defaults
 from k3stui.findings import Finding
+from k3stui.flag_values import canonical_name
 from k3stui.importers import build_plan, parse_exec
-from k3stui.importers._common import canonical_name
 from k3stui.importers.k3s_config import merge_documents, parse_config
 from k3stui.plan import Plan
 from k3stui.records import record

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from k3stui import defaults, effective, flags
 from k3stui import plan as p
 from k3stui.findings import Finding
-from k3stui.importers._common import canonical_name, scalar_text
+from k3stui.flag_values import canonical_name, scalar_text
 from k3stui.importers.k3s_config import merge_documents, parse_config
 from k3stui.install import existing
 from k3stui.install.paths import NodePaths

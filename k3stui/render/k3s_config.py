@@ -1,7 +1,7 @@
 """The K3s config drop-in for a role, as data: K3s flag names -> values, driven by `flags.FLAGS`.
 
 Only values that differ from a fresh `Plan()` are written, so the file says exactly what the plan
-changes and `importers.args.plan_from_args(k3s_args(plan, plan.role))` gives the plan's network
+changes and `importers.to_plan.plan_from_args(k3s_args(plan, plan.role))` gives the plan's network
 settings back. The drop-in carries the network plan only: it sorts after the user's own files and
 would silently override them from then on (and `key+:` lists would become a replace), so every other
 key a plan read from a host's config (tls-san, node-label, write-kubeconfig-mode ...) stays in the

@@ -88,7 +88,7 @@ class K3sTuiApp(App[int]):
         """Textual's one hook for an exception no handler caught: keep the user's unsaved plan,
         then end with exit status 3 and a sentence instead of a screen of traceback."""
         if self.crash is None:  # the first one counts; later ones come from tearing down
-            from k3stui.tui.actions import write_recovery
+            from k3stui.tui.plan_files import write_recovery
 
             saved = ""
             if self.state is not None and self.state.edited:

@@ -217,7 +217,7 @@ def display_text(field: Field, value: Any) -> str:
     if field.kind == "nodes":
         return ", ".join(f"{n.name}={n.address}" + ("" if n.role == "agent" else f"@{n.role}") for n in value)
     if field.kind == "flags":
-        from k3stui.importers.flags import flag_lines
+        from k3stui.importers.exec_string import flag_lines
 
         return flag_lines(value)
     return str(value)
@@ -260,10 +260,10 @@ def parse_flags(text: str) -> dict[str, Any]:
     """`name=value` lines -> `Plan.extra`, through the importers (the same reading as a config or
     INSTALL_K3S_EXEC). Unknown names are kept (the rules' view reports them, see `unknown_flags`);
     a flag the plan models, a secret or a malformed line is a ValueError."""
+    from k3stui.flag_values import SECRET_KEYS
     from k3stui.flags import lookup
-    from k3stui.importers._common import SECRET_KEYS
-    from k3stui.importers.args import plan_from_args
-    from k3stui.importers.flags import parse_flag_lines
+    from k3stui.importers.exec_string import parse_flag_lines
+    from k3stui.importers.to_plan import plan_from_args
     from k3stui.rules.imports import UNKNOWN_NAME_CODES
 
     parsed = parse_flag_lines(text, "other flags")
@@ -295,6 +295,6 @@ def unknown_flags(extra: dict[str, Any]) -> list[Any]:
 @cache
 def _unknown_names(names: tuple[str, ...]) -> tuple[Any, ...]:
     """Cached: the message depends on the names only, and difflib is too slow for every keystroke."""
-    from k3stui.importers.args import plan_from_args
+    from k3stui.importers.to_plan import plan_from_args
 
     return tuple(plan_from_args(dict.fromkeys(names, ""), role=None, base=plan.Plan())[1]) if names else ()

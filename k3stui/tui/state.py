@@ -279,7 +279,7 @@ def judge(snap: Snapshot) -> Judgement:
 def _keep_unchanged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """Flags whose line reads the same keep their old value, so editing one line of the flags
     editor does not turn another's number (from a config file) into text."""
-    from k3stui.importers.flags import flag_lines
+    from k3stui.importers.exec_string import flag_lines
 
     return {k: old[k] if k in old and flag_lines({k: old[k]}) == flag_lines({k: v}) else v
             for k, v in new.items()}

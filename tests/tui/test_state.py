@@ -61,7 +61,7 @@ def test_every_field_has_help() -> None:
 def test_preview_says_why_a_plan_cannot_be_rendered() -> None:
     """render_all refuses a relative node path (no rule reports it yet): the preview says so
     instead of raising out of the app."""
-    from k3stui.tui.actions import preview_items
+    from k3stui.tui.plan_files import preview_items
 
     state = PlanState()
     state.set_text("flannel.conf", "rel/net.json")
@@ -74,7 +74,7 @@ def test_preview_says_why_a_plan_cannot_be_rendered() -> None:
 def test_saved_preset_names_load_back(tmp_path) -> None:
     """The name comes from the file name; any file name gives one the loader accepts."""
     from k3stui.fsio import WriteRefused
-    from k3stui.tui.actions import preset_name, save_preset
+    from k3stui.tui.plan_files import preset_name, save_preset
     from k3stui.tui.starting_points import preset_from_file
 
     assert preset_name("preset calico") == "preset-calico"

@@ -210,7 +210,7 @@ class PlanEditorScreen(Screen[None]):
         self._preview_timer = self.set_timer(_PREVIEW_DELAY, self.refresh_preview)
 
     def refresh_preview(self) -> None:
-        from k3stui.tui.actions import preview_items
+        from k3stui.tui.plan_files import preview_items
 
         self._preview_stale = False
         self.query_one(PreviewPane).show(preview_items(self.state))
@@ -326,7 +326,7 @@ class PlanEditorScreen(Screen[None]):
         tabs.active = self._tab_asked
 
     def action_save(self) -> None:
-        from k3stui.tui.actions import preset_name
+        from k3stui.tui.plan_files import preset_name
         from k3stui.tui.screens.path_prompt import PathPromptScreen
 
         self.judge_now()
@@ -337,7 +337,7 @@ class PlanEditorScreen(Screen[None]):
     def _save_to(self, answer: PathAnswer | None) -> None:
         if answer is None:
             return
-        from k3stui.tui.actions import save_preset
+        from k3stui.tui.plan_files import save_preset
 
         path, replace_existing = answer.path, answer.replace
         try:
@@ -352,7 +352,7 @@ class PlanEditorScreen(Screen[None]):
     def action_export(self) -> None:
         if self._refused("Export"):
             return
-        from k3stui.tui.actions import export_kinds
+        from k3stui.tui.plan_files import export_kinds
         from k3stui.tui.screens.path_prompt import PathPromptScreen
 
         prompt = PathPromptScreen("Export every file to a folder", self.tui.out_dir,
@@ -363,7 +363,7 @@ class PlanEditorScreen(Screen[None]):
     def _export_to(self, answer: PathAnswer | None) -> None:
         if answer is None:
             return
-        from k3stui.tui.actions import export_files
+        from k3stui.tui.plan_files import export_files
 
         folder, force = answer.path, answer.replace
         try:

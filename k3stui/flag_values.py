@@ -1,4 +1,5 @@
-"""Small helpers shared by the importers: K3s's view of scalars and flag names."""
+"""How K3s sees a flag's name and value (short names, list flags, Go's scalar text, secrets masked in
+messages): shared by the importers, presets, preflight and the TUI."""
 
 from __future__ import annotations
 

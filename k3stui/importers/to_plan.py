@@ -11,7 +11,7 @@ from typing import Any
 
 from k3stui import defaults, flags
 from k3stui.findings import Finding, did_you_mean
-from k3stui.importers._common import (
+from k3stui.flag_values import (
     KNOWN_NAMES,
     PARSEBOOL_FALSE,
     PARSEBOOL_TRUE,

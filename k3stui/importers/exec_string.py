@@ -15,7 +15,7 @@ from typing import Any
 
 from k3stui import flags
 from k3stui.findings import Finding, InputError, did_you_mean
-from k3stui.importers._common import KNOWN_NAMES, PARSEBOOL_FALSE, PARSEBOOL_TRUE, canonical_name, show
+from k3stui.flag_values import KNOWN_NAMES, PARSEBOOL_FALSE, PARSEBOOL_TRUE, canonical_name, show
 from k3stui.rules.registry import emit
 
 ROLES = ("server", "agent")
@@ -138,7 +138,7 @@ def parse_flag_lines(text: str, source: str = "flags") -> ParsedExec:
 def flag_lines(args: dict[str, Any]) -> str:
     """The inverse of `parse_flag_lines` for flag values as `Plan.extra` holds them: a list is one
     line per item (a kubelet-arg item may itself hold commas), booleans are true/false."""
-    from k3stui.importers._common import scalar_text
+    from k3stui.flag_values import scalar_text
 
     lines = []
     for name, value in args.items():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from k3stui.findings import InputError, Severity
-from k3stui.importers.args import plan_from_args
-from k3stui.importers.flags import parse_exec
+from k3stui.importers.exec_string import parse_exec
+from k3stui.importers.to_plan import plan_from_args
 from k3stui.plan import Calico, Cni, Flannel, MacvlanNetwork, Multus, Plan, Secret
 
 
@@ -267,7 +267,7 @@ def test_base_values_survive_and_extra_merges() -> None:
 
 
 def test_flag_lines_parse_like_exec_and_round_trip() -> None:
-    from k3stui.importers.flags import flag_lines, parse_flag_lines
+    from k3stui.importers.exec_string import flag_lines, parse_flag_lines
 
     text = ("# comment\n--disable-helm-controller=true\nkubelet-arg=max-pods=200\n"
             "kubelet-arg=eviction-hard=memory.available<100Mi,nodefs.available<10%\n"
@@ -283,7 +283,7 @@ def test_flag_lines_parse_like_exec_and_round_trip() -> None:
 
 
 def test_flag_lines_report_unknown_names_with_did_you_mean() -> None:
-    from k3stui.importers.flags import parse_flag_lines
+    from k3stui.importers.exec_string import parse_flag_lines
 
     parsed = parse_flag_lines("disable-helm-controler=true", "other flags")
     assert parsed.args == {"disable-helm-controler": "true"}
