@@ -39,7 +39,6 @@ import queue
 import secrets as _random
 import shutil
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -459,17 +458,6 @@ def as_lines(on_line: Callable[[str], None], *, finished: bool = False) -> OnEve
             on_line(line)
 
     return on_event
-
-
-def printer(out: TextIO | None = None) -> OnEvent:
-    """The CLI's subscriber: print each line; a terminal that went away (SIGHUP) must not stop
-    the undo, so write errors are dropped."""
-
-    def write(line: str) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            print(line, file=out or sys.stdout, flush=True)
-
-    return as_lines(write)
 
 
 class _Log:
