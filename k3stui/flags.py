@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from k3stui.flag_history import HISTORY
 from k3stui.records import record
 
 Kind = Literal["str", "list", "bool", "int"]
@@ -61,55 +62,12 @@ _NETWORK_FLAGS = (
          replaced_by="selinux (SELinux in containerd is off unless selinux: true)"),
 )
 
-# Known flags k3stui does not model: kept verbatim, checked for scope and spelling only.
-_OTHER_SERVER = (
-    "advertise-address", "advertise-port", "agent-token", "agent-token-file", "apiserver-bind-address",
-    "apiserver-port", "bind-address", "cluster-init", "cluster-reset", "cluster-reset-restore-path",
-    "datastore-cafile", "datastore-certfile", "datastore-endpoint", "datastore-keyfile",
-    "default-local-storage-path", "disable-apiserver", "disable-cloud-controller",
-    "disable-controller-manager", "disable-etcd", "disable-helm-controller", "disable-scheduler",
-    "embedded-registry", "etcd-arg", "etcd-disable-snapshots", "etcd-expose-metrics",
-    "etcd-snapshot-compress", "etcd-snapshot-dir", "etcd-snapshot-name", "etcd-snapshot-retention",
-    "etcd-snapshot-schedule-cron", "etcd-s3", "etcd-s3-access-key", "etcd-s3-bucket", "etcd-s3-endpoint",
-    "etcd-s3-region", "etcd-s3-secret-key", "etcd-s3-session-token",
-    "helm-job-image", "https-listen-port", "kube-apiserver-arg", "kube-cloud-controller-manager-arg",
-    "kube-controller-manager-arg", "kube-scheduler-arg", "secrets-encryption", "servicelb-namespace",
-    "supervisor-metrics", "supervisor-port", "tls-san", "tls-san-security", "write-kubeconfig",
-    "write-kubeconfig-group", "write-kubeconfig-mode", "disable",
-    # Hidden or newer server flags (k3s pkg/cli/cmds/server.go; each confirmed with the v1.34.3 flag set).
-    "disable-agent", "kube-controller-arg", "kube-cloud-controller-arg", "etcd-s3-endpoint-ca",
-    "etcd-s3-skip-ssl-verify", "etcd-s3-folder", "etcd-s3-insecure", "etcd-s3-timeout",
-    "etcd-s3-config-secret", "etcd-s3-proxy", "etcd-s3-bucket-lookup-type", "etcd-s3-retention",
-    "etcd-snapshot-reconcile-interval", "secrets-encryption-provider",
-)
+# Every other server and agent flag, with its kind, scope and release history: the generated
+# `k3stui/flag_history.py` (scripts/flag_history.py reads K3s pkg/cli/cmds at each release).
+# Those flags are known (not reported as typos), kept verbatim and checked for scope, spelling
+# and version only. Facts the history cannot know are added here.
 _CRITICAL_OTHER = ("disable-helm-controller", "embedded-registry")
-_LIST_OTHER = (
-    "disable", "tls-san", "kube-apiserver-arg", "kube-controller-manager-arg", "kube-scheduler-arg",
-    "etcd-arg", "kube-cloud-controller-manager-arg", "kube-controller-arg", "kube-cloud-controller-arg",
-    "kubelet-arg", "kube-proxy-arg", "node-label",
-    "node-taint", "containerd-arg",
-)
-_OTHER_AGENT = (
-    "airgap-extra-registry", "config", "container-runtime-endpoint", "data-dir", "debug",
-    "default-runtime", "disable-default-registry-endpoint", "docker", "enable-pprof",
-    "image-credential-provider-bin-dir", "image-credential-provider-config", "image-service-endpoint",
-    "kube-proxy-arg", "kubelet-arg", "lb-server-port", "log", "alsologtostderr", "node-external-dns",
-    "node-internal-dns", "node-label", "node-name", "node-taint", "nonroot-devices", "pause-image",
-    "prefer-bundled-bin", "private-registry", "protect-kernel-defaults", "resolv-conf", "rootless",
-    "selinux", "snapshotter", "system-default-registry", "v", "vmodule", "vpn-auth", "vpn-auth-file",
-    "with-node-id", "containerd-arg",
-)
 _SHORT_OTHER = {"c": "config", "d": "data-dir", "l": "log", "o": "write-kubeconfig"}
-_BOOL_OTHER = (
-    "cluster-init", "cluster-reset", "debug", "disable-apiserver", "disable-cloud-controller",
-    "disable-controller-manager", "disable-default-registry-endpoint", "disable-etcd",
-    "disable-helm-controller", "disable-scheduler", "docker", "embedded-registry",
-    "etcd-disable-snapshots", "etcd-expose-metrics", "etcd-snapshot-compress", "etcd-s3",
-    "enable-pprof", "prefer-bundled-bin", "protect-kernel-defaults", "rootless",
-    "secrets-encryption", "selinux", "supervisor-metrics", "with-node-id", "alsologtostderr",
-    "tls-san-security", "disable-agent", "etcd-s3-skip-ssl-verify", "etcd-s3-insecure",
-)
-
 
 # Values that must never be printed, logged, diffed or exported (masked everywhere by one function).
 # datastore-endpoint: its URL may carry a password (postgres://user:pass@host/db).
@@ -118,22 +76,21 @@ _SECRET_OTHER = (
     "etcd-s3-session-token",
 )
 
-# Unmodelled flags that appeared in a known release (versions.FEATURES keys).
-_SINCE_OTHER = {"vpn-auth": "vpn-auth", "vpn-auth-file": "vpn-auth", "embedded-registry": "embedded-registry"}
+# Renamed flags: what to write once the old name is gone (the history shows both names).
+_REPLACED_OTHER = {"disable-api-server": "disable-apiserver"}
 
 
-def _other(name: str, scope: Scope) -> Flag:
-    kind: Kind = "list" if name in _LIST_OTHER else "bool" if name in _BOOL_OTHER else "str"
+def _other(name: str, kind: str, scope: str) -> Flag:
     short = next((s for s, n in _SHORT_OTHER.items() if n == name), None)
-    return Flag(name, kind, scope=scope, critical=name in _CRITICAL_OTHER, short=short,
-                since=_SINCE_OTHER.get(name), secret=name in _SECRET_OTHER)
+    return Flag(name, kind, scope="server" if scope == "server" else "agent",  # type: ignore[arg-type]
+                critical=name in _CRITICAL_OTHER, short=short, secret=name in _SECRET_OTHER,
+                replaced_by=_REPLACED_OTHER.get(name))
 
 
 FLAGS: dict[str, Flag] = {f.name: f for f in _NETWORK_FLAGS}
-for _name in _OTHER_SERVER:
-    FLAGS.setdefault(_name, _other(_name, "server"))
-for _name in _OTHER_AGENT:
-    FLAGS.setdefault(_name, _other(_name, "agent"))
+for _name, (_kind, _scope, _added, _gone) in HISTORY.items():
+    if _name not in FLAGS:
+        FLAGS[_name] = _other(_name, _kind, _scope)
 
 SHORT_FLAGS: dict[str, str] = {f.short: f.name for f in FLAGS.values() if f.short}
 BY_FIELD: dict[str, Flag] = {f.field: f for f in FLAGS.values() if f.field}

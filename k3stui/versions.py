@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import field
-from functools import total_ordering
+from functools import cache, total_ordering
+from typing import Literal
 
 from k3stui.records import record
 
@@ -160,3 +161,61 @@ def has(feature: str, version: K3sVersion) -> bool:
 def resolve(text: str | None) -> K3sVersion:
     """The version rules apply to: the given one, else the newest known."""
     return K3sVersion.parse(text) if text else K3sVersion.parse(NEWEST_KNOWN)
+
+
+# --- every flag's release history (k3stui/flag_history.py, generated from K3s pkg/cli/cmds) ---
+FlagState = Literal["present", "absent", "unknown"]
+
+
+@cache
+def _read_releases() -> tuple[K3sVersion, ...]:
+    from k3stui.flag_history import RELEASES
+
+    return tuple(sorted(K3sVersion.parse(r) for r in RELEASES))
+
+
+@cache
+def _flag_events(name: str) -> tuple[tuple[K3sVersion, bool], ...] | None:
+    from k3stui.flag_history import HISTORY
+
+    entry = HISTORY.get(name)
+    if entry is None:
+        return None
+    _, _, added, gone = entry
+    changes = [(K3sVersion.parse(r), True) for r in added] + [(K3sVersion.parse(r), False) for r in gone]
+    return tuple(sorted(changes))
+
+
+def _present(events: tuple[tuple[K3sVersion, bool], ...], v: K3sVersion) -> bool:
+    """What the history says for `v`: the last change at or before it in its minor line, else what
+    the older lines left (a line's change before its first listed one: the opposite of that one)."""
+    same = [e for e in events if e[0].line == v.line]
+    if same:
+        before = [present for r, present in same if r <= v]
+        return before[-1] if before else not same[0][1]
+    older = [present for r, present in events if r.line < v.line]
+    return older[-1] if older else False
+
+
+def flag_state(name: str, v: K3sVersion) -> FlagState | None:
+    """Whether K3s `v` has flag `name` (None: not in the history). "absent" only where a release of
+    v's line at or after v was read without it, or v is newer than every release read; "unknown"
+    when v is a later patch of its line than any read (a backport there cannot be seen)."""
+    events = _flag_events(name)
+    if events is None:
+        return None
+    if _present(events, v):
+        return "present"
+    read = _read_releases()
+    if v > read[-1]:
+        return "absent"
+    later = [r for r in read if r.line == v.line and r >= v]
+    return "absent" if later and not _present(events, later[0]) else "unknown"
+
+
+def flag_changes(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(releases where the flag appeared, releases where it went), per minor line."""
+    from k3stui.flag_history import HISTORY
+
+    _, _, added, gone = HISTORY[name]
+    return added, gone

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from k3stui.findings import Severity
+from k3stui.flag_history import HISTORY
 from k3stui.importers import build_plan
 from k3stui.rules import validate
 
@@ -82,11 +83,14 @@ def test_k3stui_fails_where_k3s_fails(tmp_path: Path, config: str, args: str) ->
 
 def test_every_flag_the_oracle_defines_is_in_the_flag_table(tmp_path: Path) -> None:
     from k3stui import flags
+    from k3stui.versions import K3sVersion, flag_state
 
-    # The server flag set of v1.34.3: each name the table knows is accepted by the oracle's parser.
+    # The server flag set of v1.34.3: the flag history says which names that release defines; the
+    # oracle's parser accepts exactly those (agent-only flags are not server flags).
+    v = K3sVersion.parse(VERSION)
     for name, flag in flags.FLAGS.items():
-        if flag.removed or name == "containerd-arg":  # removed ones, and an agent-only flag
-            continue
         value = "true" if flag.kind == "bool" else "1" if flag.kind == "int" else "x"
         answer = _oracle(tmp_path, "", f"server --{name}={value}")
-        assert "not defined" not in answer.get("error", ""), name
+        defined = "not defined" not in answer.get("error", "")
+        agent_only = HISTORY[name][1] == "agent-only"
+        assert defined == (flag_state(name, v) == "present" and not agent_only), name

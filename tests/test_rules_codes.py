@@ -229,10 +229,10 @@ CASES: list[Case] = [
             k3s_version="v1.23.13+k3s1",
         ),
     ),
-    Case(
+    Case(  # supervisor-metrics: v1.29.6, v1.30.2; the history read 1.28 up to v1.28.4 only
         "VER003",
-        Plan(**DUAL_CIDRS, flannel=Flannel(ipv6_masq=True), k3s_version="v1.22.0+k3s1"),
-        Plan(**DUAL_CIDRS, flannel=Flannel(ipv6_masq=True), k3s_version="v1.23.2+k3s1"),
+        Plan(extra={"supervisor-metrics": True}, k3s_version="v1.28.10+k3s1"),
+        Plan(extra={"supervisor-metrics": True}, k3s_version="v1.30.2+k3s1"),
     ),
     Case(
         "VER004", Plan(**V6_CIDRS, k3s_version="v1.22.8+k3s1"), Plan(**V6_CIDRS, k3s_version="v1.22.9+k3s1")

@@ -10,7 +10,7 @@ from k3stui.findings import Finding
 from k3stui.flags import FLAGS
 from k3stui.rules.context import Context
 from k3stui.rules.registry import NET, E, N, W, emit, register, rule
-from k3stui.versions import FEATURES, NEWEST_KNOWN, OLDEST_KNOWN, K3sVersion, has
+from k3stui.versions import FEATURES, NEWEST_KNOWN, OLDEST_KNOWN, K3sVersion, flag_changes, flag_state, has
 
 # Emitted by validate() itself, before any rule runs.
 register(E("VER001", "k3s-version", "K3s version not parsable", "versions.py (vMAJOR.MINOR.PATCH+k3sN)"))
@@ -24,39 +24,74 @@ def _used(plan: p.Plan, name: str, field: str | None) -> bool:
     return value not in (None, False, "", (), [])
 
 
+def _first(added: tuple[str, ...], v: K3sVersion) -> list[str]:
+    """The releases after `v` where the flag appeared (its line's first, then newer lines')."""
+    return [r for r in added if K3sVersion.parse(r) > v]
+
+
 @rule(
-    E("VER002", "k3s-version", "flag used on a K3s version that lacks it", f"flags.py since; {NET} §1"),
-    W("VER003", "k3s-version", "flag may be missing from this K3s version (unconfirmed first release)",
-      f"flags.py since; {NET} §11"),
+    E("VER002", "k3s-version", "flag used on a K3s version that lacks it",
+      f"k3stui/flag_history.py (K3s pkg/cli/cmds per release); flags.py since; {NET} §1",
+      doc="K3s before the release that added a flag refuses it on the command line ('flag provided "
+      "but not defined') and skips it in a config file, so the setting is lost. The flag history is "
+      "read from K3s's own flag definitions at each release (scripts/flag_history.py). Fix: upgrade "
+      "K3s to the release the message names, or remove the flag."),
+    W("VER003", "k3s-version", "flag may be missing from this K3s version (release not read)",
+      f"k3stui/flag_history.py; flags.py since; {NET} §11",
+      doc="The flag appeared in a newer release; the history has no release of this patch line at or "
+      "after the targeted one, so a backport cannot be ruled out. Fix: check 'k3s server --help' on "
+      "that release, or upgrade K3s."),
 )
 def flag_gates(ctx: Context) -> Iterator[Finding]:
+    v = ctx.version
     for flag in FLAGS.values():
-        if flag.since is None or not _used(ctx.plan, flag.name, flag.field):
+        state = flag_state(flag.name, v)
+        if state in (None, "present") or not _used(ctx.plan, flag.name, flag.field):
             continue
-        gate = FEATURES[flag.since]
-        if gate.reached(ctx.version):
-            continue
-        code = "VER002" if gate.confirmed else "VER003"
-        yield emit(code, f"{flag.name} is set but K3s {ctx.version} predates it (first in {gate.describe()})",
-                   f"Upgrade K3s, or remove {flag.name}.", flag.name)
+        later = _first(flag_changes(flag.name)[0], v)
+        if not later:
+            continue  # it existed before and is gone: VER009
+        text = f"--{flag.name} first appeared in {', '.join(later)}; this plan targets {v}"
+        if state == "unknown":
+            gate = FEATURES[flag.since] if flag.since else None
+            if gate is not None and gate.reached(v):
+                continue  # a known backport to a patch the history did not read
+            if gate is None or not gate.confirmed:
+                yield emit("VER003", f"{text}, a later {v.major}.{v.minor} patch than the flag history "
+                                     "read: it may lack the flag", f"Check 'k3s server --help' on {v}, or "
+                                     "upgrade K3s.", flag.name)
+                continue
+        yield emit("VER002", f"{text}: K3s {v} refuses it on the command line and skips it in a config "
+                             "file", f"Upgrade K3s to {later[0]} or later, or remove {flag.name}.", flag.name)
 
 
 @rule(
     E("VER009", "k3s-version", "flag used on a K3s version that removed it",
-      f"flags.py removed; versions.py; {NET} §1", doc="A flag K3s removed is fatal on the command line "
+      f"flags.py removed; k3stui/flag_history.py; versions.py; {NET} §1",
+      doc="A flag K3s removed is fatal on the command line "
       "(deprecated then 'no longer supported', later 'flag provided but not defined'); in a config file a "
       "removed key is skipped, so its setting is lost. Older releases still accept it. Fix: write the "
       "replacement the message names."),
 )
 def removed_flags(ctx: Context) -> Iterator[Finding]:
+    v = ctx.version
     for flag in FLAGS.values():
-        if flag.removed is None or flag.name == "no-flannel" or not _used(ctx.plan, flag.name, flag.field):
+        if flag.name == "no-flannel" or not _used(ctx.plan, flag.name, flag.field):
             continue  # no-flannel has its own rule (FLANNEL011)
-        gate = FEATURES[flag.removed]
-        if gate.reached(ctx.version):
-            yield emit("VER009", f"{flag.name} is fatal on K3s {ctx.version} (since {gate.describe()}); in a "
-                                 "config file later releases skip it, so the setting is lost",
-                       f"Use {flag.replaced_by} instead.", flag.name)
+        fix = f"Use {flag.replaced_by} instead." if flag.replaced_by else f"Remove {flag.name}."
+        if flag.removed is not None:  # fatal while still defined: the release notes' date
+            gate = FEATURES[flag.removed]
+            if gate.reached(v):
+                yield emit("VER009", f"{flag.name} is fatal on K3s {v} (since {gate.describe()}); in a "
+                                     "config file later releases skip it, so the setting is lost", fix,
+                           flag.name)
+            continue
+        added, gone = flag_changes(flag.name) if flag_state(flag.name, v) == "absent" else ((), ())
+        if added and not _first(added, v):
+            went = [r for r in gone if K3sVersion.parse(r) <= v]
+            yield emit("VER009", f"--{flag.name} is gone from K3s {v} (removed in {', '.join(went)}): K3s "
+                                 "refuses it on the command line and skips it in a config file", fix,
+                       flag.name)
 
 
 @rule(
