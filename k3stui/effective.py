@@ -34,6 +34,11 @@ def _ips(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(str(a) if (a := parse_ip(v)) is not None else v for v in flags.slice_items(list(values)))
 
 
+def ip_versions(values: tuple[str, ...]) -> tuple[int, ...]:
+    """The IP version (4 or 6) of each CIDR among `values` that parses."""
+    return tuple(c.net.version for v in values if (c := parse_cidr(v)).net is not None)
+
+
 def normalise(flag: flags.Flag, value: Any) -> Any:
     """A raw flag value (from a file, a flag or a plan field) as K3s reads it: bools parsed as
     strconv.ParseBool does, lists comma-split, strings stripped; "" is unset."""

@@ -3,10 +3,13 @@ critical value that must match on every server, and which plan field holds it.
 
 A flag with `field=None` is known (so it is not reported as a typo) and kept verbatim in
 `Plan.extra`. Source: `../shared/reference/k3s-network.md` §1 and `k3s pkg/cli/cmds/server.go`,
-`agent.go`: every server and agent flag of v1.34.3 (each confirmed with k3s-oracle's flag set, see
-tests/test_oracle_differential.py), plus the flags removed since v1.19 with the release that made
-them fatal (`removed`). `since` is set where the first release is known (versions.FEATURES); a flag
-without it is taken to exist on every release the table describes.
+`agent.go`. The names, kinds and scopes of every server and agent flag from v1.19.1 on, with the
+releases each appeared and went in, are `k3stui/flag_history.py` (generated from K3s's own flag
+definitions by scripts/flag_history.py; the v1.34.3 set is confirmed with k3s-oracle, see
+tests/test_oracle_differential.py); `versions.flag_state` reads it. Here only what the history
+cannot say: plan fields, critical values, secrets, replacements, `removed` (the release notes' date
+where a flag became fatal while still defined) and `since` (a FEATURES gate naming backports to
+patch releases the history did not read).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ class Flag:
     critical: bool = False
     field: str | None = None  # Plan attribute path
     short: str | None = None
-    since: str | None = None  # versions.FEATURES key: first release with the flag
+    since: str | None = None  # versions.FEATURES key: backports the flag history did not read
     removed: str | None = None  # versions.FEATURES key: first release where it is fatal or gone
     secret: bool = False
     replaced_by: str | None = None  # what to write instead once it is removed

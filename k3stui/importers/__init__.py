@@ -9,7 +9,8 @@ reads, fills the flannel options. Their codes are registered in `k3stui/rules/im
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from k3stui.findings import Finding
 from k3stui.flag_values import is_list_flag
@@ -18,6 +19,20 @@ from k3stui.importers.k3s_config import merge_configs
 from k3stui.importers.netconf import apply_netconf
 from k3stui.importers.to_plan import plan_from_args
 from k3stui.plan import Plan
+
+
+def with_command_line(files: Mapping[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
+    """The config files' merged values, then the command line's, as K3s combines them: a list flag
+    given on both appends (K3s puts the file's values before the command line and every repeat
+    of a slice flag adds; pkg/configfilearg), any other flag replaces."""
+    merged = dict(files)
+    for name, value in args.items():
+        if is_list_flag(name) and name in merged:
+            old = merged[name]
+            merged[name] = [*(old if isinstance(old, list) else [old]), *value]
+        else:
+            merged[name] = value
+    return merged
 
 
 def build_plan(
@@ -38,12 +53,7 @@ def build_plan(
         findings.extend(parsed.findings)
         role = parsed.role
         reported = frozenset(f.key for f in parsed.findings if f.code == "IMPORT010")
-        for name, value in parsed.args.items():
-            if is_list_flag(name) and name in merged:  # file values first, then the command line
-                old = merged[name]
-                merged[name] = [*(old if isinstance(old, list) else [old]), *value]
-            else:
-                merged[name] = value
+        merged = with_command_line(merged, parsed.args)
     plan, found = plan_from_args(merged, role=role, base=base, reported=reported)
     findings.extend(found)
     if netconf is not None:
@@ -55,4 +65,6 @@ def build_plan(
     return plan, findings
 
 
-__all__ = ["apply_netconf", "build_plan", "merge_configs", "parse_exec", "plan_from_args"]
+__all__ = [
+    "apply_netconf", "build_plan", "merge_configs", "parse_exec", "plan_from_args", "with_command_line",
+]

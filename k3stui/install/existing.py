@@ -4,8 +4,8 @@ K3s's merge (reference §2, k3s pkg/configfilearg/parser.go), modelled through t
 importers (`build_plan` = `merge_configs` + `parse_exec` + `plan_from_args`), no merging here:
 
   config.yaml, then config.yaml.d/*.yaml (and *.yml) by name; a later file's `key:` replaces,
-  `key+:` appends; then the unit's ExecStart flags, which beat every file (a repeated list flag
-  replaces the files' list).
+  `key+:` appends; then the unit's ExecStart flags: a plain flag beats every file, a list flag is
+  appended to the files' list (K3s puts the file's values before the command line).
 
 After the install, k3stui's drop-in (`50-k3stui-network.yaml`) takes its alphabetical place among
 the user's drop-ins (replacing an older copy), and the install script rewrites the unit: install.sh

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from k3stui import defaults, effective, flags
 from k3stui import plan as p
 from k3stui.findings import Finding
-from k3stui.flag_values import canonical_name, scalar_text
+from k3stui.flag_values import canonical_name, is_list_flag, scalar_text
+from k3stui.importers import with_command_line
 from k3stui.importers.k3s_config import merge_documents, parse_config
 from k3stui.install import existing
 from k3stui.install.paths import NodePaths
@@ -391,6 +392,17 @@ def _show(name: str, value: Any) -> str:
     return effective.show(value, name)
 
 
+def _families_note(name: str, value: Any) -> str:
+    """What a combined CIDR list means to K3s: two of one family stop the controller manager."""
+    if name not in _CIDR_FLAGS or not isinstance(value, tuple) or len(value) < 2:
+        return ""
+    families = effective.ip_versions(value)
+    if len(families) > len(set(families)):
+        return (f" ({len(value)} CIDRs, not one per IP family: kube-controller-manager exits, "
+                "'not configured as dual stack')")
+    return f" (a dual-stack {name})" if set(families) == {4, 6} else ""
+
+
 @host_check(
     N("INST010", "existing", "K3s is already on this host: the run updates it", f"{NET} §2",
       "What: config files, units, the data dir or the binary of a K3s were found. Every file the "
@@ -478,20 +490,25 @@ def overrides(ctx: PreflightContext) -> Iterator[Finding]:
         return
     path = existing.dropin_path()
     later = set(existing.later_dropins(o.after))
+    # K3s's own combination: a list flag on the unit appends to the files' list (item 1, issue 10).
+    final_values = with_command_line(o.after.file_values, o.after.exec_args)
     for name, value in o.ours.items():
         mine = _norm_key(name, value)
-        if name in o.after.exec_args:
-            final, winner = o.after.exec_args[name], o.after.exec_source
-        else:
-            final, winner = o.after.file_values.get(name), o.after.where(name)
-        if _norm_key(name, final) != mine:
-            users = [s for s in o.after.file_sources(name) if s in later] or [winner]
-            how = "overrides every file" if winner == o.after.exec_source else "is read after " + path
+        final = _norm_key(name, final_values.get(name))
+        if final != mine:
+            files = [s for s in o.after.file_sources(name) if s in later]
+            if name not in o.after.exec_args:
+                users, how = files or [o.after.where(name)], "is read after " + path
+            elif is_list_flag(name) and name in o.after.file_values:
+                users = [*files, o.after.exec_source]
+                how = "appends to the files' list (K3s reads the files' values, then the command line's)"
+            else:
+                users, how = [o.after.exec_source], "overrides every file"
             yield emit(
                 "INST015",
                 f"the plan sets {name}: {_show(name, mine)}, but {' + '.join(users)} {how}: "
-                f"K3s would run with {_show(name, _norm_key(name, final))}, not what the plan "
-                "says",
+                f"K3s would run with {_show(name, final)}{_families_note(name, final)}, not what "
+                "the plan says",
                 f"remove {name} from {' and '.join(users)}, or give it the plan's value there",
                 key=name,
             )

@@ -136,10 +136,10 @@ def test_a_unit_the_script_does_not_rewrite_keeps_its_flags_and_beats_ours(sandb
     server_host(sandbox)
     (sandbox / UNIT).unlink()
     other = sandbox / "etc/systemd/system/k3s-custom.service"
-    other.write_text("[Service]\nExecStart=/usr/local/bin/k3s server --cluster-cidr=10.52.0.0/16\n")
-    actions = actions_for(sandbox, Plan(cluster_cidr=("10.60.0.0/16",)))
-    f = by_code(actions, "INST015")["cluster-cidr"]
-    assert "k3s-custom.service overrides every file" in f.message
+    other.write_text("[Service]\nExecStart=/usr/local/bin/k3s server --cluster-domain=unit.local\n")
+    actions = actions_for(sandbox, Plan(cluster_domain="plan.local"))
+    f = by_code(actions, "INST015")["cluster-domain"]
+    assert "k3s-custom.service overrides every file" in f.message  # a plain flag replaces
 
 
 def test_our_old_dropin_is_replaced_not_merged_twice(sandbox):
