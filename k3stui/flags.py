@@ -4,8 +4,8 @@ critical value that must match on every server, and which plan field holds it.
 A flag with `field=None` is known (so it is not reported as a typo) and kept verbatim in
 `Plan.extra`. Source: `../shared/reference/k3s-network.md` §1 and `k3s pkg/cli/cmds/server.go`,
 `agent.go`. The names, kinds and scopes of every server and agent flag from v1.19.1 on, with the
-releases each appeared and went in, are `k3stui/flag_history.py` (generated from K3s's own flag
-definitions by scripts/flag_history.py; the v1.34.3 set is confirmed with k3s-oracle, see
+releases each appeared and went in, are `k3stui/release_history.py` (generated from K3s's own flag
+definitions by scripts/release_history.py; the v1.34.3 set is confirmed with k3s-oracle, see
 tests/test_oracle_differential.py); `versions.flag_state` reads it. Here only what the history
 cannot say: plan fields, critical values, secrets, replacements, `removed` (the release notes' date
 where a flag became fatal while still defined) and `since` (a FEATURES gate naming backports to
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from k3stui.flag_history import HISTORY
 from k3stui.records import record
+from k3stui.release_history import FLAG_HISTORY
 
 Kind = Literal["str", "list", "bool", "int"]
 Scope = Literal["server", "agent"]  # agent flags are valid on servers too
@@ -66,7 +66,7 @@ _NETWORK_FLAGS = (
 )
 
 # Every other server and agent flag, with its kind, scope and release history: the generated
-# `k3stui/flag_history.py` (scripts/flag_history.py reads K3s pkg/cli/cmds at each release).
+# `k3stui/release_history.py` (scripts/release_history.py reads K3s pkg/cli/cmds at each release).
 # Those flags are known (not reported as typos), kept verbatim and checked for scope, spelling
 # and version only. Facts the history cannot know are added here.
 _CRITICAL_OTHER = ("disable-helm-controller", "embedded-registry")
@@ -91,7 +91,7 @@ def _other(name: str, kind: str, scope: str) -> Flag:
 
 
 FLAGS: dict[str, Flag] = {f.name: f for f in _NETWORK_FLAGS}
-for _name, (_kind, _scope, _added, _gone) in HISTORY.items():
+for _name, (_kind, _scope, _added, _gone) in FLAG_HISTORY.items():
     if _name not in FLAGS:
         FLAGS[_name] = _other(_name, _kind, _scope)
 

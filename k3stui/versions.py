@@ -163,22 +163,22 @@ def resolve(text: str | None) -> K3sVersion:
     return K3sVersion.parse(text) if text else K3sVersion.parse(NEWEST_KNOWN)
 
 
-# --- every flag's release history (k3stui/flag_history.py, generated from K3s pkg/cli/cmds) ---
+# --- every flag's release history (k3stui/release_history.py, generated from K3s pkg/cli/cmds) ---
 FlagState = Literal["present", "absent", "unknown"]
 
 
 @cache
 def _read_releases() -> tuple[K3sVersion, ...]:
-    from k3stui.flag_history import RELEASES
+    from k3stui.release_history import RELEASES
 
     return tuple(sorted(K3sVersion.parse(r) for r in RELEASES))
 
 
 @cache
 def _flag_events(name: str) -> tuple[tuple[K3sVersion, bool], ...] | None:
-    from k3stui.flag_history import HISTORY
+    from k3stui.release_history import FLAG_HISTORY
 
-    entry = HISTORY.get(name)
+    entry = FLAG_HISTORY.get(name)
     if entry is None:
         return None
     _, _, added, gone = entry
@@ -215,7 +215,7 @@ def flag_state(name: str, v: K3sVersion) -> FlagState | None:
 
 def flag_changes(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(releases where the flag appeared, releases where it went), per minor line."""
-    from k3stui.flag_history import HISTORY
+    from k3stui.release_history import FLAG_HISTORY
 
-    _, _, added, gone = HISTORY[name]
+    _, _, added, gone = FLAG_HISTORY[name]
     return added, gone

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from k3stui.findings import Severity
-from k3stui.flag_history import HISTORY
 from k3stui.importers import build_plan
+from k3stui.release_history import FLAG_HISTORY as HISTORY
 from k3stui.rules import validate
 
 ORACLE = os.environ.get("K3STUI_ORACLE", "")

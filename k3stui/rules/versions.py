@@ -31,13 +31,13 @@ def _first(added: tuple[str, ...], v: K3sVersion) -> list[str]:
 
 @rule(
     E("VER002", "k3s-version", "flag used on a K3s version that lacks it",
-      f"k3stui/flag_history.py (K3s pkg/cli/cmds per release); flags.py since; {NET} §1",
+      f"k3stui/release_history.py (K3s pkg/cli/cmds per release); flags.py since; {NET} §1",
       doc="K3s before the release that added a flag refuses it on the command line ('flag provided "
       "but not defined') and skips it in a config file, so the setting is lost. The flag history is "
-      "read from K3s's own flag definitions at each release (scripts/flag_history.py). Fix: upgrade "
+      "read from K3s's own flag definitions at each release (scripts/release_history.py). Fix: upgrade "
       "K3s to the release the message names, or remove the flag."),
     W("VER003", "k3s-version", "flag may be missing from this K3s version (release not read)",
-      f"k3stui/flag_history.py; flags.py since; {NET} §11",
+      f"k3stui/release_history.py; flags.py since; {NET} §11",
       doc="The flag appeared in a newer release; the history has no release of this patch line at or "
       "after the targeted one, so a backport cannot be ruled out. Fix: check 'k3s server --help' on "
       "that release, or upgrade K3s."),
@@ -67,7 +67,7 @@ def flag_gates(ctx: Context) -> Iterator[Finding]:
 
 @rule(
     E("VER009", "k3s-version", "flag used on a K3s version that removed it",
-      f"flags.py removed; k3stui/flag_history.py; versions.py; {NET} §1",
+      f"flags.py removed; k3stui/release_history.py; versions.py; {NET} §1",
       doc="A flag K3s removed is fatal on the command line "
       "(deprecated then 'no longer supported', later 'flag provided but not defined'); in a config file a "
       "removed key is skipped, so its setting is lost. Older releases still accept it. Fix: write the "

@@ -1,6 +1,6 @@
 """Issue 10 item 9: the flag table holds every server and agent flag of v1.19.1 ... with the releases
-it appeared and went in (k3stui/flag_history.py, generated from K3s pkg/cli/cmds by
-scripts/flag_history.py), and the rules judge a flag by the plan's K3s version."""
+it appeared and went in (k3stui/release_history.py, generated from K3s pkg/cli/cmds by
+scripts/release_history.py), and the rules judge a flag by the plan's K3s version."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def test_flag_state_by_release(name: str, version: str, state: str) -> None:
 
 
 def test_every_flag_in_the_history_is_known_with_its_kind() -> None:
-    from k3stui.flag_history import HISTORY
+    from k3stui.release_history import FLAG_HISTORY as HISTORY
 
     assert set(HISTORY) <= set(flags.FLAGS)
     for name, (kind, _scope, _added, _gone) in HISTORY.items():
