@@ -151,6 +151,12 @@ FEATURES: dict[str, Gate] = {
     ),
     "ipsec-removed": Gate(("v1.27.0+k3s1",), "#6598 (fatal from v1.27), #8203 (code removed v1.28.0)"),
     "backend-option-syntax-removed": Gate(("v1.27.0+k3s1",), "#6598, #8203"),
+    # Packaged manifests on patch releases release_history.py did not read (it read 1.26 to v1.26.7,
+    # 1.27 to v1.27.4, 1.28 to v1.28.4): runtimes.yaml (RuntimeClasses) came with #8936 in v1.29.0;
+    # its release-1.26 backport (a8cd920cf) precedes the v1.26.12 bump; the 1.27/1.28 backports of
+    # the same December 2023 batch are assumed.
+    "runtimes-manifest": Gate(("v1.26.12+k3s1", "v1.27.9+k3s1", "v1.28.5+k3s1", "v1.29.0+k3s1"),
+                              "#8936; release-1.26 a8cd920cf", confirmed=False),
 }
 
 
@@ -163,8 +169,9 @@ def resolve(text: str | None) -> K3sVersion:
     return K3sVersion.parse(text) if text else K3sVersion.parse(NEWEST_KNOWN)
 
 
-# --- every flag's release history (k3stui/release_history.py, generated from K3s pkg/cli/cmds) ---
-FlagState = Literal["present", "absent", "unknown"]
+# --- flags and packaged manifests per release (k3stui/release_history.py, generated from K3s) ---
+State = Literal["present", "absent", "unknown"]
+Changes = tuple[tuple[str, ...], tuple[str, ...]]  # (releases where it appeared, where it went)
 
 
 @cache
@@ -175,13 +182,8 @@ def _read_releases() -> tuple[K3sVersion, ...]:
 
 
 @cache
-def _flag_events(name: str) -> tuple[tuple[K3sVersion, bool], ...] | None:
-    from k3stui.release_history import FLAG_HISTORY
-
-    entry = FLAG_HISTORY.get(name)
-    if entry is None:
-        return None
-    _, _, added, gone = entry
+def _events(history: Changes) -> tuple[tuple[K3sVersion, bool], ...]:
+    added, gone = history
     changes = [(K3sVersion.parse(r), True) for r in added] + [(K3sVersion.parse(r), False) for r in gone]
     return tuple(sorted(changes))
 
@@ -197,13 +199,11 @@ def _present(events: tuple[tuple[K3sVersion, bool], ...], v: K3sVersion) -> bool
     return older[-1] if older else False
 
 
-def flag_state(name: str, v: K3sVersion) -> FlagState | None:
-    """Whether K3s `v` has flag `name` (None: not in the history). "absent" only where a release of
-    v's line at or after v was read without it, or v is newer than every release read; "unknown"
-    when v is a later patch of its line than any read (a backport there cannot be seen)."""
-    events = _flag_events(name)
-    if events is None:
-        return None
+def _state(changes: Changes, v: K3sVersion) -> State:
+    """"absent" only where a release of v's line at or after v was read without it, or v is newer
+    than every release read; "unknown" when v is a later patch of its line than any read (a
+    backport there cannot be seen)."""
+    events = _events(changes)
     if _present(events, v):
         return "present"
     read = _read_releases()
@@ -213,9 +213,36 @@ def flag_state(name: str, v: K3sVersion) -> FlagState | None:
     return "absent" if later and not _present(events, later[0]) else "unknown"
 
 
-def flag_changes(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(releases where the flag appeared, releases where it went), per minor line."""
+def flag_changes(name: str) -> Changes:
+    """(releases where flag `name` appeared, releases where it went), per minor line."""
     from k3stui.release_history import FLAG_HISTORY
 
     _, _, added, gone = FLAG_HISTORY[name]
     return added, gone
+
+
+def flag_state(name: str, v: K3sVersion) -> State | None:
+    """Whether K3s `v` defines flag `name` (None: not a K3s flag of any release read)."""
+    from k3stui.release_history import FLAG_HISTORY
+
+    return _state(flag_changes(name), v) if name in FLAG_HISTORY else None
+
+
+def manifest_changes(name: str) -> Changes:
+    from k3stui.release_history import MANIFEST_HISTORY
+
+    return MANIFEST_HISTORY[name]
+
+
+def manifest_state(name: str, v: K3sVersion) -> State | None:
+    """Whether K3s `v` packages manifest `name` (None: no release read packages it)."""
+    from k3stui.release_history import MANIFEST_HISTORY
+
+    return _state(MANIFEST_HISTORY[name], v) if name in MANIFEST_HISTORY else None
+
+
+def manifests(v: K3sVersion) -> tuple[str, ...]:
+    """Every packaged manifest K3s `v` has (or may have: a backport the history did not read)."""
+    from k3stui.release_history import MANIFEST_HISTORY
+
+    return tuple(n for n in MANIFEST_HISTORY if manifest_state(n, v) != "absent")

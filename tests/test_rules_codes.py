@@ -186,6 +186,8 @@ CASES: list[Case] = [
     Case("DISABLE001", Plan(extra={"disable": ["trafik"]}),
          Plan(extra={"disable": ["traefik", "servicelb"]})),
     Case("DISABLE002", Plan(extra={"disable": "traefik,network-policy"}), Plan(extra={"disable": "traefik"})),
+    Case("DISABLE003", Plan(extra={"disable": ["runtimes"]}, k3s_version="v1.25.4+k3s1"),
+         Plan(extra={"disable": ["runtimes"]}, k3s_version="v1.29.0+k3s1")),
     Case("VER009", Plan(extra={"no-deploy": ["traefik"]}), Plan(extra={"disable": ["traefik"]}),
          "v1.25.0+k3s1"),
     Case("FLANNEL020", fl(backend="host-gw", direct_routing=True), fl(backend="vxlan", direct_routing=True)),
