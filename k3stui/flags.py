@@ -44,14 +44,14 @@ _NETWORK_FLAGS = (
     Flag("cluster-domain", critical=True, field="cluster_domain"),
     Flag("service-node-port-range", field="service_node_port_range"),
     Flag("flannel-backend", critical=True, field="flannel.backend"),
-    Flag("flannel-ipv6-masq", "bool", critical=True, field="flannel.ipv6_masq", since="flannel-ipv6-masq"),
+    Flag("flannel-ipv6-masq", "bool", critical=True, field="flannel.ipv6_masq"),
     Flag("flannel-external-ip", "bool", critical=True, field="flannel.external_ip",
          since="flannel-external-ip"),
     Flag("flannel-iface", scope="agent", field="flannel.iface"),
     Flag("flannel-conf", scope="agent", field="flannel.conf"),
     Flag("flannel-cni-conf", scope="agent", field="flannel.cni_conf", since="flannel-cni-conf"),
     Flag("disable-network-policy", "bool", critical=True, field="disable_network_policy"),
-    Flag("disable-kube-proxy", "bool", field="disable_kube_proxy", since="disable-kube-proxy"),
+    Flag("disable-kube-proxy", "bool", field="disable_kube_proxy"),
     Flag("node-ip", "list", scope="agent", field="node_ip", short="i"),
     Flag("node-external-ip", "list", scope="agent", field="node_external_ip"),
     Flag("egress-selector-mode", critical=True, field="egress_selector_mode", since="egress-selector-mode"),
@@ -81,13 +81,15 @@ _SECRET_OTHER = (
 
 # Renamed flags: what to write once the old name is gone (the history shows both names).
 _REPLACED_OTHER = {"disable-api-server": "disable-apiserver"}
+# Backports to patch releases the history did not read (versions.FEATURES keys).
+_SINCE_OTHER = {"vpn-auth": "vpn-auth", "vpn-auth-file": "vpn-auth", "embedded-registry": "embedded-registry"}
 
 
 def _other(name: str, kind: str, scope: str) -> Flag:
     short = next((s for s, n in _SHORT_OTHER.items() if n == name), None)
     return Flag(name, kind, scope="server" if scope == "server" else "agent",  # type: ignore[arg-type]
                 critical=name in _CRITICAL_OTHER, short=short, secret=name in _SECRET_OTHER,
-                replaced_by=_REPLACED_OTHER.get(name))
+                since=_SINCE_OTHER.get(name), replaced_by=_REPLACED_OTHER.get(name))
 
 
 FLAGS: dict[str, Flag] = {f.name: f for f in _NETWORK_FLAGS}

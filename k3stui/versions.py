@@ -100,14 +100,12 @@ FEATURES: dict[str, Gate] = {
     "dual-stack-stable": Gate(("v1.23.7+k3s1",), "docs networking/basic-network-options.md"),
     "ipv6-only": Gate(("v1.22.9+k3s1",), "docs networking/basic-network-options.md"),
     "wireguard-native": Gate(("v1.23.6+k3s1",), "#5391; hetzner-k3s#79 (1.21/1.22 backports unconfirmed)"),
-    "flannel-ipv6-masq": Gate(("v1.23.2+k3s1",), "#4952 (Jan 2022)", confirmed=False),
     "flannel-external-ip": Gate(("v1.23.13+k3s1", "v1.24.7+k3s1"), "#6321, #6322, #6323"),
     "flannel-cni-conf": Gate(
         ("v1.22.11+k3s1", "v1.23.8+k3s1", "v1.24.2+k3s1"),
         "#5656, #5682, #5684", confirmed=False,
     ),
     "egress-selector-mode": Gate(("v1.23.7+k3s1", "v1.24.1+k3s1"), "#5577, #5603", confirmed=False),
-    "disable-kube-proxy": Gate(("v1.19.1+k3s1",), "#1695"),
     "create-namespace": Gate(("v1.26.6+k3s1", "v1.27.3+k3s1"), "helm-controller v0.15.0 (release notes)"),
     "vpn-auth": Gate(
         ("v1.25.11+k3s1", "v1.26.6+k3s1", "v1.27.3+k3s1"),
