@@ -97,6 +97,9 @@ for _name, (_kind, _scope, _added, _gone) in FLAG_HISTORY.items():
     if _name not in FLAGS:
         FLAGS[_name] = _other(_name, _kind, _scope)
 
+# Flags of the agent command only (release_history scope "agent-only"): fatal on a server's command line.
+AGENT_ONLY: frozenset[str] = frozenset(n for n, entry in FLAG_HISTORY.items() if entry[1] == "agent-only")
+
 SHORT_FLAGS: dict[str, str] = {f.short: f.name for f in FLAGS.values() if f.short}
 BY_FIELD: dict[str, Flag] = {f.field: f for f in FLAGS.values() if f.field}
 CRITICAL: tuple[str, ...] = tuple(f.name for f in FLAGS.values() if f.critical)

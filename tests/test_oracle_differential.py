@@ -51,6 +51,11 @@ CASES: list[tuple[str, str]] = [
     ("cluster-domain: x.local\n", "server extra --cluster-domain=y.local"),
     ("", "server --no-deploy=traefik"),
     ("disable-agent: true\n", "server"),
+    ("", "server --helm-controller-arg=a=1"),  # newer than v1.34.3 (the flag history)
+    ("", "server --multi-cluster-cidr"),  # gone since v1.29.2
+    ("", "server --disable-api-server"),  # renamed disable-apiserver in v1.21.1
+    ("supervisor-metrics: true\nkine-tls: true\n", "server --disable-apiserver-lb=false"),  # agent-only
+    ("disable: [runtimes, trafik]\n", "server"),  # K3s ignores an unknown name: a warning, no error
     (DUAL + "node-ip: 192.0.2.10\n", "server"),
     ("cluster-cidr: 2001:db8:42::/56,10.42.0.0/16\nservice-cidr: 2001:db8:43::/112,10.43.0.0/16\n"
      "node-ip: 2001:db8::10\n", "server"),

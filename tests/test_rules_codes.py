@@ -334,6 +334,8 @@ CASES: list[Case] = [
     ),
     Case("AGENT005", Plan(role="master"), Plan(role="server")),
     Case("AGENT010", replace(AGENT, cluster_cidr=("10.42.0.0/16",)), AGENT),
+    Case("AGENT011", Plan(extra={"disable-apiserver-lb": True}),
+         replace(AGENT, extra={"disable-apiserver-lb": True})),
     # HA
     Case("HA001", Plan(), Plan(), bad_servers=(fl(backend="host-gw"),)),
     # host

@@ -19,6 +19,7 @@ from k3stui.rules import (  # noqa: F401
     cni,
     components,
     dns,
+    flag_scope,
     flannel,
     ha,
     host,
