@@ -165,10 +165,24 @@ def test_bad_version_falls_back_to_newest() -> None:
     assert next(f for f in found if f.code == "VER001").key == "k3s-version"
 
 
-def test_unconfirmed_flag_gate_is_a_warning() -> None:
-    found = validate(Plan(egress_selector_mode="agent"), k3s_version="v1.22.0+k3s1")
-    (f,) = [f for f in found if f.key == "egress-selector-mode" and f.code.startswith("VER")]
-    assert f.severity is Severity.WARNING and "unconfirmed" in f.message
+def test_a_patch_the_flag_history_did_not_read_is_a_warning() -> None:
+    # flannel-cni-conf: the history read 1.22 up to v1.22.6 (absent); the unconfirmed gate names
+    # v1.22.11 as the backport: v1.22.10 may lack it (warning), v1.22.5 does (error), v1.22.11 has it.
+    plan = Plan(flannel=Flannel(cni_conf="/etc/cni/flannel.conflist"))
+
+    def ver(version: str) -> list:
+        return [f for f in validate(plan, k3s_version=version) if f.code.startswith("VER")]
+
+    (f,) = ver("v1.22.10+k3s1")
+    assert f.severity is Severity.WARNING and "may lack the flag" in f.message
+    (f,) = ver("v1.22.5+k3s1")
+    assert f.severity is Severity.ERROR
+    assert "first appeared in v1.22.11+k3s1, v1.23.8+k3s1, v1.24.2+k3s1; this plan targets" in f.message
+    assert ver("v1.22.11+k3s1") == []
+    # egress-selector-mode: v1.22.x was read and lacks it: an error now, not the old unconfirmed warning
+    (f,) = [f for f in validate(Plan(egress_selector_mode="agent"), k3s_version="v1.22.0+k3s1")
+            if f.code.startswith("VER")]
+    assert f.severity is Severity.ERROR and f.key == "egress-selector-mode"
 
 
 # --- implications -------------------------------------------------------------------------------

@@ -51,6 +51,8 @@ def flag_gates(ctx: Context) -> Iterator[Finding]:
         later = _first(flag_changes(flag.name)[0], v)
         if not later:
             continue  # it existed before and is gone: VER009
+        if flag.since:  # the backports the history did not read, in release order
+            later = sorted({*later, *_first(FEATURES[flag.since].releases, v)}, key=K3sVersion.parse)
         text = f"--{flag.name} first appeared in {', '.join(later)}; this plan targets {v}"
         if state == "unknown":
             gate = FEATURES[flag.since] if flag.since else None
