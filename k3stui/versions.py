@@ -219,6 +219,7 @@ def flag_changes(name: str) -> Changes:
     return added, gone
 
 
+@cache
 def flag_state(name: str, v: K3sVersion) -> State | None:
     """Whether K3s `v` defines flag `name` (None: not a K3s flag of any release read)."""
     from k3stui.release_history import FLAG_HISTORY
@@ -232,6 +233,7 @@ def manifest_changes(name: str) -> Changes:
     return MANIFEST_HISTORY[name]
 
 
+@cache
 def manifest_state(name: str, v: K3sVersion) -> State | None:
     """Whether K3s `v` packages manifest `name` (None: no release read packages it)."""
     from k3stui.release_history import MANIFEST_HISTORY
@@ -239,6 +241,7 @@ def manifest_state(name: str, v: K3sVersion) -> State | None:
     return _state(MANIFEST_HISTORY[name], v) if name in MANIFEST_HISTORY else None
 
 
+@cache
 def manifests(v: K3sVersion) -> tuple[str, ...]:
     """Every packaged manifest K3s `v` has (or may have: a backport the history did not read)."""
     from k3stui.release_history import MANIFEST_HISTORY

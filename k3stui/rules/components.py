@@ -71,7 +71,6 @@ def disabled_components(ctx: Context) -> Iterator[Finding]:
     v = ctx.version
     items = value if isinstance(value, list | tuple) else [value]
     names = [part.strip() for item in items for part in str(item).split(",") if part.strip()]
-    valid = components(v)
     for name in dict.fromkeys(names):
         if name in BUILT_IN:
             continue
@@ -93,4 +92,4 @@ def disabled_components(ctx: Context) -> Iterator[Finding]:
                                      "it and the component stays deployed (unless it names a manifest of "
                                      f"your own in {defaults.AUTO_DEPLOY_DIR})."
                        + did_you_mean(name, (*BUILT_IN, *MANIFEST_HISTORY)),
-                       f"Use one of {', '.join(valid)}.")
+                       f"Use one of {', '.join(components(v))}.")

@@ -45,8 +45,10 @@ def _first(added: tuple[str, ...], v: K3sVersion) -> list[str]:
 def flag_gates(ctx: Context) -> Iterator[Finding]:
     v = ctx.version
     for flag in FLAGS.values():
+        if not _used(ctx.plan, flag.name, flag.field):
+            continue
         state = flag_state(flag.name, v)
-        if state in (None, "present") or not _used(ctx.plan, flag.name, flag.field):
+        if state in (None, "present"):
             continue
         later = _first(flag_changes(flag.name)[0], v)
         if not later:
@@ -78,7 +80,7 @@ def flag_gates(ctx: Context) -> Iterator[Finding]:
 def removed_flags(ctx: Context) -> Iterator[Finding]:
     v = ctx.version
     for flag in FLAGS.values():
-        if flag.name == "no-flannel" or not _used(ctx.plan, flag.name, flag.field):
+        if not _used(ctx.plan, flag.name, flag.field) or flag.name == "no-flannel":
             continue  # no-flannel has its own rule (FLANNEL011)
         fix = f"Use {flag.replaced_by} instead." if flag.replaced_by else f"Remove {flag.name}."
         if flag.removed is not None:  # fatal while still defined: the release notes' date
