@@ -29,7 +29,7 @@ from typing import Any
 
 from k3stui import defaults
 from k3stui.findings import Finding
-from k3stui.flag_values import canonical_name
+from k3stui.flag_values import canonical_name, is_list_flag
 from k3stui.importers import build_plan, parse_exec
 from k3stui.importers.k3s_config import merge_documents, parse_config
 from k3stui.plan import Plan
@@ -93,10 +93,12 @@ class Setup:
         return out
 
     def where(self, key: str) -> str:
-        """Where K3s takes `key` from: the unit, the file(s), or its own default."""
+        """Where K3s takes `key` from: the unit, the file(s) (both for a list flag: the unit's
+        values are appended to the files'), or its own default."""
+        files = self.file_sources(key)
         if key in self.exec_args:
-            return self.exec_source
-        return " + ".join(self.file_sources(key)) or DEFAULT_SOURCE
+            return " + ".join([*files, self.exec_source]) if is_list_flag(key) else self.exec_source
+        return " + ".join(files) or DEFAULT_SOURCE
 
 
 def now(config_files: Sequence[tuple[str, str]], unit: str | None, unit_args: Sequence[str]) -> Setup:

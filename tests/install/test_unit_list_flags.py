@@ -52,3 +52,11 @@ def test_the_unit_repeating_the_plans_list_is_still_an_append(sandbox: Path) -> 
     _host(sandbox, "--cluster-cidr=10.42.0.0/16")
     _, found = _inst015(sandbox, Plan(cluster_cidr=("10.42.0.0/16",)))
     assert "10.42.0.0/16,10.42.0.0/16 (2 CIDRs, not one per IP family" in found["cluster-cidr"].message
+
+
+def test_the_dry_run_says_a_list_value_comes_from_the_files_and_the_unit(sandbox: Path) -> None:
+    _host(sandbox, "--cluster-cidr=fd00:42::/56")
+    actions, _ = _inst015(sandbox, Plan(cluster_cidr=("10.42.0.0/16",)))
+    row = next(r for r in actions.existing if r[0] == "cluster-cidr")
+    assert row[1] == "10.42.0.0/16,fd00:42::/56"
+    assert row[2] == f"/etc/rancher/k3s/config.yaml + the ExecStart of /{CUSTOM}"
