@@ -197,10 +197,13 @@ def _present(events: tuple[tuple[K3sVersion, bool], ...], v: K3sVersion) -> bool
     return older[-1] if older else False
 
 
-def _state(changes: Changes, v: K3sVersion) -> State:
+def _state(name: str, changes: Changes, v: K3sVersion) -> State:
     """"absent" only where a release of v's line at or after v was read without it, or v is newer
     than every release read; "unknown" when v is a later patch of its line than any read (a
-    backport there cannot be seen)."""
+    backport there cannot be seen), or a release read from a Kubernetes bump whose window the name
+    came or went in (release_history.UNSURE)."""
+    if str(v) in unsure(name):
+        return "unknown"
     events = _events(changes)
     if _present(events, v):
         return "present"
@@ -209,6 +212,13 @@ def _state(changes: Changes, v: K3sVersion) -> State:
         return "absent"
     later = [r for r in read if r.line == v.line and r >= v]
     return "absent" if later and not _present(events, later[0]) else "unknown"
+
+
+def unsure(name: str) -> tuple[str, ...]:
+    """The releases read from a Kubernetes bump whose tag may or may not have `name`."""
+    from k3stui.release_history import UNSURE
+
+    return UNSURE.get(name, ())
 
 
 def flag_changes(name: str) -> Changes:
@@ -224,7 +234,7 @@ def flag_state(name: str, v: K3sVersion) -> State | None:
     """Whether K3s `v` defines flag `name` (None: not a K3s flag of any release read)."""
     from k3stui.release_history import FLAG_HISTORY
 
-    return _state(flag_changes(name), v) if name in FLAG_HISTORY else None
+    return _state(name, flag_changes(name), v) if name in FLAG_HISTORY else None
 
 
 def manifest_changes(name: str) -> Changes:
@@ -238,7 +248,7 @@ def manifest_state(name: str, v: K3sVersion) -> State | None:
     """Whether K3s `v` packages manifest `name` (None: no release read packages it)."""
     from k3stui.release_history import MANIFEST_HISTORY
 
-    return _state(MANIFEST_HISTORY[name], v) if name in MANIFEST_HISTORY else None
+    return _state(name, MANIFEST_HISTORY[name], v) if name in MANIFEST_HISTORY else None
 
 
 @cache

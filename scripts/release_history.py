@@ -10,10 +10,12 @@ and lists `manifests/` (the packaged components `disable:` names by file or fold
 Releases come from SOURCES, each `GITDIR`, `GITDIR:BRANCH` or `GITDIR:BRANCH:MAJOR.MINOR`:
   GITDIR         its tags vMAJOR.MINOR.PATCH+k3s1 (a k3s-io/k3s clone has them all);
   GITDIR:BRANCH  for a copy without tags: the commits on BRANCH's first-parent history where go.mod
-                 first requires k8s.io/kubernetes vX.Y.Z are taken as vX.Y.Z+k3s1 (K3s bumps
-                 Kubernetes in the release's last change; a flag merged between that bump and the
-                 tag is then dated one release late); with MAJOR.MINOR, only that line's
-                 releases (a fork's release branch may carry merges of other lines).
+                 first requires k8s.io/kubernetes vX.Y.Z are taken as vX.Y.Z+k3s1: its tag lies
+                 between that bump and the next one (K3s bumps Kubernetes late in a release), so
+                 what it has is read at the end of that window (at most TAG_DAYS after the
+                 bump), and a flag or manifest that came or went inside it is listed in UNSURE;
+                 with MAJOR.MINOR, only that line's releases (a fork's release branch may carry
+                 merges of other lines).
 A release found in several sources is read from the first one. Stdlib and git only.
 
   python scripts/release_history.py --since v1.19.1 ~/src/k3s > k3stui/release_history.py
@@ -32,7 +34,9 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from typing import Any
 
+TAG_DAYS = 14  # K3s tags a release within about two weeks of its Kubernetes bump
 _TAG = re.compile(r"^v(\d+)\.(\d+)\.(\d+)\+k3s1$")
 _KUBE = re.compile(r"^\s*k8s\.io/kubernetes v(\d+)\.(\d+)\.(\d+)\b", re.M)
 _FLAG_LIT = re.compile(r"&?cli\.(\w+)Flag\s*\{")
@@ -44,9 +48,10 @@ _KINDS = {"StringSlice": "list", "Bool": "bool", "BoolT": "bool", "Int": "int", 
 Version = tuple[int, int, int]
 
 
-def git(gitdir: str, *args: str) -> str:
-    return subprocess.run(["git", f"--git-dir={gitdir}", *args], capture_output=True, text=True,
-                          check=True).stdout
+def git(gitdir: str, *args: str, check: bool = True) -> Any:
+    """git's stdout; with check=False, its exit status."""
+    run = subprocess.run(["git", f"--git-dir={gitdir}", *args], capture_output=True, text=True, check=check)
+    return run.stdout if check else run.returncode
 
 
 def _block(text: str, start: int) -> str:
@@ -151,7 +156,9 @@ def flags_at(gitdir: str, ref: str) -> tuple[dict[str, str], dict[str, str]]:
     return (_command_flags(src, "server", lists, variables), _command_flags(src, "agent", lists, variables))
 
 
-def releases(source: str, since: Version) -> Iterator[tuple[Version, str, str]]:
+def releases(source: str, since: Version) -> Iterator[tuple[Version, str, str, str]]:
+    """(release, gitdir, first commit it may be, last commit it may be): a tag is both; a Kubernetes
+    bump stands for the release from the bump to the commit before the next bump."""
     gitdir, _, branch = source.partition(":")
     branch, _, only = branch.partition(":")  # GITDIR:BRANCH:1.26 reads only that minor line
     line = tuple(int(x) for x in only.split(".")) if only else None
@@ -159,17 +166,33 @@ def releases(source: str, since: Version) -> Iterator[tuple[Version, str, str]]:
         for tag in git(gitdir, "tag").split():
             m = _TAG.match(tag)
             if m and tuple(map(int, m.groups())) >= since:
-                yield tuple(map(int, m.groups())), gitdir, tag  # type: ignore[misc]
+                yield tuple(map(int, m.groups())), gitdir, tag, tag  # type: ignore[misc]
         return
-    seen: set[Version] = set()
+    bumps: list[tuple[Version, str]] = []
     commits = git(gitdir, "rev-list", "--first-parent", "--reverse", branch, "--", "go.mod").split()
     for commit in commits:
         m = _KUBE.search(git(gitdir, "show", f"{commit}:go.mod"))
-        if m:
-            v: Version = tuple(map(int, m.groups()))  # type: ignore[assignment]
-            if v >= since and v not in seen and (line is None or v[:2] == line):
-                seen.add(v)
-                yield v, gitdir, commit
+        v: Version = tuple(map(int, m.groups())) if m else (0, 0, 0)  # type: ignore[assignment]
+        if not bumps or v != bumps[-1][0]:
+            bumps.append((v, commit))
+    seen: set[Version] = set()
+    for i, (v, commit) in enumerate(bumps):
+        if v >= since and v not in seen and (line is None or v[:2] == line):
+            seen.add(v)
+            following = bumps[i + 1][1] if i + 1 < len(bumps) else None
+            yield v, gitdir, commit, _window_end(gitdir, branch, commit, following)
+
+
+def _window_end(gitdir: str, branch: str, bump: str, next_bump: str | None) -> str:
+    """The last commit the release's tag can be on: before the next bump, and at most TAG_DAYS
+    after this one (a release is tagged within days of its Kubernetes bump)."""
+    when = int(git(gitdir, "show", "-s", "--format=%ct", bump).strip()) + TAG_DAYS * 86400
+    end = git(gitdir, "rev-list", "-1", "--first-parent", f"--before={when}", branch).strip()
+    if next_bump is None:
+        return end
+    stop = f"{next_bump}^1"
+    later = git(gitdir, "merge-base", "--is-ancestor", stop, end, check=False)
+    return stop if later == 0 else end
 
 
 def _v(v: Version) -> str:
@@ -226,19 +249,26 @@ def main() -> int:
     ap.add_argument("--since", default="v1.19.0", help="oldest release to read (default v1.19.0)")
     args = ap.parse_args()
     since: Version = tuple(int(x) for x in args.since.lstrip("v").split("+")[0].split("."))  # type: ignore
-    found: dict[Version, tuple[str, str]] = {}
+    found: dict[Version, tuple[str, str, str]] = {}
     for source in args.sources:
-        for v, gitdir, ref in releases(source, since):
-            found.setdefault(v, (gitdir, ref))
+        for v, gitdir, first, last in releases(source, since):
+            found.setdefault(v, (gitdir, first, last))
+    # Per release: what it has for sure (at both ends of its window) and what it may have.
     table: dict[Version, tuple[dict[str, str], dict[str, str]]] = {}
     manifests: dict[Version, set[str]] = {}
+    unsure: dict[Version, set[str]] = {}
     for v in sorted(found):
+        gitdir, first, last = found[v]
         try:
-            got, names = flags_at(*found[v]), manifests_at(*found[v])
+            refs = dict.fromkeys((first, last))
+            ends = [(flags_at(gitdir, ref), manifests_at(gitdir, ref)) for ref in refs]
         except (ValueError, subprocess.CalledProcessError) as exc:
-            print(f"{_v(v)} ({found[v][1]}): skipped: {exc}", file=sys.stderr)
+            print(f"{_v(v)} ({first}): skipped: {exc}", file=sys.stderr)
             continue
-        table[v], manifests[v] = got, names
+        (server, agent), names = ends[-1]
+        table[v], manifests[v] = (server, agent), names
+        lo_server, lo_agent = ends[0][0]
+        unsure[v] = ({*server, *agent} ^ {*lo_server, *lo_agent}) | (names ^ ends[0][1])
     order = sorted(table)
     kinds: dict[str, tuple[str, str]] = {}
     for v in order:
@@ -268,6 +298,12 @@ def main() -> int:
     for name in sorted(set().union(*manifests.values())):
         added, removed = _gates([name in manifests[v] for v in order], order)
         print(f'    "{name}": ({_tuple(added)}, {_tuple(removed)}),')
+    print("}\n")
+    print("# Releases read from a Kubernetes bump, not a tag, where the name came or went between the bump")
+    print("# and the next one: the tag may or may not have it (versions reads them as unknown).")
+    print("UNSURE: dict[str, tuple[str, ...]] = {")
+    for name in sorted(set().union(*unsure.values())):
+        print(f'    "{name}": {_tuple([v for v in order if name in unsure[v]])},')
     print("}")
     return 0
 

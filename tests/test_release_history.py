@@ -28,6 +28,8 @@ from k3stui.versions import K3sVersion, flag_state
     ("multi-cluster-cidr", "v1.29.2+k3s1", "absent"),
     ("helm-controller-arg", "v1.34.3+k3s1", "absent"),  # k3s-oracle v1.34.3: not defined
     ("supervisor-metrics", "v1.28.10+k3s1", "unknown"),  # 1.28 read up to v1.28.4 only
+    ("flannel-external-ip", "v1.25.3+k3s1", "unknown"),  # added in v1.25.3's bump-to-tag window
+    ("flannel-external-ip", "v1.25.2+k3s1", "absent"),
 ])
 def test_flag_state_by_release(name: str, version: str, state: str) -> None:
     assert flag_state(name, K3sVersion.parse(version)) == state
@@ -48,10 +50,12 @@ def _codes(config: str, version: str) -> dict[str, str]:
 
 
 def test_a_flag_before_its_first_release_is_an_error_naming_that_release() -> None:
-    got = _codes("supervisor-metrics: true\n", "v1.28.3+k3s1")
-    assert "--supervisor-metrics first appeared in v1.29.6+k3s1, v1.30.2+k3s1; this plan targets " \
+    got = _codes("kine-tls: true\n", "v1.28.3+k3s1")
+    assert "--kine-tls first appeared in v1.29.3+k3s1 (or the patch after); this plan targets " \
            "v1.28.3+k3s1" in got["VER002"]
-    assert "VER002" not in _codes("supervisor-metrics: true\n", "v1.29.6+k3s1")
+    assert "VER002" not in _codes("kine-tls: true\n", "v1.29.4+k3s1")
+    # v1.29.3 was read from its Kubernetes bump and kine-tls came within its window: unknown
+    assert "from its Kubernetes bump, not its tag" in _codes("kine-tls: true\n", "v1.29.3+k3s1")["VER003"]
     # a flag the network table models, dated by the history (not the old unconfirmed gate)
     masq = _codes("cluster-cidr: 10.42.0.0/16,fd00:42::/56\nservice-cidr: 10.43.0.0/16,fd00:43::/112\n"
                   "flannel-ipv6-masq: true\n", "v1.22.5+k3s1")

@@ -10,7 +10,16 @@ from k3stui.findings import Finding
 from k3stui.flags import FLAGS
 from k3stui.rules.context import Context
 from k3stui.rules.registry import NET, E, N, W, emit, register, rule
-from k3stui.versions import FEATURES, NEWEST_KNOWN, OLDEST_KNOWN, K3sVersion, flag_changes, flag_state, has
+from k3stui.versions import (
+    FEATURES,
+    NEWEST_KNOWN,
+    OLDEST_KNOWN,
+    K3sVersion,
+    flag_changes,
+    flag_state,
+    has,
+    unsure,
+)
 
 # Emitted by validate() itself, before any rule runs.
 register(E("VER001", "k3s-version", "K3s version not parsable", "versions.py (vMAJOR.MINOR.PATCH+k3sN)"))
@@ -50,20 +59,24 @@ def flag_gates(ctx: Context) -> Iterator[Finding]:
         state = flag_state(flag.name, v)
         if state in (None, "present"):
             continue
-        later = _first(flag_changes(flag.name)[0], v)
+        maybe = unsure(flag.name)
+        later = [r for r in flag_changes(flag.name)[0] if r in maybe and r == str(v)] or \
+            _first(flag_changes(flag.name)[0], v)
         if not later:
             continue  # it existed before and is gone: VER009
         if flag.since:  # the backports the history did not read, in release order
             later = sorted({*later, *_first(FEATURES[flag.since].releases, v)}, key=K3sVersion.parse)
-        text = f"--{flag.name} first appeared in {', '.join(later)}; this plan targets {v}"
+        named = [f"{r} (or the patch after)" if r in maybe else r for r in later]
+        text = f"--{flag.name} first appeared in {', '.join(named)}; this plan targets {v}"
         if state == "unknown":
             gate = FEATURES[flag.since] if flag.since else None
             if gate is not None and gate.reached(v):
                 continue  # a known backport to a patch the history did not read
             if gate is None or not gate.confirmed:
-                yield emit("VER003", f"{text}, a later {v.major}.{v.minor} patch than the flag history "
-                                     "read: it may lack the flag", f"Check 'k3s server --help' on {v}, or "
-                                     "upgrade K3s.", flag.name)
+                why = ("the history read it from its Kubernetes bump, not its tag" if str(v) in maybe
+                       else f"a later {v.major}.{v.minor} patch than the flag history read")
+                yield emit("VER003", f"{text}; {why}: it may lack the flag",
+                           f"Check 'k3s server --help' on {v}, or upgrade K3s.", flag.name)
                 continue
         yield emit("VER002", f"{text}: K3s {v} refuses it on the command line and skips it in a config "
                              "file", f"Upgrade K3s to {later[0]} or later, or remove {flag.name}.", flag.name)
