@@ -116,4 +116,12 @@ def test_flags_and_manifests_per_tag(tmp_path: Path) -> None:
                             text=True, check=True).stdout.strip()
     bumps = _run(f"{repo / '.git'}:{branch}")
     assert bumps["RELEASES"] == ("v1.19.1+k3s1", "v1.20.0+k3s1") and bumps["FLAG_HISTORY"] == flags
+    assert bumps["UNSURE"] == {}
     assert _run(f"{repo / '.git'}:{branch}:1.20")["RELEASES"] == ("v1.20.0+k3s1",)
+
+    # A flag merged after the v1.20.0 bump, within its window: v1.20.0's tag may or may not have it.
+    _commit(repo, {"pkg/cli/cmds/server.go": V2_SERVER.replace(
+        "\tNodeIPFlag,\n}", '\tNodeIPFlag,\n\t&cli.BoolFlag{Name: "kine-tls"},\n}')}, "three")
+    late = _run(f"{repo / '.git'}:{branch}")
+    assert late["FLAG_HISTORY"]["kine-tls"] == ("bool", "server", ("v1.20.0+k3s1",), ())
+    assert late["UNSURE"] == {"kine-tls": ("v1.20.0+k3s1",)}
