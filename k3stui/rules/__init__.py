@@ -19,7 +19,7 @@ from k3stui.rules import (  # noqa: F401
     cni,
     components,
     dns,
-    flag_scope,
+    flags_scope,
     flannel,
     ha,
     host,
