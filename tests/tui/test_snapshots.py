@@ -52,8 +52,8 @@ async def settle(pilot) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     await pilot.wait_for_scheduled_animations()
-    for _ in range(3):  # the footer recomposes for the newly focused field a few frames later
-        await pilot.pause(0.1)
+    for _ in range(3):  # the footer recomposes for the newly focused field after a refresh or two
+        await pilot.pause()
 
 
 async def described(pilot) -> None:
