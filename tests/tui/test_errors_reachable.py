@@ -7,6 +7,7 @@ from __future__ import annotations
 from textual.widgets import TabbedContent
 from tuikit import palette, put, row, settle, show, until
 
+from k3stui.plan import Plan
 from k3stui.presets import load_shipped
 from k3stui.tui.state import PlanState
 
@@ -60,9 +61,7 @@ async def test_tab_labels_count_their_errors_and_f2_goes_to_the_first(make_app):
 
 
 async def test_the_palette_goes_to_the_first_error_on_the_tab_shown(make_app):
-    state = PlanState()
-    state.set_text("cluster_cidr", "10.42.0.0/33")
-    app = make_app(state)
+    app = make_app(PlanState(Plan(cluster_cidr=("10.42.0.0/33",))))
     async with app.run_test(size=(80, 24)) as pilot:
         await show(pilot, app, "addresses")
         row(app, "service_cidr").input.focus()

@@ -182,7 +182,7 @@ class PlanEditorScreen(Screen[None]):
         implications = self._one("implications", ImplicationsView)
         if implications is not None:
             self._draw("implications", state.implications, implications.show)
-        errors = [len(state.errors_in(tab)) for tab in _TAB_IDS[:_FINDINGS]]
+        errors = [len(state.errors_in(tab)) if state.has_errors else 0 for tab in _TAB_IDS[:_FINDINGS]]
         self._draw("tab-errors", (*errors, state.counts[Severity.ERROR]), self._label_tabs)
         findings = self._one("findings-list", FindingsList)
         if findings is not None:
