@@ -5,7 +5,7 @@ one's tab and focuses its option, scrolled into view."""
 from __future__ import annotations
 
 from textual.widgets import TabbedContent
-from tuikit import palette, put, row, settle, show, until
+from tuikit import palette, row, settle, show, until
 
 from k3stui.plan import Plan
 from k3stui.presets import load_shipped
@@ -41,18 +41,17 @@ async def test_tab_labels_count_their_errors_and_f2_goes_to_the_first(make_app):
         assert app.screen.focused is row(app, RANGE_END).input
         assert on_screen(app, RANGE_END)
         assert "Range end" in str(app.screen.query_one("#status").render())
-        # another error, on an earlier tab: counted there, and F2 now goes to it first
-        await show(pilot, app, "addresses")
-        await put(pilot, app, "cluster_cidr", "10.42.0.0/33")
+        # another error, on an earlier tab (set through the state: the subject is the marks and F2)
+        app.state.set_text("cluster_cidr", "10.42.0.0/33")
+        app.screen.refresh_view()
         assert labels(app)["addresses"] == "Addresses ✗1" and labels(app)["findings"] == "Findings ✗2"
-        await show(pilot, app, "host")
-        await pilot.press("f2")
+        await pilot.press("f2")  # from the Pod network tab: the first error is on Addresses
         await until(pilot, lambda: app.screen.shown_tab == "addresses")
         assert app.screen.focused is row(app, "cluster_cidr").input
         # fixed: the marks go
-        await put(pilot, app, "cluster_cidr", "10.42.0.0/16")
-        await show(pilot, app, "network")
-        await put(pilot, app, RANGE_END, "192.168.50.216")
+        app.state.set_text("cluster_cidr", "10.42.0.0/16")
+        app.state.set_text(RANGE_END, "192.168.50.216")
+        app.screen.refresh_view()
         assert labels(app) == {"cluster": "Cluster", "addresses": "Addresses", "network": "Pod network",
                                "host": "Host", "findings": "Findings"}
         await pilot.press("f2")
