@@ -18,6 +18,7 @@ import re
 import types
 import typing
 from dataclasses import MISSING, Field, fields, is_dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, Union
 
@@ -80,6 +81,7 @@ def kebab(name: str) -> str:
     return name.replace("_", "-")
 
 
+@cache  # the dataclasses never change; get_type_hints costs ~0.5 ms a class, called per object
 @typing.no_type_check
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls, vars(plan_mod))

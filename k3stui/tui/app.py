@@ -66,7 +66,15 @@ class K3sTuiApp(App[int]):
         from k3stui.tui.screens.plan_editor import PlanEditorScreen
 
         self.state = state
+        self._add_stylesheet(Path(__file__).parent / "screens" / "plan_editor.tcss")
         self.push_screen(PlanEditorScreen(state))
+
+    def _add_stylesheet(self, path: Path) -> None:
+        """A screen's rules, added when it is first opened (not parsed before the first paint). Not
+        the screen's CSS_PATH: for that Textual re-parses every stylesheet of the app (~100 ms);
+        added as a source, only the new file is parsed, as a widget's DEFAULT_CSS is."""
+        if not self.stylesheet.has_source(str(path), ""):
+            self.stylesheet.add_source(path.read_text(encoding="utf-8"), read_from=(str(path), ""))
 
     def _plan_screen(self) -> PlanEditorScreen:
         from k3stui.tui.screens.plan_editor import PlanEditorScreen

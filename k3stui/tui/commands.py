@@ -26,6 +26,7 @@ class K3sCommands(Provider):
             ("Save plan as preset", "write the plan to a preset file", partial(run, "save")),
             ("Export files", "write every rendered file to a folder", partial(run, "export")),
             ("Install on this host", "dry run, confirm, install", partial(run, "install")),
+            ("Go to the first error", "show its tab and focus its option (F2)", partial(run, "first_error")),
             ("Toggle help panel", "show or hide the help for the focused option",
              partial(run, "toggle_help")),
         ]

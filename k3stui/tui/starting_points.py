@@ -27,11 +27,15 @@ def host_config_files(root: Path) -> list[Path]:
     them). Raises InputError when the folder cannot be looked into (not root, say)."""
     from k3stui.defaults import CONFIG_DROPIN_DIR, CONFIG_FILE
     from k3stui.findings import InputError
-    from k3stui.inputs import config_dir_files
 
     main, dropins = root / CONFIG_FILE.lstrip("/"), root / CONFIG_DROPIN_DIR.lstrip("/")
     try:
-        return ([main] if main.is_file() else []) + (config_dir_files(dropins) if dropins.is_dir() else [])
+        found = [main] if main.is_file() else []
+        if dropins.is_dir():  # k3stui.inputs imports the importers: only when there is a folder to list
+            from k3stui.inputs import config_dir_files
+
+            found += config_dir_files(dropins)
+        return found
     except OSError as exc:  # is_file/is_dir raise PermissionError under a folder we may not enter
         raise InputError(f"{exc.filename or main.parent}: cannot look into it: {exc.strerror or exc}; "
                          "run k3stui as a user that can read it (e.g. with sudo)") from None

@@ -21,7 +21,18 @@ from typing import Any
 
 from k3stui import plan as p
 from k3stui.findings import Finding, Severity, error, sort_findings
-from k3stui.tui.fields import OPTIONAL_CHOICES, Field, field_for, network_path, parse_text, unknown_flags
+from k3stui.tui.fields import (
+    FIELDS,
+    OPTIONAL_CHOICES,
+    SECTIONS,
+    Field,
+    field_for,
+    network_fields,
+    network_path,
+    parse_text,
+    section_visible,
+    unknown_flags,
+)
 
 # The macvlan network the Multus section shows (and edits into being) while the plan has none.
 _NEW_NETWORK = p.MacvlanNetwork(name="macvlan", master="", subnet="")
@@ -114,6 +125,28 @@ class PlanState:
         out: list[Finding] = []
         for key in keys:
             out.extend(f for f in findings_for(self.findings, key) if f not in out)
+        return out
+
+    def shown_fields(self, tab: str) -> list[Field]:
+        """The rows `tab` shows for this plan, top to bottom: its own options, then each section
+        shown for the plan's choices (the Multus one with a row set per macvlan network)."""
+        rows = [f for f in FIELDS if f.tab == tab and not f.section]
+        for section in SECTIONS:
+            if section_visible(section, self.applied):
+                rows += [f for f in FIELDS if f.tab == tab and f.section == section]
+                if section == "multus" and tab == "network":
+                    rows += [f for i in range(self.network_count) for f in network_fields(i)]
+        return rows
+
+    def errors_in(self, tab: str) -> list[tuple[Field, Finding]]:
+        """The errors shown under the rows of `tab`, in row order (a finding under two rows once)."""
+        out: list[tuple[Field, Finding]] = []
+        seen: list[Finding] = []
+        for fld in self.shown_fields(tab):
+            for f in self.findings_for(fld):
+                if f.severity is Severity.ERROR and f not in seen:
+                    seen.append(f)
+                    out.append((fld, f))
         return out
 
     # ----------------------------------------------------------------------------- editing

@@ -20,13 +20,15 @@ def net(i: int, attr: str) -> str:
 async def test_second_network_error_shows_under_it_and_goes_with_it(make_app):
     state = PlanState()
     state.set_flag("multus", True)
+    # the first network set up through the state (its typing is another test's subject)
+    state.set_text(net(0, "master"), "eth1")
+    state.set_text(net(0, "subnet"), "192.168.50.0/24")
     app = make_app(state)
     async with app.run_test(size=(120, 40)) as pilot:
         await show(pilot, app, "network")
         networks = app.screen.query_one(MacvlanNetworks)
-        assert networks.shown == 1  # the blank first network to type into
-        await put(pilot, app, net(0, "master"), "eth1")
-        await put(pilot, app, net(0, "subnet"), "192.168.50.0/24")
+        assert networks.shown == 1
+        row(app, net(0, "subnet")).input.focus()
         await pilot.press("f7")  # Add network: bound on the list, focus is inside it
         await settle(pilot)
         assert networks.shown == 2 and len(app.state.networks) == 2
@@ -126,18 +128,24 @@ async def test_saved_preset_reloads_every_new_option(make_app, tmp_path: Path):
         await pilot.press("enter")
         await settle(pilot)
         assert target.is_file()
+        plan = preset_from_file(target).plan
+        assert plan.cni.cilium.routing_mode == "native" and plan.cni.cilium.operator_replicas == 1
+        assert [(n.master, n.subnet, n.ipam) for n in plan.cni.multus.networks] == [
+            ("eth1", "192.168.50.0/24", "host-local"), ("eth2", "192.168.60.0/24", "whereabouts")]
+        assert plan.flannel.cni_conf == "/etc/cni/custom.conflist"
+        assert plan.extra == {"disable-helm-controler": "true"}
 
-    plan = preset_from_file(target).plan
-    assert plan.cni.cilium.routing_mode == "native" and plan.cni.cilium.operator_replicas == 1
-    assert [(n.master, n.subnet, n.ipam) for n in plan.cni.multus.networks] == [
-        ("eth1", "192.168.50.0/24", "host-local"), ("eth2", "192.168.60.0/24", "whereabouts")]
-    assert plan.flannel.cni_conf == "/etc/cni/custom.conflist"
-    assert plan.extra == {"disable-helm-controler": "true"}
-
-    app = make_app(PlanState(plan, f"preset {target}"))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        assert isinstance(app.screen, PlanEditorScreen)
+        # Reload it in the same app, as the user would (ctrl+o, the preset file), over a plan changed
+        # since: every option shows the file's value (one app start, not two).
+        app.state.set_text(net(1, "subnet"), "10.9.9.0/24")
+        app.state.set_text("cni.cilium.routing_mode", "tunnel")
+        app.state.set_text("extra", "")
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: app.screen.query("#preset-file"))
+        app.screen.query_one("#preset-file", Input).value = str(target)
+        await pilot.press("ctrl+l", "enter")
+        await until(pilot, lambda: isinstance(app.screen, PlanEditorScreen))
+        assert app.state.source.startswith("preset ") and not app.state.edited
         await show(pilot, app, "network")
         assert app.screen.query_one(MacvlanNetworks).shown == 2
         assert row(app, net(1, "subnet")).input.value == "192.168.60.0/24"

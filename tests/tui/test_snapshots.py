@@ -52,8 +52,8 @@ async def settle(pilot) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     await pilot.wait_for_scheduled_animations()
-    for _ in range(3):  # the footer recomposes for the newly focused field a few frames later
-        await pilot.pause(0.1)
+    for _ in range(3):  # the footer recomposes for the newly focused field after a refresh or two
+        await pilot.pause()
 
 
 async def described(pilot) -> None:
@@ -225,3 +225,20 @@ def test_install_failed_with_rollback(snap_compare, make_app):
                Undone(("removed /etc/rancher/k3s/config.yaml.d/50-k3stui-network.yaml",))]
     assert snap_compare(make_app(PlanState()), terminal_size=(80, 24),
                         run_before=_install_screen(failure, failed=True))
+
+
+def test_pod_network_error_below_the_fold_after_f2(snap_compare, make_app):
+    """80x24: the tab label counts the error, F2 brings its option (far down the Multus section)
+    into view with its note, and the status line says it."""
+    from k3stui.presets import load_shipped
+
+    state = PlanState(load_shipped("multus-macvlan").plan)
+    state.set_text("cni.multus.networks[0].range_end", "192.168.51.216")
+
+    async def first_error(pilot):
+        await show_tab(pilot, "cluster")
+        await pilot.press("f2")
+        await until(pilot, lambda: pilot.app.screen.shown_tab == "network")
+        await settle(pilot)
+
+    assert snap_compare(make_app(state), terminal_size=(80, 24), run_before=first_error)

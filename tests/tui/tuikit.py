@@ -70,10 +70,13 @@ async def press_text(pilot, text: str) -> None:
 
 
 async def palette(pilot, query: str) -> None:
-    """Open the command palette and type `query`; its search has run when this returns."""
+    """Open the command palette and enter `query` as a paste would (one search, not one a key);
+    its search has run when this returns."""
+    from textual.command import CommandInput, CommandPalette
+
     await pilot.press("ctrl+p")
-    await pilot.pause()
-    await press_text(pilot, query)
+    await until(pilot, lambda: isinstance(pilot.app.screen, CommandPalette))
+    pilot.app.screen.query_one(CommandInput).value = query
     await settle(pilot)
 
 

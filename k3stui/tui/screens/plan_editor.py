@@ -24,7 +24,7 @@ from textual.widgets import Button, Footer, Header, Label, Static, TabbedContent
 
 from k3stui import plan as p
 from k3stui.findings import Severity
-from k3stui.tui.fields import FIELDS, SECTIONS, TABS, section_visible
+from k3stui.tui.fields import FIELDS, SECTIONS, TABS, field_for, section_visible
 from k3stui.tui.state import PlanState, judge
 from k3stui.tui.widgets.field_row import FieldRow
 from k3stui.tui.widgets.findings_list import FindingsList
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 W = TypeVar("W", bound=Widget)
 _TAB_IDS = [tab for tab, _ in TABS]
+_FINDINGS = _TAB_IDS.index("findings")  # the tabs before it hold the options
 _PREVIEW_DELAY = 0.15  # seconds of quiet typing before the previews re-render
 JUDGE_DELAY = 0.04  # seconds of quiet typing before the plan is judged: a burst is judged once
 
@@ -53,13 +54,15 @@ def blocked_reason(state: PlanState) -> str | None:
 
 
 class PlanEditorScreen(Screen[None]):
-    CSS_PATH = "plan_editor.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         # priority: Input binds ctrl+e (end of line); the app's actions win on this screen.
         Binding("f1", "toggle_help", "Help", priority=True),
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("ctrl+e", "export", "Export", priority=True),
         Binding("f9", "install", "Install", priority=True),
+        # Hidden (the footer is full at 80 columns): the tab labels count the errors, the palette
+        # and the README name the key.
+        Binding("f2", "first_error", "First error", show=False, priority=True),
         Binding("ctrl+n", "next_tab", "Next tab", show=False, priority=True),
         Binding("ctrl+b", "previous_tab", "Prev tab", show=False, priority=True),
         Binding("ctrl+o", "app.open_start", "Open"),
@@ -73,6 +76,7 @@ class PlanEditorScreen(Screen[None]):
         # A tab switch settles through a message; presses arriving before it must step from the
         # tab already asked for, not the one still shown, or fast presses get lost.
         self._tab_asked: str | None = None
+        self._focus_on_switch: str | None = None  # the field path F2 asked for, focused once its tab shows
         self._drawn: dict[str, object] = {}  # what the screen-wide views last showed
         self.shown_tab: str | None = None  # the last tab whose switch has settled (focus moved in)
         self._built: set[str] = {_TAB_IDS[0]}  # tabs whose options are mounted
@@ -178,12 +182,21 @@ class PlanEditorScreen(Screen[None]):
         implications = self._one("implications", ImplicationsView)
         if implications is not None:
             self._draw("implications", state.implications, implications.show)
+        errors = [len(state.errors_in(tab)) if state.has_errors else 0 for tab in _TAB_IDS[:_FINDINGS]]
+        self._draw("tab-errors", (*errors, state.counts[Severity.ERROR]), self._label_tabs)
         findings = self._one("findings-list", FindingsList)
         if findings is not None:
             self._draw("findings", (state.findings, state.implications), lambda shown: findings.show(*shown))
         self._preview_stale = True
         if self.query_one(TabbedContent).active == "preview":
             self._schedule_preview()
+
+    def _label_tabs(self, errors: tuple[int, ...]) -> None:
+        """Each tab's title with the count of errors under its rows (the Findings tab: all of them),
+        so an error below the fold of a tab, or on another tab, is seen from anywhere."""
+        tabs = self.query_one(TabbedContent)
+        for (tab, title), count in zip(TABS, errors, strict=False):
+            tabs.get_tab(tab).label = f"{title} [b]✗{count}[/b]" if count else title
 
     def _draw(self, key: str, shown: Any, draw: Callable[[Any], object]) -> None:
         if self._drawn.get(key, ...) != shown:
@@ -257,8 +270,11 @@ class PlanEditorScreen(Screen[None]):
             help_panel.show(None)
         if event.pane.id == "preview":
             self.query_one("#preview-list").focus()
+        elif self._focus_on_switch is not None:
+            self._focus_field(self._focus_on_switch)
         elif event.pane.id:
             self._focus_first_field(event.pane.id)
+        self._focus_on_switch = None
         self.shown_tab = event.pane.id
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
@@ -310,6 +326,32 @@ class PlanEditorScreen(Screen[None]):
         networks = self._one("networks", MacvlanNetworks)
         last = networks.focused_network() if networks is not None else self.state.network_count - 1
         self.post_message(MacvlanNetworks.Requested(networks, None if what == "add" else last))
+
+    def action_first_error(self) -> None:
+        """F2: show the tab of the first error (tab by tab, row by row) and focus its field."""
+        self.judge_now()
+        first = next((found[0] for tab in _TAB_IDS[:_FINDINGS] if (found := self.state.errors_in(tab))), None)
+        if first is None:
+            self.say("No error under any option" if not self.state.has_errors else
+                     "The errors are about the plan as a whole: see Findings")
+            if self.state.has_errors:
+                self.action_show_tab("findings")
+            return
+        fld, finding = first
+        self.say(f"{fld.label}: {finding.message}")
+        tabs = self.query_one(TabbedContent)
+        if tabs.active == fld.tab:
+            self._focus_field(fld.path)
+        else:
+            self._focus_on_switch = fld.path
+            self._tab_asked = tabs.active = fld.tab
+
+    def _focus_field(self, path: str) -> None:
+        rows = self.query("#" + field_for(path).widget_id).results(FieldRow)
+        row = next(rows, None)
+        if row is not None:
+            row.input.focus()
+            row.scroll_visible(top=True)  # the option and its notes under it
 
     def action_next_tab(self) -> None:
         self._step_tab(1)
