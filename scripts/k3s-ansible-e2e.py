@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import shlex
@@ -62,6 +63,18 @@ WATCHED = ("/etc/rancher", "/var/lib/rancher", "/etc/systemd/system", "/usr/loca
            "/run/k3stui-fake", "/proc/sys/net/ipv4/ip_forward",
            "/proc/sys/net/ipv6/conf/all/forwarding", "/proc/sys/net/ipv6/conf/all/accept_ra",
            "/proc/sys/net/ipv6/conf/default/accept_ra")
+
+
+def _load_fake() -> Any:
+    """The fakes' module: the driver reads unit files and sysctl files with their parsers."""
+    spec = importlib.util.spec_from_file_location("k3stui_e2e_fakenode", FAKE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+fake = _load_fake()
 
 
 @dataclass(frozen=True)
@@ -117,10 +130,12 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def compare_config(written: dict[str, Any], dropin: dict[str, Any], *, role: str, first: bool, ha: bool,
-                   api_endpoint: str, token: str | None) -> list[str]:
+                   api_endpoint: str, token: str | None,
+                   command_line: dict[str, str] | None = None) -> list[str]:
     """What differs between the config.yaml k3s-ansible wrote on a node and the drop-in `render
     --per-node` gives that node, beyond what each side sets for joining. `token`: the join token
-    the node's config must carry (servers), None when k3s-ansible passes it otherwise (agents)."""
+    the node's config must carry (servers), None when k3s-ansible passes it otherwise (agents);
+    `command_line`: an agent unit's flags, where k3s-ansible puts `--server`."""
     out = []
     mine = {k: v for k, v in written.items() if k not in _ANSIBLE_OWN}
     want = {k: v for k, v in dropin.items() if k not in _DROPIN_JOIN}
@@ -136,6 +151,9 @@ def compare_config(written: dict[str, Any], dropin: dict[str, Any], *, role: str
         for key in ("server", "token", "cluster-init"):
             if key in written:
                 out.append(f"{key} in an agent's config.yaml (k3s-ansible passes it on the command line)")
+        joins = (command_line or {}).get("server")
+        if joins != dropin.get("server"):
+            out.append(f"the agent unit joins {joins!r}, the per-node drop-in {dropin.get('server')!r}")
         return out
     if written.get("tls-san") != api_endpoint:
         out.append(f"tls-san {written.get('tls-san')!r}, k3s-ansible's is the api_endpoint {api_endpoint}")
@@ -152,22 +170,12 @@ def compare_config(written: dict[str, Any], dropin: dict[str, Any], *, role: str
     return out
 
 
-def sysctl_pairs(text: str) -> dict[str, str]:
-    out = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if line and line[0] not in "#;" and "=" in line:
-            key, _, value = line.partition("=")
-            out[key.strip()] = " ".join(value.split())
-    return out
-
-
 def same_file_data(rel: str, got: bytes, want: bytes) -> bool:
     """Equal as data: YAML/JSON loaded, a sysctl file as its key = value pairs, else bytes."""
     if rel.endswith((".yaml", ".yml", ".json")):
         return yaml.safe_load(got) == yaml.safe_load(want)
     if "/sysctl.d/" in "/" + rel:
-        return sysctl_pairs(got.decode()) == sysctl_pairs(want.decode())
+        return dict(fake.sysctl_file_lines(got.decode())) == dict(fake.sysctl_file_lines(want.decode()))
     return got == want
 
 
@@ -470,9 +478,12 @@ def check_nodes(nodes: list[SimNode], per_node: Path, arts: Path, api_endpoint: 
         # The token in a server's config.yaml: the user's (vault), else the first server's for the
         # others (k3s-ansible reads its token file); agents get theirs in the unit's environment.
         expected = token if token is not None else None if node is first else cluster_token
+        unit = "k3s" if node.role == "server" else "k3s-agent"
+        service = fake.parse_unit((r / f"etc/systemd/system/{unit}.service").read_text())
         say += compare_config(yaml.safe_load(config.read_text()), yaml.safe_load((mine / DROPIN).read_text()),
                               role=node.role, first=node is first, ha=len(servers) > 1,
-                              api_endpoint=api_endpoint, token=None if node.role == "agent" else expected)
+                              api_endpoint=api_endpoint, token=None if node.role == "agent" else expected,
+                              command_line=fake.parse_flags(shlex.split(service["ExecStart"][0])[2:]))
         for f in sorted(p for p in mine.rglob("*") if p.is_file()):
             rel = str(f.relative_to(mine))
             if rel in (DROPIN, "install.sh"):
@@ -484,14 +495,13 @@ def check_nodes(nodes: list[SimNode], per_node: Path, arts: Path, api_endpoint: 
                 say.append(f"/{rel} differs from the per-node file")
             elif "/sysctl.d/" in "/" + rel:
                 applied = json.loads((r / "run/k3stui-fake/sysctl.json").read_text())
-                wrong = {k: v for k, v in sysctl_pairs(f.read_text()).items() if applied.get(k) != v}
+                wrong = {k: v for k, v in fake.sysctl_file_lines(f.read_text()) if applied.get(k) != v}
                 if wrong:
                     say.append(f"sysctl drop-in not applied: {wrong}")
         if (r / "usr/local/bin/k3s").read_bytes() != (arts / "k3s").read_bytes():
             say.append("/usr/local/bin/k3s is not the air-gap binary")
         if not list((r / "var/lib/rancher/k3s/agent/images").glob("*.tar.zst")):
             say.append("the air-gap image archive was not distributed")
-        unit = "k3s" if node.role == "server" else "k3s-agent"
         for verb, want in (("is-active", "active"), ("is-enabled", "enabled")):
             got = in_node(node, "systemctl", verb, unit).stdout.strip()
             if got != want:
@@ -512,7 +522,7 @@ def run_scenario(sc: Scenario, work: Path, tag: str, checkout: Path, ansible_bin
     version = yaml.safe_load(sc.plan.read_text())["spec"]["k3s-version"]
     arts, export, per_node = work / "arts", work / "export", work / "per-node"
     artifacts(arts, version)
-    flags = [f for f in sc.exec_flags for f in ("--exec", f)]
+    flags = [f"--exec={f}" for f in sc.exec_flags]
     k3stui(["render", "--preset", str(sc.plan), *flags, "--ansible", str(export), "--airgap", str(arts)])
     k3stui(["render", "--preset", str(sc.plan), *flags, "--per-node", "--out", str(per_node)])
     problems = secret_hits(export, [PLANTED_TOKEN])
@@ -536,7 +546,23 @@ def run_scenario(sc: Scenario, work: Path, tag: str, checkout: Path, ansible_bin
         if rc != 0:
             return [*problems, f"ansible-playbook exited {rc}: see {work / 'ansible-playbook.log'}"]
         problems += check_nodes(nodes, per_node, arts, api_endpoint, sc.token)
-    return problems
+    return problems + check_kubeconfig(work / "home" / ".kube" / "config", api_endpoint)
+
+
+def check_kubeconfig(path: Path, api_endpoint: str) -> list[str]:
+    """With kubectl on the controller, k3s-ansible merges the cluster into ~/.kube/config (here the
+    run's own HOME) as context k3s-ansible, the name `k3stui doctor` looks for."""
+    if shutil.which("kubectl", path=NODE_PATH) is None:
+        print("  note: no kubectl on this host: k3s-ansible skips the controller's kubeconfig")
+        return []
+    if not path.is_file():
+        return ["no ~/.kube/config on the controller although kubectl is there"]
+    data = yaml.safe_load(path.read_text())
+    clusters = {c["name"]: c["cluster"].get("server") for c in data.get("clusters") or []}
+    host = f"[{api_endpoint}]" if ":" in api_endpoint else api_endpoint
+    if clusters.get("k3s-ansible") != f"https://{host}:6443":
+        return [f"controller kubeconfig: cluster k3s-ansible is {clusters.get('k3s-ansible')!r}"]
+    return []
 
 
 # --- main -------------------------------------------------------------------------------------
