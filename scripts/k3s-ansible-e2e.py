@@ -48,13 +48,15 @@ from typing import Any
 
 import yaml
 
+from k3stui.render.files import DROPIN_NODE_PATH
+
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "k3s-ansible"
 FAKE = FIXTURES / "fakenode.py"
 # A token given at export time (the HA scenario): it must appear in no exported file.
 PLANTED_TOKEN = "e2e-planted-join-token-7f3a"
 NODE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-DROPIN = "etc/rancher/k3s/config.yaml.d/50-k3stui-network.yaml"
+DROPIN = DROPIN_NODE_PATH.lstrip("/")  # the per-node drop-in, inside nodes/<name>/
 INNER = "K3STUI_E2E_INNER"  # set in the re-run inside the private mount namespace
 NEEDED_COLLECTIONS = ("community.general", "ansible.posix", "ansible.utils")
 # Host paths K3s, its installer or k3s-ansible write on a real node: unchanged by a run.
@@ -434,7 +436,7 @@ def ansible_env(work: Path, ansible_bin: Path, collections: Path) -> dict[str, s
                    f"local_tmp = {home}/.ansible/tmp\n"
                    "[connection]\npipelining = True\n")
     return {"PATH": f"{ansible_bin}:{NODE_PATH}", "HOME": str(home), "LANG": "C.UTF-8",
-            "ANSIBLE_CONFIG": str(cfg)}
+            "ANSIBLE_CONFIG": str(cfg), "K3STUI_E2E_TAG": os.environ.get("K3STUI_E2E_TAG", "")}
 
 
 SHOWN = ("TASK", "PLAY", "fatal", "failed", "FAILED", "ERROR", "[ERROR")  # lines echoed while it runs
@@ -448,11 +450,16 @@ def playbook(export: Path, hosts_dir: Path, env: dict[str, str], ansible_bin: Pa
         proc = subprocess.Popen(cmd, cwd=hosts_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, stdin=subprocess.DEVNULL)
         assert proc.stdout is not None
-        for line in proc.stdout:
-            out.write(line)
-            if line.startswith(SHOWN) or "unreachable=" in line:
-                print("   ", line.rstrip(), flush=True)
-        return proc.wait(timeout=1800)
+        try:
+            for line in proc.stdout:
+                out.write(line)
+                if line.startswith(SHOWN) or "unreachable=" in line:
+                    print("   ", line.rstrip(), flush=True)
+            return proc.wait(timeout=1800)
+        finally:  # interrupted: stop it before the nodes go
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=60)
 
 
 def in_node(node: SimNode, *cmd: str) -> subprocess.CompletedProcess[str]:
@@ -570,6 +577,11 @@ def check_kubeconfig(path: Path, api_endpoint: str) -> list[str]:
 
 def inner(args: argparse.Namespace, work: Path) -> int:
     run(["mount", "--make-rprivate", "/"])  # unshare did; said again: nothing leaks to the host
+    # The nodes' namespace names live in a /run/netns of this run's own: the host's `ip netns list`
+    # never sees them, and they go with this mount namespace.
+    Path("/run/netns").mkdir(exist_ok=True)
+    run(["mount", "-t", "tmpfs", "-o", "mode=0755,size=1m", "k3stui-e2e-netns", "/run/netns"])
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))  # unwinds: cleanup runs
     failed = 0
     for i, name in enumerate(args.scenario or SCENARIOS):
         sc = SCENARIOS[name]
@@ -587,6 +599,32 @@ def inner(args: argparse.Namespace, work: Path) -> int:
     return 1 if failed else 0
 
 
+def reap(tag: str, work: Path) -> None:
+    """After the inner run, whatever it left (killed before its cleanup): processes rooted in a
+    node's chroot (the fake K3s daemons) or carrying this run's tag (ansible-playbook). Their
+    network and mount namespaces go with them."""
+    mine = f"K3STUI_E2E_TAG={tag}".encode()
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        left = []
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit() or int(proc.name) == os.getpid():
+                continue
+            try:
+                rooted = os.readlink(proc / "root").startswith(str(work))
+                tagged = mine in (proc / "environ").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if rooted or tagged:
+                with contextlib.suppress(OSError):
+                    os.kill(int(proc.name), sig)
+                left.append(proc)
+        deadline = time.monotonic() + 10
+        while left and time.monotonic() < deadline:
+            left = [p for p in left if p.exists()]
+            if left:
+                time.sleep(0.05)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--k3s-ansible", default=os.environ.get("K3S_ANSIBLE"), help="a k3s-ansible checkout")
@@ -597,7 +635,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     args.ansible_bin = os.path.abspath(args.ansible_bin)
     if os.environ.get(INNER):
-        return inner(args, Path(os.environ["K3STUI_E2E_WORK"]))
+        try:
+            return inner(args, Path(os.environ["K3STUI_E2E_WORK"]))
+        except KeyboardInterrupt:  # the nodes are gone already (the with-blocks unwound)
+            print("k3s-ansible e2e: interrupted", file=sys.stderr)
+            return 130
     problems = preflight(args.k3s_ansible, Path(args.ansible_bin))
     if problems:
         for p in problems:
@@ -615,14 +657,16 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="k3stui-k3s-ansible-e2e-"))
     before = snapshot()
     env = {**os.environ, INNER: "1", "K3STUI_E2E_TAG": tag, "K3STUI_E2E_WORK": str(work)}
+    again = [str(Path(__file__).resolve()), *(argv if argv is not None else sys.argv[1:])]
+    proc = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "--", sys.executable, *again],
+                            env=env)
+    # Ctrl-C reaches the inner run too (one process group): wait for its cleanup; pass TERM on.
+    signal.signal(signal.SIGINT, lambda *_: None)
+    signal.signal(signal.SIGTERM, lambda *_: proc.send_signal(signal.SIGTERM))
     try:
-        rc = subprocess.run(["unshare", "--mount", "--propagation", "private", "--", sys.executable,
-                             str(Path(__file__).resolve()), *(argv if argv is not None else sys.argv[1:])],
-                            env=env).returncode
+        rc = proc.wait()
     finally:
-        for ns in subprocess.run(["ip", "netns", "list"], text=True, capture_output=True).stdout.split("\n"):
-            if ns.startswith(tag):  # left by a killed run: its daemons and the namespace
-                Sim._drop_netns(ns.split()[0])
+        reap(tag, work)
         after = snapshot()
         changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
         if not args.keep:
@@ -630,7 +674,8 @@ def main(argv: list[str] | None = None) -> int:
     if changed:
         print("FAIL the host changed outside the work folder: " + ", ".join(changed), file=sys.stderr)
         rc = rc or 1
-    print(f"k3s-ansible e2e: {'passed' if rc == 0 else 'FAILED'}" + (f" (kept {work})" if args.keep else ""))
+    verdict = "passed" if rc == 0 else "interrupted" if rc >= 128 else "FAILED"
+    print(f"k3s-ansible e2e: {verdict}" + (f" (kept {work})" if args.keep else ""))
     return rc
 
 
