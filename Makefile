@@ -45,7 +45,7 @@ test-interrupts: $(TEST_STAMP)
 
 # The real k3s-ansible playbook, from the checkout K3S_ANSIBLE names (never cloned, never vendored),
 # against nodes simulated here: a network namespace and a chroot per node, a fake k3s, installer,
-# systemctl and sysctl (scripts/k3s-ansible-e2e.py; about 4 minutes). Needs root. Installs the `ansible`
+# systemctl and sysctl (scripts/k3s-ansible-e2e.py; 5 to 10 minutes). Needs root. Installs the `ansible`
 # package (the collections k3s-ansible uses) into its own venv from the package registry; no K3s download.
 ANSIBLE_VENV  = .cache/k3s-ansible-venv
 ANSIBLE_STAMP = $(ANSIBLE_VENV)/.installed

@@ -85,11 +85,13 @@ class Scenario:
     plan: Path
     exec_flags: tuple[str, ...] = ()  # extra `--exec` for render (the token given at export time)
     token: str | None = None  # the join token the user keeps in the export's vault file
+    runs: int = 1  # 2: site.yml again on the running cluster (k3s-ansible restarts every node)
 
 
 SCENARIOS = {
     "two-nodes": Scenario("two-nodes", FIXTURES / "plans" / "two-nodes.yaml"),
-    "ha": Scenario("ha", FIXTURES / "plans" / "ha.yaml", (f"--token={PLANTED_TOKEN}",), PLANTED_TOKEN),
+    "ha": Scenario("ha", FIXTURES / "plans" / "ha.yaml", (f"--token={PLANTED_TOKEN}",), PLANTED_TOKEN,
+                   runs=2),
 }
 
 
@@ -207,9 +209,12 @@ def as_list(value: Any) -> list[Any]:
 
 def enter_script(netns: str, root: Path) -> str:
     """The chroot_exe for a node. community.general.chroot runs `EXE <dir> /bin/sh -c CMD`: enter
-    the node's network namespace, then its root, with the clean environment an SSH login has."""
+    the node's network namespace, then its root, with the clean environment an SSH login has.
+    `ip netns exec` gives the command a mount namespace of its own with the node's /sys, bound
+    read-only into the root (Ansible's network facts list interfaces there); it ends with the command."""
     env = ["env", "-i", f"PATH={NODE_PATH}", "HOME=/root", "USER=root", "LOGNAME=root", "LANG=C.UTF-8"]
-    cmd = ["ip", "netns", "exec", netns, *env, "chroot", str(root)]
+    inside = f'mount -o bind,ro /sys "$0/sys" && exec {shlex.join(env)} chroot "$0" "$@"'
+    cmd = ["ip", "netns", "exec", netns, "/bin/sh", "-c", inside, str(root)]
     return ("#!/bin/sh\n# k3stui e2e: enter one simulated node (its <dir> argument is replaced)\nshift\n"
             f"exec {shlex.join(cmd)} \"$@\"\n")
 
@@ -491,6 +496,7 @@ def check_nodes(nodes: list[SimNode], per_node: Path, arts: Path, api_endpoint: 
                               role=node.role, first=node is first, ha=len(servers) > 1,
                               api_endpoint=api_endpoint, token=None if node.role == "agent" else expected,
                               command_line=fake.parse_flags(shlex.split(service["ExecStart"][0])[2:]))
+        applied = json.loads((r / "run/k3stui-fake/sysctl.json").read_text())
         for f in sorted(p for p in mine.rglob("*") if p.is_file()):
             rel = str(f.relative_to(mine))
             if rel in (DROPIN, "install.sh"):
@@ -501,10 +507,13 @@ def check_nodes(nodes: list[SimNode], per_node: Path, arts: Path, api_endpoint: 
             elif not same_file_data(rel, placed.read_bytes(), f.read_bytes()):
                 say.append(f"/{rel} differs from the per-node file")
             elif "/sysctl.d/" in "/" + rel:
-                applied = json.loads((r / "run/k3stui-fake/sysctl.json").read_text())
                 wrong = {k: v for k, v in fake.sysctl_file_lines(f.read_text()) if applied.get(k) != v}
                 if wrong:
                     say.append(f"sysctl drop-in not applied: {wrong}")
+        forwarding = {"net.ipv4.ip_forward": "1"} | (  # prereq's, IPv6 when the node has an address
+            {"net.ipv6.conf.all.forwarding": "1"} if any(":" in a for a in node.addresses) else {})
+        if any(applied.get(k) != v for k, v in forwarding.items()):
+            say.append(f"forwarding not enabled: {forwarding} expected, sysctl has {applied}")
         if (r / "usr/local/bin/k3s").read_bytes() != (arts / "k3s").read_bytes():
             say.append("/usr/local/bin/k3s is not the air-gap binary")
         if not list((r / "var/lib/rancher/k3s/agent/images").glob("*.tar.zst")):
@@ -549,9 +558,11 @@ def run_scenario(sc: Scenario, work: Path, tag: str, checkout: Path, ansible_bin
             (enter_dir / node.name).write_text(enter_script(node.netns, node.root))
             (enter_dir / node.name).chmod(0o755)
             (hosts_dir / node.address).symlink_to(node.root)  # the chroot connection's `ansible_host`
-        rc = playbook(export, hosts_dir, env, ansible_bin, work / "ansible-playbook.log")
-        if rc != 0:
-            return [*problems, f"ansible-playbook exited {rc}: see {work / 'ansible-playbook.log'}"]
+        for n in range(1, sc.runs + 1):
+            log = work / f"ansible-playbook-{n}.log"
+            rc = playbook(export, hosts_dir, env, ansible_bin, log)
+            if rc != 0:
+                return [*problems, f"ansible-playbook (run {n}) exited {rc}: see {log}"]
         problems += check_nodes(nodes, per_node, arts, api_endpoint, sc.token)
     return problems + check_kubeconfig(work / "home" / ".kube" / "config", api_endpoint)
 
@@ -669,6 +680,8 @@ def main(argv: list[str] | None = None) -> int:
         reap(tag, work)
         after = snapshot()
         changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+        mounts = Path("/proc/self/mountinfo").read_text().splitlines()
+        changed += [f"a mount left: {line.split()[4]}" for line in mounts if str(work) in line]
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     if changed:

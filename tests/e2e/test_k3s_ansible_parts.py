@@ -139,8 +139,9 @@ def test_inventory_nodes_and_the_enter_script() -> None:
     assert [n.iface for n in two] == ["eth1", "eth1"]  # the plan's flannel-iface names the interface
     script = e2e.enter_script("k3e1-srv1", Path("/tmp/w x/root"))
     assert script.startswith("#!/bin/sh\n") and "\nshift\n" in script
-    assert "exec ip netns exec k3e1-srv1 env -i PATH=" in script
-    assert script.rstrip().endswith("chroot '/tmp/w x/root' \"$@\"")
+    assert "exec ip netns exec k3e1-srv1 /bin/sh -c " in script and "env -i PATH=" in script
+    assert 'mount -o bind,ro /sys "$0/sys"' in script and "chroot \"$0\"" in script
+    assert script.rstrip().endswith("'/tmp/w x/root' \"$@\"")
 
 
 def test_preflight_refuses_clearly(tmp_path: Path, monkeypatch) -> None:
