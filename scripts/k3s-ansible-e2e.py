@@ -331,9 +331,12 @@ class Sim(contextlib.ExitStack):
 
     def mount(self, *args: str) -> None:
         run(["mount", *args])
-        target = args[-1]
-        self.callback(lambda: subprocess.run(["umount", target], capture_output=True).returncode
-                      and subprocess.run(["umount", "-l", target], capture_output=True))
+        self.callback(self._umount, args[-1])
+
+    @staticmethod
+    def _umount(target: str) -> None:
+        if subprocess.run(["umount", target], capture_output=True).returncode:
+            subprocess.run(["umount", "-l", target], capture_output=True)  # busy: detach it now
 
     def build(self) -> None:
         self.netns(self.bridge)
