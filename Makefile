@@ -9,7 +9,7 @@ PIP     = $(PY) -m pip install -q --disable-pip-version-check
 RUN_STAMP  = $(VENV)/.installed-run
 TEST_STAMP = $(VENV)/.installed-test
 
-.PHONY: run test test-stress test-interrupts lint bench tools clean
+.PHONY: run test test-stress test-interrupts test-k3s-ansible lint bench tools clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,26 @@ test-stress: $(TEST_STAMP) tools
 # The heavy interrupt loop: 200 CLI installs with INT/TERM/HUP at random points (about 5 minutes).
 test-interrupts: $(TEST_STAMP)
 	K3STUI_INTERRUPT_RUNS=200 $(PY) -m pytest -q tests/install/test_interrupts.py -k cli_undo_or_finish
+
+# The real k3s-ansible playbook, from the checkout K3S_ANSIBLE names (never cloned, never vendored),
+# against nodes simulated here: a network namespace and a chroot per node, a fake k3s, installer,
+# systemctl and sysctl (scripts/k3s-ansible-e2e.py; 5 to 10 minutes). Needs root. Installs the `ansible`
+# package (the collections k3s-ansible uses) into its own venv from the package registry; no K3s download.
+ANSIBLE_VENV  = .cache/k3s-ansible-venv
+ANSIBLE_STAMP = $(ANSIBLE_VENV)/.installed
+
+$(ANSIBLE_STAMP):
+	$(PYTHON) -m venv $(ANSIBLE_VENV)
+	$(ANSIBLE_VENV)/bin/python -m pip install -q --disable-pip-version-check 'ansible>=9' netaddr
+	touch $@
+
+test-k3s-ansible:
+	@test -n "$(K3S_ANSIBLE)" || { echo "make test-k3s-ansible: name a k3s-ansible checkout:" \
+	  "make test-k3s-ansible K3S_ANSIBLE=/path/to/k3s-ansible (this target never clones one)" >&2; exit 2; }
+	@test "$$(id -u)" = 0 || { echo "make test-k3s-ansible: needs root (network namespaces, mounts," \
+	  "chroot): sudo make test-k3s-ansible K3S_ANSIBLE=$(K3S_ANSIBLE)" >&2; exit 2; }
+	$(MAKE) --no-print-directory $(RUN_STAMP) $(ANSIBLE_STAMP)
+	$(PY) scripts/k3s-ansible-e2e.py --k3s-ansible "$(K3S_ANSIBLE)" --ansible-bin $(ANSIBLE_VENV)/bin
 
 bench: $(TEST_STAMP)
 	$(PY) benchmarks/run.py

@@ -143,10 +143,16 @@ def test_three_servers_twenty_agents() -> None:
         "name": "K3s by k3s-ansible",
         "ansible.builtin.import_playbook": "k3s.orchestration.site",
     }
-    assert [t["ansible.builtin.copy"]["dest"] for t in wrapper[0]["tasks"]] == [
+    tasks = wrapper[0]["tasks"]
+    assert [t["ansible.builtin.copy"]["dest"] for t in tasks if "ansible.builtin.copy" in t] == [
         "/etc/rancher/k3s/flannel-net-conf.json",
         "/etc/sysctl.d/90-k3stui-network.conf",
     ]
+    # `copy` makes no parent folder and a fresh node has no /etc/rancher/k3s: each is made first.
+    made = [t["ansible.builtin.file"] for t in tasks if "ansible.builtin.file" in t]
+    assert made == [{"path": d, "state": "directory", "mode": "0755", "owner": "root", "group": "root"}
+                    for d in ("/etc/rancher/k3s", "/etc/sysctl.d")]
+    assert tasks.index(next(t for t in tasks if "ansible.builtin.copy" in t)) == len(made)
 
 
 def test_no_secret_anywhere() -> None:

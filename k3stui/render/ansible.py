@@ -254,8 +254,16 @@ def cluster_vars(plan: Plan, k3s_version: str, *, airgap: bool) -> dict[str, Any
 
 
 def _wrapper(node_files: Sequence[RenderedFile]) -> list[dict[str, Any]]:
-    """site.yml: place the node files on every node, then k3s-ansible's own playbook."""
+    """site.yml: place the node files on every node, then k3s-ansible's own playbook. Their folders
+    first: on a fresh node /etc/rancher/k3s does not exist yet (k3s-ansible makes it later, 0755),
+    and `copy` creates no parent folder (the simulated-node run, scripts/k3s-ansible-e2e.py, found it)."""
+    folders = dict.fromkeys(str(PurePosixPath(f.dest or "/").parent) for f in node_files)
     tasks: list[dict[str, Any]] = [
+        {"name": f"Folder {d}", "ansible.builtin.file": {"path": d, "state": "directory", "mode": "0755",
+                                                         "owner": "root", "group": "root"}}
+        for d in folders
+    ]
+    tasks += [
         {"name": f"Place {f.dest}",
          "ansible.builtin.copy": {"src": Jinja("{{ playbook_dir }}/" + f.path), "dest": f.dest,
                                   "mode": f"{f.mode:04o}", "owner": "root", "group": "root"},
