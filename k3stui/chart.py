@@ -121,7 +121,7 @@ def validate_values(values: dict[str, Any], files: dict[str, bytes] | None = Non
     values.schema.json; raise ValuesRejected naming each rejected key. Also refuse any null."""
     import json
 
-    import jsonschema
+    from k3stui.chart_schema import check_schema, iter_errors
 
     files = files if files is not None else chart_files(shipped_chart_dir())
     nulls = list(_null_paths(values, ""))
@@ -129,9 +129,10 @@ def validate_values(values: dict[str, Any], files: dict[str, bytes] | None = Non
         raise ValuesRejected(f"generated chart values hold null at {', '.join(nulls)} (a k3stui bug)")
     schema = json.loads(files["values.schema.json"])
     merged = coalesce(safe_load(files["values.yaml"]) or {}, values)
-    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(merged), key=lambda e: list(e.path))
+    check_schema(schema)
+    errors = sorted(iter_errors(schema, merged), key=lambda e: list(e[0]))
     if errors:
-        lines = [f"{'.'.join(str(p) for p in e.path) or '(top)'}: {e.message}" for e in errors[:10]]
+        lines = [f"{'.'.join(str(p) for p in path) or '(top)'}: {message}" for path, message in errors[:10]]
         raise ValuesRejected("the k3s-cni chart's values.schema.json rejects the generated values, so Helm "
                              "would fail on the node: " + "; ".join(lines))
 
