@@ -5,9 +5,7 @@ with a CODE, what that code checks, why, how to fix it and its source."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import textwrap
 
 from k3stui import exit_codes
 from k3stui.errors import InputError
@@ -34,6 +32,8 @@ def _entry(info: RuleInfo) -> dict[str, str]:
 
 
 def _explain(info: RuleInfo) -> str:
+    import textwrap
+
     lines = [
         f"{info.code}  {info.title}",
         f"  severity: {info.severity.value}",
@@ -62,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
     rules = all_rules()
     code = getattr(args, "code", None)
     as_json = getattr(args, "format", "text") == "json"
+    if as_json:
+        import json
     if code:
         info = _find(code, rules)
         if as_json:
