@@ -202,7 +202,7 @@ def manifest_text(manifest: dict[str, Any]) -> str:
         "# Check after install: kubectl -n kube-system get helmcharts\n"
         "#   kubectl -n kube-system logs job/helm-install-k3s-cni   (and the other helm-install-* Jobs)\n"
     )
-    return header + yamlout.dump(manifest, sort_keys=False)
+    return header + yamlout.dump(manifest, sort_keys=False, block_text=True)
 
 
 def chart_export_files(plan: Plan, *, k3s_version: str | None = None) -> list[RenderedFile]:
