@@ -242,15 +242,20 @@ def backup(path: str | os.PathLike[str], mode: int | None = None) -> Path:
     return atomic_write(dest, data, mode)
 
 
+def _relative_parts(abs_path: str) -> list[str]:
+    """The parts of `abs_path` below its root; refuses `..` and NUL (no file system access)."""
+    if "\0" in abs_path:
+        raise WriteRefused(f"path contains a NUL byte: {abs_path!r}")
+    rel = [p for p in PurePosixPath(abs_path).parts if p != "/"]
+    if not rel or any(p == ".." for p in rel):
+        raise WriteRefused(f"refusing path {abs_path!r}: it must name a file and not contain '..'")
+    return rel
+
+
 def under_root(root: str | os.PathLike[str], abs_path: str) -> Path:
     """`abs_path` (absolute or relative) placed under `root`; refuses `..`, NUL and symlinks that
     lead out of root."""
-    if "\0" in abs_path:
-        raise WriteRefused(f"path contains a NUL byte: {abs_path!r}")
-    parts = PurePosixPath(abs_path).parts
-    rel = [p for p in parts if p != "/"]
-    if not rel or any(p == ".." for p in rel):
-        raise WriteRefused(f"refusing path {abs_path!r}: it must name a file and not contain '..'")
+    rel = _relative_parts(abs_path)
     base = Path(root).resolve()
     candidate = base.joinpath(*rel)
     resolved = candidate.resolve()  # follows symlinks of the parts that exist
@@ -281,7 +286,9 @@ def write_tree(out_dir: str | os.PathLike[str], files: Iterable[_HasPath], force
         raise write_failed(out, exc) from None
     try:
         for f in items:
-            target = under_root(staging, f.path)
+            # Placed by its parts alone: the staging folder is ours, made 0700 just now, and holds only
+            # what this loop made (no symlink to follow); the files are opened with O_NOFOLLOW anyway.
+            target = staging.joinpath(*_relative_parts(f.path))
             _mkdirs(target.parent, out)
             _write_staged(target, f)
         # The folder once, not once per file (nor per subfolder): on a journaling file system
@@ -293,7 +300,8 @@ def write_tree(out_dir: str | os.PathLike[str], files: Iterable[_HasPath], force
             _publish(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return [under_root(out, f.path) for f in items]
+    base = out.resolve()  # what under_root(out, ...) would give, without resolving each file anew
+    return [base.joinpath(*_relative_parts(f.path)) for f in items]
 
 
 def _write_staged(target: Path, f: _HasPath) -> None:

@@ -98,17 +98,18 @@ def _role_files(plan: Plan, role: str, k3s_version: str | None, notes: list[str]
 
 
 def _preset_files(plan: Plan, name: str, description: str) -> list[RenderedFile]:
-    import json
-
-    from k3stui.presets import SCHEMA_FILE, Preset, dump_preset, preset_schema
+    from k3stui.presets import SCHEMA_FILE, Preset, dump_preset
+    from k3stui.resources import presets_dir
 
     text = dump_preset(Preset(name, description, plan))
     # The preset writer leaves secrets (the token) out, so plan.yaml is safe to share. Its
-    # `$schema=preset.schema.json` comment resolves: the schema is written beside it.
+    # `$schema=preset.schema.json` comment resolves: the schema is written beside it, the shipped
+    # file (byte for byte `presets.schema_text()`, tests/test_render_schema_file.py), not generated
+    # and dumped anew on every render.
     return [
         RenderedFile("plan.yaml", None, 0o644, (), text.encode(),
                      "the whole plan as a k3stui preset, secrets left out (k3stui check --preset plan.yaml)"),
-        RenderedFile(SCHEMA_FILE, None, 0o644, (), (json.dumps(preset_schema(), indent=2) + "\n").encode(),
+        RenderedFile(SCHEMA_FILE, None, 0o644, (), (presets_dir() / SCHEMA_FILE).read_bytes(),
                      "JSON Schema of plan.yaml (editors validate it through its $schema comment)"),
     ]
 
