@@ -16,12 +16,12 @@ from k3stui.rules.registry import emit
 if TYPE_CHECKING:
     import yaml
 
-_BOOL_RE = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON"
-                      r"|off|Off|OFF)$")
+# go-yaml v2's plain-scalar patterns (compiled by `_loaders`, on the first YAML read).
+_BOOL_RE = r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$"
 _GO_TRUE = frozenset({"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"})
-_INT_RE = re.compile(r"^(?:[-+]?0b[01_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$")
-_FLOAT_RE = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-                       r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_INT_RE = r"^(?:[-+]?0b[01_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"
+_FLOAT_RE = (r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+             r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 _NUMBER_TAGS = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
 
@@ -73,7 +73,7 @@ def _loaders() -> tuple[type[yaml.SafeLoader], type[yaml.SafeLoader]]:
         ("tag:yaml.org,2002:int", _INT_RE, "-+0123456789"),
         ("tag:yaml.org,2002:float", _FLOAT_RE, "-+0123456789."),
     ):
-        _K3sLoader.add_implicit_resolver(tag, regexp, list(first))
+        _K3sLoader.add_implicit_resolver(tag, re.compile(regexp), list(first))
     _K3sLoader.add_constructor("tag:yaml.org,2002:bool", _go_bool)
     return _Loader, _K3sLoader
 
