@@ -150,7 +150,9 @@ def _forms(secret: str) -> set[str]:
     import json
     import shlex
 
-    import yaml
+    from k3stui.yaml_import import pyyaml
+
+    yaml = pyyaml()
 
     forms = {secret, secret.replace("'", "''"), json.dumps(secret)[1:-1],
              json.dumps(secret, ensure_ascii=False)[1:-1], repr(secret)[1:-1], shlex.quote(secret)}
@@ -192,7 +194,9 @@ def mask_yaml(text: str, secrets: Iterable[str] = ()) -> str:
 
 def _secret_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, replacement) of every secret key's value node in `text`."""
-    import yaml
+    from k3stui.yaml_import import pyyaml
+
+    yaml = pyyaml()
 
     from k3stui.render.merge import MAX_ALIASES, MAX_CHARS, MAX_DEPTH, yaml_shape
 
@@ -235,7 +239,9 @@ def _shown(name: str, node: Any) -> str:
     """The masked value in the node's own quoting (`token: ********`, `token: "********"`)."""
     import json
 
-    import yaml
+    from k3stui.yaml_import import pyyaml
+
+    yaml = pyyaml()
 
     if isinstance(node, yaml.SequenceNode):
         if node.flow_style is False:

@@ -23,7 +23,9 @@ from typing import Any
 
 @functools.cache
 def _dumper() -> type:
-    import yaml
+    from k3stui.yaml_import import pyyaml
+
+    yaml = pyyaml()
 
     return getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -82,7 +84,9 @@ def _foldable(data: Any, reach: int, block_text: bool) -> bool:
 def dump_all(documents: Iterable[Any], *, block_text: bool = False, **options: Any) -> str:
     """`yaml.safe_dump_all(documents, **options)`, through the fastest safe dumper that writes
     the same bytes; `block_text`: multi-line strings as literal blocks (see above)."""
-    import yaml
+    from k3stui.yaml_import import pyyaml
+
+    yaml = pyyaml()
 
     documents = list(documents)
     reach = (options.get("width") or 80) // 2

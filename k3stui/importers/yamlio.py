@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from k3stui.findings import Finding, InputError
 from k3stui.rules.registry import emit
+from k3stui.yaml_import import pyyaml
 
 if TYPE_CHECKING:
     import yaml
@@ -29,7 +30,7 @@ _NUMBER_TAGS = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org
 def _loaders() -> tuple[type[yaml.SafeLoader], type[yaml.SafeLoader]]:
     """The two loaders (plain YAML, K3s's go-yaml v2 reading), built on first use: PyYAML costs a
     quarter of `check`'s start-up and `check --exec` reads no YAML at all."""
-    import yaml
+    yaml = pyyaml()
 
     base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -113,7 +114,7 @@ def _has_cycle(data: Any) -> bool:
 def load_yaml_checked(text: str, source: str, *, k3s: bool = False) -> tuple[Any, list[Finding]]:
     """Load one YAML document; duplicate keys become IMPORT004 warnings (the last one wins,
     as in K3s's parser). `k3s`: resolve scalars as K3s's go-yaml v2 does (a K3s config file)."""
-    import yaml
+    yaml = pyyaml()
 
     loader = _loaders()[1 if k3s else 0](text)
     loader.duplicates = []
@@ -154,6 +155,6 @@ def load_yaml(text: str, source: str) -> Any:
 def safe_load(text: str | bytes) -> Any:
     """`yaml.safe_load` through libyaml's CSafeLoader when PyYAML has it (the same data, many times
     faster): for k3stui's own trusted files, such as the shipped chart's values.yaml."""
-    import yaml
+    yaml = pyyaml()
 
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
