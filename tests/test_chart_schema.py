@@ -98,3 +98,4 @@ def _get(data: Any, path: tuple[Any, ...]) -> Any:
     for key in path:
         data = data[key]
     return data
+

@@ -10,11 +10,12 @@ import hashlib
 import json
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import PurePosixPath
 
 from k3stui import defaults
 from k3stui.plan import Plan, is_node_path
+from k3stui.records import record
 from k3stui.render import node_paths
 from k3stui.render.install_cmd import PlacedFile, install_command, install_script, judged_version
 from k3stui.render.k3s_config import config_yaml, k3s_args, netconf_node_path
@@ -32,7 +33,7 @@ MANIFEST = "manifest.json"
 PRESET_NAME = "rendered-plan"
 
 
-@dataclass(frozen=True)
+@record
 class RenderedFile:
     path: str  # relative to the output folder
     dest: str | None  # absolute path on the node; None: not installed as a file
@@ -42,7 +43,7 @@ class RenderedFile:
     description: str
 
 
-@dataclass(frozen=True)
+@record
 class ChartExport:
     """The seam to the chart side: files already computed by `k3stui.chart.chart_export_files`."""
 

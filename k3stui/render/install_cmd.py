@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from k3stui import defaults, versions
 from k3stui.plan import Plan
+from k3stui.records import record
 from k3stui.render.k3s_config import agent_server_url, k3s_args
 from k3stui.render.sysctl import UPLINK_SYSCTL_NODE_PATH
 
@@ -28,7 +29,7 @@ def judged_version(plan: Plan, k3s_version: str | None = None) -> str:
     return k3s_version or plan.k3s_version or versions.NEWEST_KNOWN
 
 
-@dataclass(frozen=True)
+@record
 class InstallCommand:
     role: str
     env: dict[str, str]
@@ -36,7 +37,7 @@ class InstallCommand:
     script_url: str = defaults.INSTALL_SCRIPT_URL
 
 
-@dataclass(frozen=True)
+@record
 class PlacedFile:
     """A rendered file the script copies from beside itself to its place on the node."""
 
