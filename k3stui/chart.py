@@ -62,9 +62,21 @@ def _ignored(rel: PurePosixPath, is_dir: bool, patterns: list[str]) -> bool:
         if dir_only and not is_dir:
             continue
         target = str(rel) if "/" in pat else rel.name
-        if fnmatch.fnmatchcase(target, pat):
+        if _glob(target, pat):
             return True
     return False
+
+
+def _glob(name: str, pattern: str) -> bool:
+    """`fnmatch.fnmatchcase`, without compiling a regex for the plain and one-star patterns that
+    .helmignore files are made of (`.git`, `*.swp`, `*~`): a compile each cost more than the rest
+    of packaging the chart."""
+    if "?" in pattern or "[" in pattern or pattern.count("*") > 1:
+        return fnmatch.fnmatchcase(name, pattern)
+    head, star, tail = pattern.partition("*")
+    if not star:
+        return name == pattern
+    return len(name) >= len(head) + len(tail) and name.startswith(head) and name.endswith(tail)
 
 
 def chart_files(chart_dir: Path) -> dict[str, bytes]:
@@ -121,7 +133,7 @@ def validate_values(values: dict[str, Any], files: dict[str, bytes] | None = Non
     values.schema.json; raise ValuesRejected naming each rejected key. Also refuse any null."""
     import json
 
-    import jsonschema
+    from k3stui.chart_schema import check_schema, iter_errors
 
     files = files if files is not None else chart_files(shipped_chart_dir())
     nulls = list(_null_paths(values, ""))
@@ -129,9 +141,10 @@ def validate_values(values: dict[str, Any], files: dict[str, bytes] | None = Non
         raise ValuesRejected(f"generated chart values hold null at {', '.join(nulls)} (a k3stui bug)")
     schema = json.loads(files["values.schema.json"])
     merged = coalesce(safe_load(files["values.yaml"]) or {}, values)
-    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(merged), key=lambda e: list(e.path))
+    check_schema(schema)
+    errors = sorted(iter_errors(schema, merged), key=lambda e: list(e[0]))
     if errors:
-        lines = [f"{'.'.join(str(p) for p in e.path) or '(top)'}: {e.message}" for e in errors[:10]]
+        lines = [f"{'.'.join(str(p) for p in path) or '(top)'}: {message}" for path, message in errors[:10]]
         raise ValuesRejected("the k3s-cni chart's values.schema.json rejects the generated values, so Helm "
                              "would fail on the node: " + "; ".join(lines))
 
@@ -201,7 +214,7 @@ def manifest_text(manifest: dict[str, Any]) -> str:
         "# Check after install: kubectl -n kube-system get helmcharts\n"
         "#   kubectl -n kube-system logs job/helm-install-k3s-cni   (and the other helm-install-* Jobs)\n"
     )
-    return header + yamlout.dump(manifest, sort_keys=False)
+    return header + yamlout.dump(manifest, sort_keys=False, block_text=True)
 
 
 def chart_export_files(plan: Plan, *, k3s_version: str | None = None) -> list[RenderedFile]:

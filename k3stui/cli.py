@@ -211,23 +211,39 @@ _COMMANDS: dict[str, tuple[str, str | None, Callable[[argparse.ArgumentParser], 
 _TOP_VALUED = ("--root", "--out")  # the top-level options that take a value
 
 
-def command_word(argv: Sequence[str]) -> str | None:
-    """The command `argv` runs (None: the TUI, or a word argparse will refuse)."""
+def _top_level(argv: Sequence[str]) -> tuple[list[str], str | None]:
+    """The top-level options before the command word, and that word (None: the TUI, or a word
+    argparse will refuse)."""
+    options: list[str] = []
     it = iter(argv)
     for word in it:
         if word == "--":
-            return next(it, None)
+            return options, next(it, None)
         if word.startswith("-"):
+            options.append(word)
             if len(word) > 2 and "=" not in word and any(o.startswith(word) for o in _TOP_VALUED):
                 next(it, None)  # argparse accepts any unambiguous prefix: --ro DIR
             continue
-        return word
-    return None
+        return options, word
+    return options, None
 
 
-def build_parser(only: str | None = None, *, all_commands: bool = True) -> argparse.ArgumentParser:
+def command_word(argv: Sequence[str]) -> str | None:
+    """The command `argv` runs (None: the TUI, or a word argparse will refuse)."""
+    return _top_level(argv)[1]
+
+
+def top_help(argv: Sequence[str]) -> bool:
+    """`k3stui --help [COMMAND]`: a top-level -h/--help (or a prefix argparse takes for it), which
+    prints the whole command list."""
+    return any(w == "-h" or (len(w) >= 3 and "--help".startswith(w)) for w in _top_level(argv)[0])
+
+
+def build_parser(only: str | None = None, *, all_commands: bool = True,
+                 list_all: bool = True) -> argparse.ArgumentParser:
     """The whole parser; with `all_commands=False`, every command is listed (for --help) but only
-    `only`'s arguments are added: building all of them costs as much as checking a plan."""
+    `only`'s arguments are added: building all of them costs as much as checking a plan. With
+    `list_all=False` too, only `only` is listed: its run never shows the top-level help (`top_help`)."""
     parser = argparse.ArgumentParser(
         prog="k3stui",
         description="Plan a K3s pod network, check it, render its files and install it. "
@@ -242,6 +258,8 @@ def build_parser(only: str | None = None, *, all_commands: bool = True) -> argpa
     tui.add_argument("--out", metavar="DIR", help="default export folder (default: the current folder)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (help_text, description, add_arguments) in _COMMANDS.items():
+        if not (list_all or name == only):
+            continue
         p = sub.add_parser(name, help=help_text, description=description, formatter_class=_Formatter)
         if all_commands or name == only:
             add_arguments(p)
@@ -285,7 +303,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _ready_for_ctrl_c()
         words = _join_exec_values(list(sys.argv[1:] if argv is None else argv))
         only = command_word(words)
-        args = build_parser(only, all_commands=only is not None and only not in _COMMANDS).parse_args(words)
+        known = only in _COMMANDS
+        args = build_parser(only, all_commands=only is not None and not known,
+                            list_all=not known or top_help(words)).parse_args(words)
         from k3stui.errors import K3stuiError  # inside the try: an import can take the Ctrl-C too
     except KeyboardInterrupt:
         return exit_codes.INTERRUPTED

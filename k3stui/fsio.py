@@ -12,17 +12,17 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import hashlib
 import os
-import shutil
 import stat
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Protocol
 
 from k3stui.errors import InputError, WriteRefused
+
+# tempfile, shutil and hashlib are imported where they are used: `render` needs none of shutil,
+# `check --config` reads through here and writes nothing.
 
 # K3s configs, presets and net-conf.json files are a few kB; anything this big is not one.
 MAX_INPUT_BYTES = 4 << 20
@@ -133,6 +133,8 @@ def _replacing(path: str | os.PathLike[str], mode: int, check: Check | None = No
     On any error, or Ctrl-C, the temp file is removed and `path` is untouched."""
     target = Path(path)
     try:
+        import tempfile
+
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name[:_NAME_IN_TEMP]}.",
                                    suffix=".k3stui-tmp")
     except OSError as exc:
@@ -198,12 +200,16 @@ def locked(path: str | os.PathLike[str]) -> Iterator[None]:
 def atomic_copy(src: str | os.PathLike[str], dest: str | os.PathLike[str], mode: int = 0o644) -> Path:
     """`atomic_write` for big files (K3s binary, image archives): streamed in 1 MiB blocks."""
     with _replacing(dest, mode) as out, open(src, "rb") as inp:
+        import shutil
+
         shutil.copyfileobj(inp, out, 1 << 20)
     return Path(dest)
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
     """sha256 of a file, streamed."""
+    import hashlib
+
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -242,15 +248,20 @@ def backup(path: str | os.PathLike[str], mode: int | None = None) -> Path:
     return atomic_write(dest, data, mode)
 
 
+def _relative_parts(abs_path: str) -> list[str]:
+    """The parts of `abs_path` below its root; refuses `..` and NUL (no file system access)."""
+    if "\0" in abs_path:
+        raise WriteRefused(f"path contains a NUL byte: {abs_path!r}")
+    rel = [p for p in PurePosixPath(abs_path).parts if p != "/"]
+    if not rel or any(p == ".." for p in rel):
+        raise WriteRefused(f"refusing path {abs_path!r}: it must name a file and not contain '..'")
+    return rel
+
+
 def under_root(root: str | os.PathLike[str], abs_path: str) -> Path:
     """`abs_path` (absolute or relative) placed under `root`; refuses `..`, NUL and symlinks that
     lead out of root."""
-    if "\0" in abs_path:
-        raise WriteRefused(f"path contains a NUL byte: {abs_path!r}")
-    parts = PurePosixPath(abs_path).parts
-    rel = [p for p in parts if p != "/"]
-    if not rel or any(p == ".." for p in rel):
-        raise WriteRefused(f"refusing path {abs_path!r}: it must name a file and not contain '..'")
+    rel = _relative_parts(abs_path)
     base = Path(root).resolve()
     candidate = base.joinpath(*rel)
     resolved = candidate.resolve()  # follows symlinks of the parts that exist
@@ -275,13 +286,14 @@ def write_tree(out_dir: str | os.PathLike[str], files: Iterable[_HasPath], force
         if filled and not force:
             raise WriteRefused(f"{out} is not empty; choose an empty folder or add --force")
         out.absolute().parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=out.absolute().parent, prefix=f".{out.name[:_NAME_IN_TEMP]}.",
-                                        suffix=".k3stui-tmp"))
+        staging = _staging_folder(out.absolute().parent, out.name)
     except OSError as exc:
         raise write_failed(out, exc) from None
     try:
         for f in items:
-            target = under_root(staging, f.path)
+            # Placed by its parts alone: the staging folder is ours, made 0700 just now, and holds only
+            # what this loop made (no symlink to follow); the files are opened with O_NOFOLLOW anyway.
+            target = staging.joinpath(*_relative_parts(f.path))
             _mkdirs(target.parent, out)
             _write_staged(target, f)
         # The folder once, not once per file (nor per subfolder): on a journaling file system
@@ -292,8 +304,25 @@ def write_tree(out_dir: str | os.PathLike[str], files: Iterable[_HasPath], force
         else:
             _publish(staging, out)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return [under_root(out, f.path) for f in items]
+        if os.path.lexists(staging):  # published: renamed away, nothing to remove
+            import shutil
+
+            shutil.rmtree(staging, ignore_errors=True)
+    base = out.resolve()  # what under_root(out, ...) would give, without resolving each file anew
+    return [base.joinpath(*_relative_parts(f.path)) for f in items]
+
+
+def _staging_folder(parent: Path, name: str) -> Path:
+    """`tempfile.mkdtemp` (a new 0700 folder of an unguessable name) without importing tempfile,
+    which imports shutil and with it bz2 and lzma."""
+    for _ in range(100):
+        path = parent / f".{name[:_NAME_IN_TEMP]}.{os.urandom(6).hex()}.k3stui-tmp"
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(parent))
 
 
 def _write_staged(target: Path, f: _HasPath) -> None:
@@ -306,6 +335,8 @@ def _write_staged(target: Path, f: _HasPath) -> None:
             content = f.content
             if content is None:
                 with open(f.source, "rb") as inp:  # type: ignore[attr-defined]
+                    import shutil
+
                     shutil.copyfileobj(inp, fh, 1 << 20)
             else:
                 fh.write(content)

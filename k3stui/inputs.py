@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import functools
-from pathlib import Path
+import os
 from typing import TYPE_CHECKING
 
 from k3stui.findings import Finding, InputError
@@ -16,12 +16,18 @@ from k3stui.importers import build_plan
 from k3stui.plan import Plan
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from k3stui.presets import Preset
+
+# pathlib is imported where a file is named: `check --exec` names none.
 
 
 def read_text(path: str | Path, what: str = "file") -> str:
     """A UTF-8 text input file (read by `fsio.read_input`, the one reader of every input: regular
     files only, size capped), or InputError naming it and the fix."""
+    from pathlib import Path
+
     from k3stui.fsio import read_input
 
     p = Path(path)
@@ -36,6 +42,8 @@ def read_text(path: str | Path, what: str = "file") -> str:
 
 def config_dir_files(directory: str | Path) -> list[Path]:
     """`*.yaml` (and `*.yml`) in a config.yaml.d folder, alphabetically, as K3s reads them."""
+    from pathlib import Path
+
     d = Path(directory)
     if not d.exists():
         raise InputError(f"{d}: no such folder; check the --config-dir path")
@@ -52,7 +60,7 @@ def load_preset_arg(value: str) -> Preset:
     """--preset: a file path, or the name of a shipped preset. A command needs it for the plan and
     again for its label (render's plan.yaml): it is read once per version of the file."""
     try:
-        st = Path(value).stat()
+        st = os.stat(value)
         stamp: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
     except OSError:
         stamp = None
@@ -63,7 +71,7 @@ def load_preset_arg(value: str) -> Preset:
 def _load_preset(value: str, _stamp: tuple[int, int] | None) -> Preset:
     from k3stui import presets
 
-    looks_like_path = "/" in value or value.endswith((".yaml", ".yml")) or Path(value).is_file()
+    looks_like_path = "/" in value or value.endswith((".yaml", ".yml")) or os.path.isfile(value)
     if looks_like_path:
         return presets.load_preset_text(read_text(value, "preset file"), value)
     return presets.load_shipped(value)
@@ -82,9 +90,13 @@ def plan_from_args_namespace(args: argparse.Namespace) -> tuple[Plan, list[Findi
     """Plan + importer findings from the parsed command-line inputs. Raises InputError."""
     preset_value = getattr(args, "preset", None)
     preset = load_preset_arg(preset_value).plan if preset_value else None
-    paths: list[Path] = [Path(p) for p in getattr(args, "config", None) or []]
-    if getattr(args, "config_dir", None):
-        paths += config_dir_files(args.config_dir)
+    paths: list[Path] = []
+    if getattr(args, "config", None) or getattr(args, "config_dir", None):
+        from pathlib import Path
+
+        paths = [Path(p) for p in getattr(args, "config", None) or []]
+        if getattr(args, "config_dir", None):
+            paths += config_dir_files(args.config_dir)
     configs = [(str(p), read_text(p, "config file")) for p in paths]
     netconf = None
     if getattr(args, "flannel_conf", None):

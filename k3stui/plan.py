@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import field, fields, is_dataclass, replace
-from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from k3stui import defaults
@@ -199,6 +198,8 @@ def is_node_path(path: str) -> bool:
 
 def is_normalised_path(path: str) -> bool:
     """Absolute, no '..', no '//', no NUL (whatever its length)."""
+    from pathlib import PurePosixPath  # here: pathlib is a tenth of `check --exec`'s imports
+
     p = PurePosixPath(path)
     # str(p) == path also refuses `a//b`; POSIX keeps a leading `//` (implementation-defined): refuse it.
     return p.is_absolute() and ".." not in p.parts and "\0" not in path and str(p) == path \

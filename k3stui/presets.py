@@ -22,8 +22,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Union
 
-import yaml
-
 from k3stui import flags, yamlout
 from k3stui import plan as plan_mod
 from k3stui.findings import InputError, did_you_mean
@@ -488,6 +486,9 @@ def apply_setting(plan: Plan, text: str) -> Plan:
 
 
 def _setting_value(tp: Any, raw: str, where: str) -> Any:
+    from k3stui.yaml_import import pyyaml
+
+    yaml = pyyaml()
     try:
         value = yaml.safe_load(raw)
     except yaml.YAMLError as exc:

@@ -13,9 +13,8 @@ still says which database it is. Pure functions, no I/O.
 
 from __future__ import annotations
 
-import json
+import functools
 import re
-import shlex
 from collections.abc import Iterable
 from typing import Any
 
@@ -27,41 +26,55 @@ SECRET_KEYS: frozenset[str] = flags.SECRETS
 # mysql://user:pass@tcp(host:3306)/db, nats://user:pass@host; https://docs.k3s.io/datastore).
 URL_KEYS: frozenset[str] = frozenset({"datastore-endpoint"})
 
-_URL_PASSWORD = re.compile(r"(?P<head>(?:[A-Za-z][A-Za-z0-9+.-]*://)?[^\s/:@,]*:)(?P<pw>[^\s,]*)@")
-_QUERY_PASSWORD = re.compile(r"(?P<head>[?&](?:ssl)?password=)(?P<pw>[^&\s,]*)", re.I)
+_KEY_WORDS = ("token", "TOKEN", "password", "PASSWORD", "secret", "SECRET")  # a generic secret key holds one
 
 
 def _key_pattern(names: Iterable[str]) -> str:
     return "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
 
 
-# A secret key with its value on one line: YAML `key: v`, a diff's `+key: v`, JSON `"key": "v"`;
-# and on a command line `--key=v` / `--key v`. Generic token/password/secret-looking keys too (an
-# old value in a file the plan does not know), but never `*-file` (a path, not a secret).
-_KEYED = re.compile(
-    r"^(?P<head>[ \t+-]*['\"]?(?P<key>" + _key_pattern(SECRET_KEYS) + r")\+?['\"]?\s*:\s*['\"]?)"
-    r"(?P<value>\S.*?)(?P<tail>[\"']?,?)$",
-    re.M,
-)
-_FLAG = re.compile(r"(?P<head>--(?P<key>" + _key_pattern(SECRET_KEYS) + r")(?:=|\s+))(?P<value>[^\s'\"]+)")
-_GENERIC = re.compile(
-    r"^(?P<head>[ \t+-]*['\"]?(?P<key>[A-Za-z0-9_-]*(?:token|TOKEN|password|PASSWORD|secret|SECRET)"
-    r"(?![A-Za-z0-9_-]*(?:file|File|FILE))[A-Za-z0-9_-]*)['\"]?\s*[:=]\s*(?!['\"]?\*{8}['\"]?,?$)['\"]?)"
-    r"(?P<value>\S.*?)(?P<tail>[\"']?,?)$",
-    re.M,
-)
+@functools.cache
+def _url_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A password in a URL's user part, and in its query."""
+    return (re.compile(r"(?P<head>(?:[A-Za-z][A-Za-z0-9+.-]*://)?[^\s/:@,]*:)(?P<pw>[^\s,]*)@"),
+            re.compile(r"(?P<head>[?&](?:ssl)?password=)(?P<pw>[^&\s,]*)", re.I))
+
+
+@functools.cache
+def _keyed_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Compiled on first use (they are most of this module's import time, and most texts hold no
+    secret-looking key at all: `mask_text` looks for one first).
+
+    A secret key with its value on one line: YAML `key: v`, a diff's `+key: v`, JSON `"key": "v"`;
+    and on a command line `--key=v` / `--key v`. Generic token/password/secret-looking keys too (an
+    old value in a file the plan does not know), but never `*-file` (a path, not a secret)."""
+    keyed = re.compile(
+        r"^(?P<head>[ \t+-]*['\"]?(?P<key>" + _key_pattern(SECRET_KEYS) + r")\+?['\"]?\s*:\s*['\"]?)"
+        r"(?P<value>\S.*?)(?P<tail>[\"']?,?)$",
+        re.M,
+    )
+    flag = re.compile(r"(?P<head>--(?P<key>" + _key_pattern(SECRET_KEYS) + r")(?:=|\s+))(?P<value>[^\s'\"]+)")
+    generic = re.compile(
+        r"^(?P<head>[ \t+-]*['\"]?(?P<key>[A-Za-z0-9_-]*(?:token|TOKEN|password|PASSWORD|secret|SECRET)"
+        r"(?![A-Za-z0-9_-]*(?:file|File|FILE))[A-Za-z0-9_-]*)['\"]?\s*[:=]\s*(?!['\"]?\*{8}['\"]?,?$)['\"]?)"
+        r"(?P<value>\S.*?)(?P<tail>[\"']?,?)$",
+        re.M,
+    )
+    return keyed, flag, generic
 
 
 def mask_url(value: str) -> str:
     """A datastore endpoint with its passwords hidden; the rest (scheme, user, host) stays."""
-    value = _URL_PASSWORD.sub(lambda m: f"{m.group('head')}{MASK}@", value)
-    return _QUERY_PASSWORD.sub(lambda m: m.group("head") + MASK, value)
+    user, query = _url_patterns()
+    value = user.sub(lambda m: f"{m.group('head')}{MASK}@", value)
+    return query.sub(lambda m: m.group("head") + MASK, value)
 
 
 def url_passwords(value: str) -> list[str]:
     """The password parts of a datastore endpoint (what `mask_url` hides)."""
-    found = [m.group("pw") for m in _URL_PASSWORD.finditer(value)]
-    return [p for p in found + [m.group("pw") for m in _QUERY_PASSWORD.finditer(value)] if p]
+    user, query = _url_patterns()
+    found = [m.group("pw") for m in user.finditer(value)]
+    return [p for p in found + [m.group("pw") for m in query.finditer(value)] if p]
 
 
 def mask_value(key: str, value: Any) -> Any:
@@ -134,7 +147,12 @@ def data_secrets(data: Any) -> tuple[str, ...]:
 
 def _forms(secret: str) -> set[str]:
     """How a value can appear in text: as is, and escaped or quoted for YAML, JSON, a shell."""
-    import yaml
+    import json
+    import shlex
+
+    from k3stui.yaml_import import pyyaml
+
+    yaml = pyyaml()
 
     forms = {secret, secret.replace("'", "''"), json.dumps(secret)[1:-1],
              json.dumps(secret, ensure_ascii=False)[1:-1], repr(secret)[1:-1], shlex.quote(secret)}
@@ -157,8 +175,11 @@ def mask_text(text: str, secrets: Iterable[str] = ()) -> str:
         shown = mask_url(value) if key in URL_KEYS else MASK
         return m.group("head") + shown + tail
 
-    text = _FLAG.sub(keyed, _KEYED.sub(keyed, text))
-    return _GENERIC.sub(keyed, text)
+    if not any(word in text for word in _KEY_WORDS) and not any(key in text for key in SECRET_KEYS):
+        return text  # no key any of the patterns matches: none can change the text
+    keyed_re, flag_re, generic_re = _keyed_patterns()
+    text = flag_re.sub(keyed, keyed_re.sub(keyed, text))
+    return generic_re.sub(keyed, text)
 
 
 def mask_yaml(text: str, secrets: Iterable[str] = ()) -> str:
@@ -173,7 +194,9 @@ def mask_yaml(text: str, secrets: Iterable[str] = ()) -> str:
 
 def _secret_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, replacement) of every secret key's value node in `text`."""
-    import yaml
+    from k3stui.yaml_import import pyyaml
+
+    yaml = pyyaml()
 
     from k3stui.render.merge import MAX_ALIASES, MAX_CHARS, MAX_DEPTH, yaml_shape
 
@@ -214,7 +237,11 @@ def _secret_spans(text: str) -> list[tuple[int, int, str]]:
 
 def _shown(name: str, node: Any) -> str:
     """The masked value in the node's own quoting (`token: ********`, `token: "********"`)."""
-    import yaml
+    import json
+
+    from k3stui.yaml_import import pyyaml
+
+    yaml = pyyaml()
 
     if isinstance(node, yaml.SequenceNode):
         if node.flow_style is False:

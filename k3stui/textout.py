@@ -1,8 +1,9 @@
-"""Text for people (install scripts, READMEs): Jinja2 templates, each compiled once per process.
+"""Text for people (the air-gap bundle's README): Jinja2 templates, each compiled once per process.
 
-One Environment (no autoescape, StrictUndefined, trailing newline kept, `q` = shell quoting): a
-render used to build an Environment and compile its templates anew for every file and role,
-about a quarter of `k3stui render`. Data files never come from here (`yamlout` dumps them).
+One Environment (no autoescape, StrictUndefined, trailing newline kept, `q` = shell quoting). Short
+texts with a few optional lines are built in plain Python where they are made (`k3stui render`'s
+install.sh and README.md: importing and compiling Jinja2 was a quarter of a render). Data files never
+come from here (`yamlout` dumps them).
 """
 
 from __future__ import annotations

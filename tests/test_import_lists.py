@@ -37,13 +37,21 @@ def _loaded(*argv: str) -> set[str]:
 @pytest.mark.parametrize(("argv", "forbidden"), [
     (("check", EXEC), NEVER | {"yaml"}),
     (("check", "--preset", "calico"), NEVER),
-    (("rules",), NEVER),
+    # rules lists the registry's catalog (if this fails: python -m k3stui.rule_catalog)
+    (("rules",), NEVER | {"yaml", "dataclasses", "k3stui.plan", "k3stui.rules"}),
     (("--help",), NEVER | {"yaml", "dataclasses", "k3stui.plan"}),
 ])
 def test_quick_commands_import_nothing_heavy(argv: tuple[str, ...], forbidden: set[str]) -> None:
     loaded = _loaded(*argv)
     assert "k3stui.cli" in loaded  # the probe really ran the command
     assert sorted(m for m in loaded if m.partition(".")[0] in forbidden or m in forbidden) == []
+
+
+def test_render_writes_its_files_without_jinja2_or_jsonschema(tmp_path: Path) -> None:
+    """install.sh and README.md are plain Python text; chart values are checked by chart_schema."""
+    loaded = _loaded("render", "--preset", "calico", "--out", str(tmp_path / "out"))
+    assert (tmp_path / "out" / "server" / "install.sh").is_file()  # the probe really rendered
+    assert sorted(m for m in loaded if m.partition(".")[0] in NEVER) == []
 
 
 def test_help_needs_no_plan() -> None:
@@ -63,9 +71,29 @@ def test_a_command_built_alone_parses_and_helps_as_in_the_whole_parser(command: 
         sub = next(a for a in parser._actions if a.dest == "command")  # type: ignore[attr-defined]
         return sub.choices[command].format_help()
 
-    assert helps(alone) == helps(whole)
+    single = cli.build_parser(command, all_commands=False, list_all=False)  # how a command runs
+    assert helps(alone) == helps(whole) == helps(single)
     argv = {"preset": [command, "list"], "bundle": [command, "--out", "b"]}.get(command, [command])
-    assert alone.parse_args(argv) == whole.parse_args(argv)
+    assert alone.parse_args(argv) == whole.parse_args(argv) == single.parse_args(argv)
+    assert single.format_usage() == whole.format_usage()
+
+
+@pytest.mark.parametrize(("argv", "listed"), [
+    (["check", "--help"], False),
+    (["--help", "check"], True),
+    (["--he", "check"], True),  # a prefix argparse takes for --help
+    (["-h"], True),
+    (["--root", "--help", "check"], False),  # --root's value
+    (["check", "--", "--help"], False),
+])
+def test_top_level_help_is_told_apart(argv: list[str], listed: bool) -> None:
+    assert cli.top_help(argv) is listed
+
+
+def test_top_level_help_lists_every_command_though_one_is_named() -> None:
+    r = subprocess.run([sys.executable, "-m", "k3stui", "--help", "rules"], capture_output=True, text=True,
+                       cwd=REPO, timeout=120)
+    assert r.returncode == 0 and all(name in r.stdout for name in cli._COMMANDS)
 
 
 @pytest.mark.parametrize(("argv", "word"), [

@@ -74,3 +74,38 @@ def test_the_fast_loader_reads_the_shipped_chart_as_pyyaml_does() -> None:
     files = chart_files(chart_dir())
     for name in ("values.yaml", "Chart.yaml"):
         assert safe_load(files[name]) == yaml.safe_load(files[name]) != {}
+
+
+BLOCKY = ["a\nb\n", "a\nb", "  lead\nx\n", "\nfirst\n", "x\n\n", "trail \nx\n", "tab\tin\nx\n", "ünï\ncode\n",
+          "# comment\nkey: value\nlist:\n- 1\n", "x" * 300 + "\n" + "word " * 40 + "end\n", "cr\r\nlf\n",
+          "sep\u2028x\n", "- x\n: y\n", "'q'\n\"dq\"\n"]
+
+
+@pytest.mark.parametrize("text", BLOCKY)
+def test_block_text_writes_the_same_bytes_both_ways(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = {"spec": {"valuesContent": text, "other": "plain"}}
+    fast = yamlout.dump(data, sort_keys=False, block_text=True)
+    assert yaml.safe_load(fast) == data
+    assert ("valuesContent: |" in fast) == yamlout.block_safe(text)
+    monkeypatch.setattr(yamlout, "_dumper", lambda: yaml.SafeDumper)
+    assert yamlout.dump(data, sort_keys=False, block_text=True) == fast
+
+
+@pytest.mark.parametrize("name", shipped_names())
+def test_the_manifest_with_literal_values_loads_as_the_quoted_form_did(name: str) -> None:
+    """The HelmChart's valuesContent became a literal block (readable, and the C emitter writes it):
+    the same document as PyYAML's quoted form of before, value for value."""
+    from k3stui.chart import auto_deploy_manifest, manifest_text, package_chart
+    from k3stui.render.chart_values import chart_needed, values_notes
+    from k3stui.resources import chart_dir
+
+    plan = load_shipped(name).plan
+    if not chart_needed(plan):
+        return
+    tgz = package_chart(chart_dir())[1]
+    manifest = auto_deploy_manifest(tgz, chart_values(plan), notes=values_notes(plan))
+    text = manifest_text(manifest)
+    assert "  valuesContent: |\n" in text
+    before = yaml.dump(manifest, Dumper=yaml.SafeDumper, sort_keys=False)  # the form of before
+    assert "  valuesContent: |" not in before
+    assert yaml.safe_load(text) == yaml.safe_load(before) == manifest

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
@@ -49,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
     plan, found = check_inputs(args)
     secrets = plan_secrets(plan)
     if args.format == "json":
+        import json
+
         out = {
             "findings": [f.to_dict() for f in found],
             "plan": plan_summary(plan, args.k3s_version),

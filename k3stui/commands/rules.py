@@ -5,38 +5,37 @@ with a CODE, what that code checks, why, how to fix it and its source."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import textwrap
 
 from k3stui import exit_codes
 from k3stui.errors import InputError
-from k3stui.rules.registry import RuleInfo
+from k3stui.rule_catalog import Entry, entries
 
 
-def all_rules() -> list[RuleInfo]:
-    """Every registered code, sorted: importing the rule table and the host checks registers them."""
-    from k3stui.rules import RULES
+def all_rules() -> list[Entry]:
+    """Every registered code, sorted: the registry's entries, from its catalog while that is fresh
+    (`k3stui.rule_catalog`: building the registry imports every rule and host check)."""
+    return entries()
 
-    return list(RULES)
 
-
-def doc_of(info: RuleInfo) -> str:
+def doc_of(info: Entry) -> str:
     """The entry's own doc; for a code whose title says it all, one generated from its entry."""
     if info.doc:
         return info.doc
-    return (f"What: {info.title} ({info.severity.value}, reported under `{info.key}`). The finding's "
+    return (f"What: {info.title} ({info.severity}, reported under `{info.key}`). The finding's "
             f"message names the value and its hint the fix. Source: {info.source}.")
 
 
-def _entry(info: RuleInfo) -> dict[str, str]:
+def _entry(info: Entry) -> dict[str, str]:
     return {**info.to_dict(), "doc": doc_of(info)}
 
 
-def _explain(info: RuleInfo) -> str:
+def _explain(info: Entry) -> str:
+    import textwrap
+
     lines = [
         f"{info.code}  {info.title}",
-        f"  severity: {info.severity.value}",
+        f"  severity: {info.severity}",
         f"  stage:    {info.stage}",
         f"  key:      {info.key}",
         f"  source:   {info.source}",
@@ -47,7 +46,7 @@ def _explain(info: RuleInfo) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _find(code: str, rules: list[RuleInfo]) -> RuleInfo:
+def _find(code: str, rules: list[Entry]) -> Entry:
     from k3stui.findings import did_you_mean
 
     wanted = code.strip().upper()
@@ -62,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
     rules = all_rules()
     code = getattr(args, "code", None)
     as_json = getattr(args, "format", "text") == "json"
+    if as_json:
+        import json
     if code:
         info = _find(code, rules)
         if as_json:
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return exit_codes.OK
     head = ("CODE", "SEVERITY", "STAGE", "KEY")
-    rows = [(r.code, r.severity.value, r.stage, r.key) for r in rules]
+    rows = [(r.code, r.severity, r.stage, r.key) for r in rules]
     widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
     print("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)) + "  TITLE")
     for r, cells in zip(rules, rows, strict=True):

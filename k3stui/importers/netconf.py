@@ -8,13 +8,15 @@ differently-cased key works but is normalized (NETCONF004). Pure.
 from __future__ import annotations
 
 import ipaddress
-import json
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from k3stui.findings import Finding, InputError, did_you_mean
 from k3stui.plan import Flannel, Plan, effective_cluster_cidr
 from k3stui.rules.registry import emit
+
+if TYPE_CHECKING:
+    import json  # imported where a net-conf.json is read: `check --exec` reads none
 
 TOP_KEYS = (
     "Network", "IPv6Network", "EnableIPv4", "EnableIPv6", "EnableNFTables", "SubnetLen", "SubnetMin",
@@ -53,6 +55,8 @@ WIREGUARD_MODES = ("separate", "auto", "ipv4", "ipv6")
 
 def parse_json(text: str, source: str) -> Any:
     """json.loads with `source:line:col` errors; a missing comma is placed where it belongs."""
+    import json
+
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -104,6 +108,8 @@ def _normalize(data: dict[str, Any], known: tuple[str, ...], prefix: str, source
 
 def _typed(key: str, value: Any, want: Any, source: str, findings: list[Finding]) -> Any:
     """`value` if Go decodes it into `want`, else None with a NETCONF007/NETCONF009 finding."""
+    import json
+
     base = {"uint": int, "ip4": str, "ip6": str}.get(want, want)
     ok = isinstance(value, base) and not (base is int and isinstance(value, bool))
     if not ok:

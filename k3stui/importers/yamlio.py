@@ -12,16 +12,17 @@ from typing import TYPE_CHECKING, Any
 
 from k3stui.findings import Finding, InputError
 from k3stui.rules.registry import emit
+from k3stui.yaml_import import pyyaml
 
 if TYPE_CHECKING:
     import yaml
 
-_BOOL_RE = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON"
-                      r"|off|Off|OFF)$")
+# go-yaml v2's plain-scalar patterns (compiled by `_loaders`, on the first YAML read).
+_BOOL_RE = r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$"
 _GO_TRUE = frozenset({"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"})
-_INT_RE = re.compile(r"^(?:[-+]?0b[01_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$")
-_FLOAT_RE = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-                       r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_INT_RE = r"^(?:[-+]?0b[01_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"
+_FLOAT_RE = (r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+             r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 _NUMBER_TAGS = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
 
@@ -29,7 +30,7 @@ _NUMBER_TAGS = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org
 def _loaders() -> tuple[type[yaml.SafeLoader], type[yaml.SafeLoader]]:
     """The two loaders (plain YAML, K3s's go-yaml v2 reading), built on first use: PyYAML costs a
     quarter of `check`'s start-up and `check --exec` reads no YAML at all."""
-    import yaml
+    yaml = pyyaml()
 
     base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -73,7 +74,7 @@ def _loaders() -> tuple[type[yaml.SafeLoader], type[yaml.SafeLoader]]:
         ("tag:yaml.org,2002:int", _INT_RE, "-+0123456789"),
         ("tag:yaml.org,2002:float", _FLOAT_RE, "-+0123456789."),
     ):
-        _K3sLoader.add_implicit_resolver(tag, regexp, list(first))
+        _K3sLoader.add_implicit_resolver(tag, re.compile(regexp), list(first))
     _K3sLoader.add_constructor("tag:yaml.org,2002:bool", _go_bool)
     return _Loader, _K3sLoader
 
@@ -113,7 +114,7 @@ def _has_cycle(data: Any) -> bool:
 def load_yaml_checked(text: str, source: str, *, k3s: bool = False) -> tuple[Any, list[Finding]]:
     """Load one YAML document; duplicate keys become IMPORT004 warnings (the last one wins,
     as in K3s's parser). `k3s`: resolve scalars as K3s's go-yaml v2 does (a K3s config file)."""
-    import yaml
+    yaml = pyyaml()
 
     loader = _loaders()[1 if k3s else 0](text)
     loader.duplicates = []
@@ -154,6 +155,6 @@ def load_yaml(text: str, source: str) -> Any:
 def safe_load(text: str | bytes) -> Any:
     """`yaml.safe_load` through libyaml's CSafeLoader when PyYAML has it (the same data, many times
     faster): for k3stui's own trusted files, such as the shipped chart's values.yaml."""
-    import yaml
+    yaml = pyyaml()
 
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

@@ -281,5 +281,5 @@ def embed_in_manifest(manifest: bytes, archives: Iterable[ChartArchive]) -> tupl
                 changed = True
     if not changed:
         return manifest, []
-    text = yamlout.dump_all(docs, sort_keys=False, explicit_start=True)
+    text = yamlout.dump_all(docs, sort_keys=False, explicit_start=True, block_text=True)
     return text.encode("utf-8"), missing

@@ -8,11 +8,9 @@ cannot be read is `None` ("unknown"), never a guess; preflight says so instead o
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shlex
-import shutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import field
 from pathlib import Path
@@ -328,6 +326,8 @@ class HostReader:
         builtin = _module_list(builtin_text) if builtin_text is not None else None
         dep_text = self._read_text(f"/lib/modules/{release}/modules.dep") if release else None
         available = {_modname(n) for n in _module_list(dep_text)} if dep_text is not None else None
+        import shutil  # here: `k3stui rules` imports this module for its codes only
+
         modinfo = shutil.which("modinfo") if str(self.root) == "/" else None
         out: dict[str, ModuleState] = {}
         for m in sorted(wanted):
@@ -431,6 +431,8 @@ class HostReader:
             data = self._bytes(node_path)
         except OSError:
             return FileState(True, None, mode, size=st.st_size)
+        import hashlib
+
         return FileState(True, data, mode, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
 
     # --- all of it -----------------------------------------------------------------------

@@ -8,12 +8,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import PurePosixPath
 
 from k3stui import defaults
 from k3stui.plan import Plan, is_node_path
+from k3stui.records import record
 from k3stui.render import node_paths
 from k3stui.render.install_cmd import PlacedFile, install_command, install_script, judged_version
 from k3stui.render.k3s_config import config_yaml, k3s_args, netconf_node_path
@@ -31,7 +33,7 @@ MANIFEST = "manifest.json"
 PRESET_NAME = "rendered-plan"
 
 
-@dataclass(frozen=True)
+@record
 class RenderedFile:
     path: str  # relative to the output folder
     dest: str | None  # absolute path on the node; None: not installed as a file
@@ -41,7 +43,7 @@ class RenderedFile:
     description: str
 
 
-@dataclass(frozen=True)
+@record
 class ChartExport:
     """The seam to the chart side: files already computed by `k3stui.chart.chart_export_files`."""
 
@@ -97,17 +99,18 @@ def _role_files(plan: Plan, role: str, k3s_version: str | None, notes: list[str]
 
 
 def _preset_files(plan: Plan, name: str, description: str) -> list[RenderedFile]:
-    import json
-
-    from k3stui.presets import SCHEMA_FILE, Preset, dump_preset, preset_schema
+    from k3stui.presets import SCHEMA_FILE, Preset, dump_preset
+    from k3stui.resources import presets_dir
 
     text = dump_preset(Preset(name, description, plan))
     # The preset writer leaves secrets (the token) out, so plan.yaml is safe to share. Its
-    # `$schema=preset.schema.json` comment resolves: the schema is written beside it.
+    # `$schema=preset.schema.json` comment resolves: the schema is written beside it, the shipped
+    # file (byte for byte `presets.schema_text()`, tests/test_render_schema_file.py), not generated
+    # and dumped anew on every render.
     return [
         RenderedFile("plan.yaml", None, 0o644, (), text.encode(),
                      "the whole plan as a k3stui preset, secrets left out (k3stui check --preset plan.yaml)"),
-        RenderedFile(SCHEMA_FILE, None, 0o644, (), (json.dumps(preset_schema(), indent=2) + "\n").encode(),
+        RenderedFile(SCHEMA_FILE, None, 0o644, (), (presets_dir() / SCHEMA_FILE).read_bytes(),
                      "JSON Schema of plan.yaml (editors validate it through its $schema comment)"),
     ]
 
@@ -126,63 +129,59 @@ def _version_notes(k3s_version: str | None, notes: list[str]) -> None:
                      f"into {defaults.CONFIG_FILE} instead.")
 
 
-_README = """\
+_README_HEAD = """\
 # K3s network files rendered by k3stui
 
 Each folder holds what one kind of node needs. Copy `server/` to every server and `agent/` to
 every agent, then run `sh install.sh` there as root: it copies each file to its place on the node
 (below) and runs the official K3s install script with the settings in the config drop-in.
 Re-render rather than editing these files; `manifest.json` lists every file with its sha256.
-{% if notes %}
-## Read first
-{% for n in notes %}
-- {{ n }}
-{%- endfor %}
-{% endif %}
-## Files
-{% for f in files %}
-- `{{ f.path }}` ({{ f.mode_text }}{% if f.roles %}, {{ f.roles | join(", ") }}{% endif %}):
-  {{ f.description }}
-{%- if f.dest %}
-  On the node: `{{ f.dest }}` — by hand: `install -D -m {{ f.mode_text }} {{ f.path | q }} {{ f.dest | q }}`
-{%- endif %}
-{%- endfor %}
-{% for role, cmd in commands %}
-## Install {{ "an" if role == "agent" else "a" }} {{ role }} by hand
-
-    {{ cmd }}
-{% endfor %}
+"""
+_README_WIRE = """
 ## What the plan means on the wire
 
 What `k3stui render --explain` prints: ports to open between nodes, the pod MTU, pod subnets, routes.
 
-{% for line in explanation %}{{ ("    " + line) if line else "" }}
-{% endfor %}
+"""
+_README_CHECKS = """
 ## Check after the install
 
-    kubectl get nodes -o wide          # every node Ready, with the InternalIP you expect
-{%- if chart %}
+    kubectl get nodes -o wide          # every node Ready, with the InternalIP you expect"""
+_README_CHART_CHECKS = """
     kubectl -n kube-system get helmcharts          # k3s-cni and each CNI chart
     kubectl -n kube-system get jobs | grep helm-install
-    kubectl -n kube-system logs job/helm-install-k3s-cni   # and helm-install-<chart> if one fails
-{%- endif %}
-    kubectl -n kube-system get pods -o wide
-
-Agents join with the token in `{{ node_token }}` on the first server.
-"""
+    kubectl -n kube-system logs job/helm-install-k3s-cni   # and helm-install-<chart> if one fails"""
 
 
 def _readme(plan: Plan, files: Sequence[RenderedFile], notes: list[str],
             commands: list[tuple[str, str]], chart: bool) -> bytes:
+    """README.md: plain Python text (Jinja2's import and compile were a quarter of a render); the
+    by-hand install commands shell-quote every path."""
     from k3stui.render.explain import explain, format_explanation
-    from k3stui.textout import render_text  # text for people only
 
-    rows = [{"path": f.path, "dest": f.dest, "roles": f.roles, "description": f.description,
-             "mode_text": f"{f.mode:04o}"} for f in files]
-    return render_text(
-        _README, files=rows, notes=notes, commands=commands, chart=chart,
-        explanation=format_explanation(explain(plan)).splitlines(), node_token=node_paths.node_token(plan),
-    ).encode()
+    q = shlex.quote
+    out = [_README_HEAD]
+    if notes:
+        out.append("\n## Read first\n" + "".join(f"\n- {n}" for n in notes) + "\n")
+    out.append("\n## Files\n")
+    for f in files:
+        mode = f"{f.mode:04o}"
+        roles = f", {', '.join(f.roles)}" if f.roles else ""
+        out.append(f"\n- `{f.path}` ({mode}{roles}):\n  {f.description}")
+        if f.dest:
+            by_hand = f"install -D -m {mode} {q(f.path)} {q(f.dest)}"
+            out.append(f"\n  On the node: `{f.dest}` — by hand: `{by_hand}`")
+    out.append("\n")
+    for role, cmd in commands:
+        out.append(f"\n## Install {'an' if role == 'agent' else 'a'} {role} by hand\n\n    {cmd}\n")
+    out.append(_README_WIRE)
+    out += [f"    {line}\n" if line else "\n" for line in format_explanation(explain(plan)).splitlines()]
+    out.append(_README_CHECKS)
+    if chart:
+        out.append(_README_CHART_CHECKS)
+    out.append("\n    kubectl -n kube-system get pods -o wide\n\n"
+               f"Agents join with the token in `{node_paths.node_token(plan)}` on the first server.\n")
+    return "".join(out).encode()
 
 
 def _not_written_note(plan: Plan) -> str | None:
