@@ -7,10 +7,15 @@ import os
 import subprocess
 import sys
 import time
+import venv
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from testkit import REPO
+from testkit import REPO, outside_env
+
+if TYPE_CHECKING:
+    from k3stui.install.bundle import Wheels
 
 
 @pytest.fixture
@@ -27,6 +32,43 @@ def run_cli(tmp_path: Path):
         )
 
     return _run
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist registers it too; named here so a run without xdist knows the mark.
+    config.addinivalue_line("markers", "xdist_group(name): run on the same xdist worker as its group")
+
+
+# --- k3stui built and installed once per session ---------------------------------------------------
+# Building the wheel and installing it into a fresh venv are the suite's slowest set-ups; the packaging
+# and air-gap tests assert different things about the same wheel and the same installed copy.
+@pytest.fixture(scope="session")
+def k3stui_wheels(tmp_path_factory: pytest.TempPathFactory) -> Wheels:
+    """k3stui's wheel and its dependencies', made by `pip_wheels` (pip wheel of this checkout: the
+    PEP 517 build through hatchling that `python -m build` runs too) into a session folder."""
+    from k3stui.install.bundle import pip_wheels
+
+    return pip_wheels(tmp_path_factory.mktemp("wheels"))
+
+
+@pytest.fixture(scope="session")
+def installed_k3stui(k3stui_wheels: Wheels, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A venv (its folder) with k3stui installed from those wheels alone: the bundle README's
+    `pip install --no-index --find-links wheels k3stui`, with no pip config or index to fall back on."""
+    if k3stui_wheels.problem:
+        pytest.fail(f"the k3stui wheels could not be built: {k3stui_wheels.problem}")
+    (folder,) = {w.parent for w in k3stui_wheels.files}
+    env_dir = tmp_path_factory.mktemp("k3stui-venv")
+    # No pip inside (ensurepip costs seconds): this interpreter's pip installs into it via --python.
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(env_dir / "bin" / "python"), "install", "-q",
+         "--no-compile", "--no-index", "--find-links", str(folder), "k3stui"],
+        timeout=600, env=outside_env(), capture_output=True, text=True, check=False,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"pip install --no-index --find-links {folder} k3stui failed:\n{done.stderr}")
+    return env_dir
 
 
 # --- the suite's own time, for the README's figure and `make bench` ------------------------------
