@@ -72,9 +72,13 @@ def installed_k3stui(k3stui_wheels: Wheels, tmp_path_factory: pytest.TempPathFac
 
 
 # --- the suite's own time, for the README's figure and `make bench` ------------------------------
-# Wall time of the whole run and of tests/tui, written to .cache/test-times.json at the end of a run
-# that collected the whole suite (a -k or file selection is not the suite's time).
-_TIMES: dict[str, float] = {"start": 0.0, "tui": 0.0}
+# Written to .cache/test-times.json at the end of a run that collected the whole suite (a -k or file
+# selection is not the suite's time), by the process that ran the session: under pytest-xdist the
+# controller, which sees every worker's reports; a worker writes nothing. "seconds" is the wall time;
+# the tests/tui share is of the summed per-test durations (set-up, call, tear-down), which does not
+# depend on how many workers ran them; "tui_seconds" is that share of the wall time.
+_TIMES: dict[str, float] = {"start": 0.0, "tui": 0.0, "all": 0.0}
+_RAN: set[str] = set()
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -82,20 +86,28 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _RAN.add(report.nodeid)
+    _TIMES["all"] += report.duration
     if report.nodeid.startswith("tests/tui/") or "/tui/" in report.nodeid.split("::")[0]:
         _TIMES["tui"] += report.duration
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    opt = session.config.option
-    whole = [str(Path(a).resolve()) for a in session.config.args] in ([], [str(REPO / "tests")])
+    config = session.config
+    if hasattr(config, "workerinput"):  # an xdist worker: the controller writes the record
+        return
+    opt = config.option
+    whole = [str(Path(a).resolve()) for a in config.args] in ([], [str(REPO / "tests")])
     if not whole or exitstatus != 0 or opt.keyword or opt.markexpr or opt.ignore or opt.deselect:
         return
     out = REPO / ".cache" / "test-times.json"
     if not out.parent.is_dir():
         return
+    wall = time.perf_counter() - _TIMES["start"]
+    share = _TIMES["tui"] / _TIMES["all"] if _TIMES["all"] else 0.0
     out.write_text(json.dumps({
-        "seconds": round(time.perf_counter() - _TIMES["start"], 1), "tui_seconds": round(_TIMES["tui"], 1),
-        "tests": session.testscollected, "failed": session.testsfailed, "cpus": os.cpu_count(),
-        "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "seconds": round(wall, 1), "tui_share": round(share, 3), "tui_seconds": round(wall * share, 1),
+        "test_seconds": round(_TIMES["all"], 1), "tui_test_seconds": round(_TIMES["tui"], 1),
+        "tests": len(_RAN), "failed": session.testsfailed, "cpus": os.cpu_count(),
+        "workers": getattr(opt, "numprocesses", None) or 0, "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }) + "\n")
