@@ -31,13 +31,16 @@ tools: $(TEST_STAMP)
 lint: $(TEST_STAMP)
 	$(PY) -m ruff check k3stui tests benchmarks scripts
 
+# One process. PYTEST_ARGS="-n auto --dist loadgroup": pytest-xdist, a worker per CPU, each xdist_group
+# (the tests sharing the session's wheel build) on one worker; not the default yet (README, "Tests").
+PYTEST = $(PY) -m pytest -q
 # K3STUI_REQUIRE_TOOLS=1: a tool the suite needs (the pinned Helm binaries) missing fails, never skips.
 test: $(TEST_STAMP) tools lint
-	K3STUI_REQUIRE_TOOLS=1 $(PY) -m pytest -q $(PYTEST_ARGS)
+	K3STUI_REQUIRE_TOOLS=1 $(PYTEST) $(PYTEST_ARGS)
 
-# The suite three times in a row with two CPU-bound processes beside it: no failure allowed.
+# make test's pytest command three times in a row with two CPU-bound processes beside it: no failure allowed.
 test-stress: $(TEST_STAMP) tools
-	K3STUI_REQUIRE_TOOLS=1 $(PY) scripts/stress-test.py --runs 3 --burners 2 -- $(PYTEST_ARGS)
+	K3STUI_REQUIRE_TOOLS=1 $(PY) scripts/stress-test.py --runs 3 --burners 2 -- $(PYTEST) $(PYTEST_ARGS)
 
 # The heavy interrupt loop: 200 CLI installs with INT/TERM/HUP at random points (about 5 minutes).
 test-interrupts: $(TEST_STAMP)

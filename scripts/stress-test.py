@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Run the whole pytest suite several times in a row while CPU-bound processes load the machine.
 
-`make test-stress` = 3 runs beside 2 busy loops (the issue's bar for "no flaky test"). Exit 0 only
-when every run passed; the burners are stopped however the runs end. Stdlib only.
+`make test-stress` = 3 runs of `make test`'s own pytest command (given after `--`: pytest-xdist on
+every CPU) beside 2 busy loops, the issue's bar for "no flaky test". Exit 0 only when every run
+passed; the burners are stopped however the runs end. Stdlib only.
 """
 
 from __future__ import annotations
@@ -14,18 +15,18 @@ import time
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--burners", type=int, default=2, help="CPU-bound processes beside the suite")
-    ap.add_argument("pytest_args", nargs="*", help="passed to pytest (after --)")
+    ap.add_argument("command", nargs="+",
+                    help="the suite's command, after --: make test-stress passes make test's")
     args = ap.parse_args()
     burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.burners)]
     results = []
     try:
         for n in range(1, args.runs + 1):
             t0 = time.perf_counter()
-            rc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                                 *args.pytest_args]).returncode
+            rc = subprocess.run(args.command).returncode
             results.append((n, rc, time.perf_counter() - t0))
             print(f"stress run {n}/{args.runs}: exit {rc} in {results[-1][2]:.0f} s "
                   f"with {args.burners} busy processes", flush=True)

@@ -66,16 +66,20 @@ def helm_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def helm(helm_bin: Path, helm_env: dict[str, str]):
+def _runner(binary: Path, env: dict[str, str]):
     def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([str(helm_bin), *args], capture_output=True, text=True, env=helm_env,
+        proc = subprocess.run([str(binary), *args], capture_output=True, text=True, env=env,
                               timeout=60, check=False)
         if check and proc.returncode != 0:
             raise AssertionError(f"helm {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
         return proc
 
     return run
+
+
+@pytest.fixture
+def helm(helm_bin: Path, helm_env: dict[str, str]):
+    return _runner(helm_bin, helm_env)
 
 
 def _values_file(tmp_path: Path, values: dict[str, Any], name: str = "values.yaml") -> Path:
@@ -91,8 +95,30 @@ def _template(helm, chart: Path, values_file: Path | None = None) -> str:
     return helm(*args).stdout
 
 
+# `helm template` of this checkout's chart, once per Helm binary and values in the session: the chart
+# does not change during a run and Helm renders deterministically, and several tests read one plan's output.
+_RENDERED: dict[tuple[str, str], str] = {}
+
+
+def _rendered(binary: Path, env: dict[str, str], values: dict[str, Any], tmp_path: Path) -> str:
+    text = yaml.safe_dump(values)
+    key = (str(binary), text)
+    if key not in _RENDERED:
+        values_file = tmp_path / f"values-{len(_RENDERED)}.yaml"
+        values_file.write_text(text)
+        _RENDERED[key] = _template(_runner(binary, env), CHART, values_file)
+    return _RENDERED[key]
+
+
+@pytest.fixture
+def render(helm_bin: Path, helm_env: dict[str, str], tmp_path: Path):
+    """`render(values)`: the rendered chart for these values, from this test's Helm binary."""
+    return lambda values: _rendered(helm_bin, helm_env, values, tmp_path)
+
+
 def _docs(text: str) -> list[dict[str, Any]]:
-    return [d for d in yaml.safe_load_all(text) if d]
+    # The C loader where PyYAML has it: the rendered CRD is large and parsed by many tests.
+    return [d for d in yaml.load_all(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) if d]
 
 
 @pytest.mark.parametrize("name", sorted(ALL_PLANS))
@@ -124,10 +150,10 @@ def _check_nad(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("name", sorted(ALL_PLANS))
-def test_template_renders_valid_objects(helm, tmp_path: Path, name: str) -> None:
+def test_template_renders_valid_objects(render, name: str) -> None:
     plan = ALL_PLANS[name]
     values = chart_values(plan)
-    docs = _docs(_template(helm, CHART, _values_file(tmp_path, values)))
+    docs = _docs(render(values))
     kinds: dict[str, list[dict[str, Any]]] = {}
     for doc in docs:
         kinds.setdefault(doc["kind"], []).append(doc)
@@ -150,32 +176,32 @@ def test_template_renders_valid_objects(helm, tmp_path: Path, name: str) -> None
     assert len(kinds.get("NetworkAttachmentDefinition", [])) == nads
 
 
-def _helmchart_values(helm, tmp_path: Path, plan_name: str, chart: str, **kw: str) -> dict[str, Any]:
+def _helmchart_values(render, plan_name: str, chart: str, **kw: str) -> dict[str, Any]:
     values = chart_values(SCENARIOS[plan_name], **kw)
-    docs = _docs(_template(helm, CHART, _values_file(tmp_path, values)))
+    docs = _docs(render(values))
     hc = next(d for d in docs if d["kind"] == "HelmChart" and d["spec"]["chart"] == chart)
     return yaml.safe_load(hc["spec"]["valuesContent"])
 
 
-def test_default_flannel_renders_only_the_crd(helm, tmp_path: Path) -> None:
-    docs = _docs(_template(helm, CHART, _values_file(tmp_path, chart_values(SCENARIOS["default-flannel"]))))
+def test_default_flannel_renders_only_the_crd(render) -> None:
+    docs = _docs(render(chart_values(SCENARIOS["default-flannel"])))
     assert [d["kind"] for d in docs] == ["CustomResourceDefinition"]
 
 
-def test_cilium_rendered_values(helm, tmp_path: Path) -> None:
-    v = _helmchart_values(helm, tmp_path, "cilium-kpr", "cilium")
+def test_cilium_rendered_values(render) -> None:
+    v = _helmchart_values(render, "cilium-kpr", "cilium")
     assert v["ipam"]["operator"]["clusterPoolIPv4PodCIDRList"] == ["10.42.0.0/16"]
     assert "clusterPoolIPv6PodCIDRList" not in v["ipam"]["operator"]
     assert (v["k8sServiceHost"], v["k8sServicePort"], v["operator"]["replicas"]) == ("127.0.0.1", 6444, 1)
-    native = _helmchart_values(helm, tmp_path, "cilium-dual-stack-native", "cilium")
+    native = _helmchart_values(render, "cilium-dual-stack-native", "cilium")
     assert native["routingMode"] == "native" and "tunnelProtocol" not in native
     routed = (native["ipv4NativeRoutingCIDR"], native["ipv6NativeRoutingCIDR"])
     assert routed == ("10.42.0.0/16", "fd00:42::/56")
-    assert _helmchart_values(helm, tmp_path, "cilium-multus", "cilium")["cni"]["exclusive"] is False
+    assert _helmchart_values(render, "cilium-multus", "cilium")["cni"]["exclusive"] is False
 
 
-def test_multus_rendered_values_and_nads(helm, tmp_path: Path) -> None:
-    v = _helmchart_values(helm, tmp_path, "multus-macvlan-flannel", "rke2-multus", k3s_version="v1.30.5+k3s1")
+def test_multus_rendered_values_and_nads(render) -> None:
+    v = _helmchart_values(render, "multus-macvlan-flannel", "rke2-multus", k3s_version="v1.30.5+k3s1")
     conf = v["config"]["cni_conf"]
     assert conf["confDir"] == "/var/lib/rancher/k3s/agent/etc/cni/net.d"
     assert conf["binDir"] == "/var/lib/rancher/k3s/data/current/bin"
@@ -183,7 +209,7 @@ def test_multus_rendered_values_and_nads(helm, tmp_path: Path) -> None:
     assert "customResourceDefinition" not in v["manifests"]  # v4.3.017 no longer templates the CRD
     assert v["rke2-whereabouts"]["enabled"] is True
     values = chart_values(SCENARIOS["multus-macvlan-flannel"])
-    docs = _docs(_template(helm, CHART, _values_file(tmp_path, values)))
+    docs = _docs(render(values))
     nads = [d for d in docs if d["kind"] == "NetworkAttachmentDefinition"]
     configs = {d["metadata"]["name"]: _check_nad(d) for d in nads}
     assert configs["macvlan-lan"]["ipam"]["ranges"] == [[{
@@ -196,31 +222,31 @@ def test_multus_rendered_values_and_nads(helm, tmp_path: Path) -> None:
     assert crd["spec"]["version"] == "4.3.017" and crd["spec"]["takeOwnership"] is True
 
 
-def test_old_multus_does_not_template_a_competing_crd(helm, tmp_path: Path) -> None:
+def test_old_multus_does_not_template_a_competing_crd(render) -> None:
     values = chart_values(SCENARIOS["cilium-multus"])
     values["multus"]["chart"]["version"] = "v4.2.201"
-    docs = _docs(_template(helm, CHART, _values_file(tmp_path, values)))
+    docs = _docs(render(values))
     hc = next(d for d in docs if d["kind"] == "HelmChart" and d["spec"]["chart"] == "rke2-multus")
     v = yaml.safe_load(hc["spec"]["valuesContent"])
     assert v["manifests"]["customResourceDefinition"] is False
     assert "multusAutoconfigDir" not in v["config"]["cni_conf"]
 
 
-def test_old_k3s_gets_a_namespace_instead_of_create_namespace(helm, tmp_path: Path) -> None:
+def test_old_k3s_gets_a_namespace_instead_of_create_namespace(render) -> None:
     values = chart_values(SCENARIOS["calico"], k3s_version="v1.25.9+k3s1")
-    docs = _docs(_template(helm, CHART, _values_file(tmp_path, values)))
+    docs = _docs(render(values))
     assert [d["metadata"]["name"] for d in docs if d["kind"] == "Namespace"] == ["tigera-operator"]
     assert all("createNamespace" not in d["spec"] for d in docs if d["kind"] == "HelmChart")
-    new = _docs(_template(helm, CHART, _values_file(tmp_path, chart_values(SCENARIOS["calico"]), "new.yaml")))
+    new = _docs(render(chart_values(SCENARIOS["calico"])))
     assert not [d for d in new if d["kind"] == "Namespace"]
     assert all(d["spec"]["createNamespace"] is True for d in new if d["kind"] == "HelmChart")
 
 
-def test_air_gap_chart_content_and_overrides(helm, tmp_path: Path) -> None:
+def test_air_gap_chart_content_and_overrides(render) -> None:
     values = chart_values(SCENARIOS["cilium-kpr"])
     values["cilium"]["chart"]["chartContent"] = base64.b64encode(b"fake-tgz").decode()
     values["cilium"]["values"] = {"hubble": {"relay": {"enabled": True}}, "operator": {"replicas": 3}}
-    docs = _docs(_template(helm, CHART, _values_file(tmp_path, values)))
+    docs = _docs(render(values))
     spec = next(d for d in docs if d["kind"] == "HelmChart")["spec"]
     assert spec["chartContent"] == values["cilium"]["chart"]["chartContent"]
     assert "repo" not in spec and "version" not in spec
@@ -301,13 +327,13 @@ def test_chart_export_files(helm, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(ALL_PLANS))
-def test_airgap_needed_charts_match_what_helm_renders(helm, tmp_path: Path, name: str) -> None:
+def test_airgap_needed_charts_match_what_helm_renders(render, name: str) -> None:
     """The installer predicts which upstream charts a bundle must carry; the chart's templates
     decide what is installed. Hold the two to the same answer (incl. the version-gated CRD charts)."""
     from k3stui.install.airgap import needed_charts
 
     values = chart_values(ALL_PLANS[name])
-    docs = _docs(_template(helm, CHART, _values_file(tmp_path, values)))
+    docs = _docs(render(values))
     rendered = {(d["spec"]["chart"], str(d["spec"].get("version", "")))
                 for d in docs if d["kind"] == "HelmChart"}
     assert {(r.name, r.version) for r in needed_charts(values)} == rendered
@@ -317,7 +343,10 @@ def _both_helms() -> list[Path]:
     paths = [REPO / ".cache" / "helm" / v / "helm" for v in ("v3", "v4")]
     missing = [p for p in paths if not p.is_file()]
     if missing:
-        pytest.skip(f"{missing[0]} missing: run `make tools` (scripts/fetch-helm.py)")
+        why = f"{missing[0]} missing: run `make tools` (scripts/fetch-helm.py)"
+        if REQUIRE_TOOLS:
+            pytest.fail(why)
+        pytest.skip(why)
     return paths
 
 
@@ -326,20 +355,17 @@ def test_helm_v3_and_v4_render_the_same_nested_values(helm_env: dict[str, str], 
                                                       name: str) -> None:
     """Helm v3 drops a null while coalescing and v4 keeps it: generated values hold none, so both
     versions give every upstream chart the same valuesContent."""
-    values_file = _values_file(tmp_path, chart_values(ALL_PLANS[name]))
     outputs = []
     for binary in _both_helms():
-        proc = subprocess.run([str(binary), "template", "k3s-cni", str(CHART), "-n", "kube-system",
-                               "-f", str(values_file)], capture_output=True, text=True, env=helm_env,
-                              timeout=60, check=True)
         nested = {(d["metadata"]["name"], d["kind"]): yaml.safe_load(d["spec"].get("valuesContent") or "{}")
-                  if d["kind"] == "HelmChart" else d for d in _docs(proc.stdout)}
+                  if d["kind"] == "HelmChart" else d
+                  for d in _docs(_rendered(binary, helm_env, chart_values(ALL_PLANS[name]), tmp_path))}
         outputs.append(nested)
     assert outputs[0] == outputs[1]
 
 
-def _nested_values(helm, tmp_path: Path, name: str) -> dict[str, dict[str, Any]]:
-    docs = _docs(_template(helm, CHART, _values_file(tmp_path, chart_values(ALL_PLANS[name]))))
+def _nested_values(render, name: str) -> dict[str, dict[str, Any]]:
+    docs = _docs(render(chart_values(ALL_PLANS[name])))
     return {d["metadata"]["name"]: yaml.safe_load(d["spec"].get("valuesContent") or "{}")
             for d in docs if d["kind"] == "HelmChart"}
 
@@ -347,31 +373,30 @@ def _nested_values(helm, tmp_path: Path, name: str) -> dict[str, dict[str, Any]]
 @pytest.mark.parametrize(("name", "families"), [
     ("calico", {"V4"}), ("calico-ipv6-only", {"V6"}), ("calico-dual-stack", {"V4", "V6"}),
 ])
-def test_calico_autodetects_only_the_families_it_has_pools_for(helm, tmp_path: Path, name: str,
-                                                                families: set[str]) -> None:
-    net = _nested_values(helm, tmp_path, name)["calico"]["installation"]["calicoNetwork"]
+def test_calico_autodetects_only_the_families_it_has_pools_for(render, name: str, families: set[str]) -> None:
+    net = _nested_values(render, name)["calico"]["installation"]["calicoNetwork"]
     prefix = "nodeAddressAutodetection"
     found = {k.removeprefix(prefix) for k in net if k.startswith(prefix)}
     assert found == families
     assert all(net[f"nodeAddressAutodetection{f}"] == {"kubernetes": "NodeInternalIP"} for f in families)
 
 
-def test_calico_ebpf_endpoint_reaches_tigera_operator(helm, tmp_path: Path) -> None:
-    values = _nested_values(helm, tmp_path, "calico-ebpf-no-kube-proxy")["calico"]
+def test_calico_ebpf_endpoint_reaches_tigera_operator(render) -> None:
+    values = _nested_values(render, "calico-ebpf-no-kube-proxy")["calico"]
     assert values["kubernetesServiceEndpoint"] == {"host": "192.168.1.10", "port": "6443"}
-    assert "kubernetesServiceEndpoint" not in _nested_values(helm, tmp_path, "calico")["calico"]
+    assert "kubernetesServiceEndpoint" not in _nested_values(render, "calico")["calico"]
 
 
 @pytest.mark.parametrize("name", ["cilium-multus-whereabouts", "calico-multus-whereabouts"])
-def test_whereabouts_crds_are_asked_of_the_crd_chart_too(helm, tmp_path: Path, name: str) -> None:
+def test_whereabouts_crds_are_asked_of_the_crd_chart_too(render, name: str) -> None:
     """rke2-multus-crd renders the whereabouts CRDs only when its values enable rke2-whereabouts."""
-    nested = _nested_values(helm, tmp_path, name)
+    nested = _nested_values(render, name)
     assert nested["multus-crd"] == {"rke2-whereabouts": {"enabled": True}}
     assert nested["multus"]["rke2-whereabouts"]["enabled"] is True
 
 
-def test_cilium_ipv6_first_gets_the_ipv6_loopback_in_the_upstream_values(helm, tmp_path: Path) -> None:
-    values = _nested_values(helm, tmp_path, "cilium-ipv6-only")["cilium"]
+def test_cilium_ipv6_first_gets_the_ipv6_loopback_in_the_upstream_values(render) -> None:
+    values = _nested_values(render, "cilium-ipv6-only")["cilium"]
     assert (values["k8sServiceHost"], values["k8sServicePort"]) == ("::1", 6444)
     assert values["ipv4"] == {"enabled": False}
     assert "clusterPoolIPv4PodCIDRList" not in values["ipam"]["operator"]

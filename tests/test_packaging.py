@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 import subprocess
-import sys
-import venv
 import zipfile
 from pathlib import Path
 
 import pytest
+from testkit import REPO, outside_env
 
-REPO = Path(__file__).resolve().parents[1]
+from k3stui.install.bundle import Wheels
+
+# The session's one wheel build and venv (tests/conftest.py), shared with tests/install/test_airgap.py.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("k3stui-wheel")]
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(REPO)],
-                   check=True, capture_output=True, timeout=600)
-    (whl,) = out.glob("k3stui-*.whl")
+def wheel(k3stui_wheels: Wheels) -> Path:
+    if k3stui_wheels.problem:
+        pytest.fail(f"the k3stui wheel could not be built: {k3stui_wheels.problem}")
+    (whl,) = (w for w in k3stui_wheels.files if w.name.startswith("k3stui-"))
     return whl
 
 
-@pytest.mark.slow
 def test_wheel_carries_chart_and_presets(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "k3stui/_data/charts/k3s-cni/Chart.yaml" in names
@@ -31,22 +31,18 @@ def test_wheel_carries_chart_and_presets(wheel: Path) -> None:
     assert shipped and all(f"k3stui/_data/presets/{n}" in names for n in shipped)
 
 
-@pytest.mark.slow
-def test_installed_wheel_runs_outside_the_checkout(wheel: Path, tmp_path: Path) -> None:
-    env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=True).create(env_dir)
-    py = env_dir / "bin" / "python"
-    subprocess.run([str(py), "-m", "pip", "install", "-q", str(wheel)], check=True, timeout=900,
-                   capture_output=True)
-    exe = env_dir / "bin" / "k3stui"
-    r = subprocess.run([str(exe), "--version"], capture_output=True, text=True, cwd=tmp_path)
+def test_installed_wheel_runs_outside_the_checkout(installed_k3stui: Path, tmp_path: Path) -> None:
+    py = installed_k3stui / "bin" / "python"
+    exe = installed_k3stui / "bin" / "k3stui"
+    env = outside_env()  # no PYTHONPATH: the checkout must not be importable
+    r = subprocess.run([str(exe), "--version"], capture_output=True, text=True, cwd=tmp_path, env=env)
     assert r.returncode == 0 and "k3stui" in r.stdout
-    r = subprocess.run([str(exe), "preset", "list"], capture_output=True, text=True, cwd=tmp_path)
+    r = subprocess.run([str(exe), "preset", "list"], capture_output=True, text=True, cwd=tmp_path, env=env)
     assert r.returncode == 0 and "calico" in r.stdout, r.stderr
     r = subprocess.run([str(exe), "check", "--preset", "cilium"],
-                       capture_output=True, text=True, cwd=tmp_path)
+                       capture_output=True, text=True, cwd=tmp_path, env=env)
     assert r.returncode == 0, r.stdout + r.stderr
     # The shipped data comes from site-packages, not from this checkout.
     where = subprocess.run([str(py), "-c", "from k3stui.resources import chart_dir; print(chart_dir())"],
-                           capture_output=True, text=True, cwd=tmp_path).stdout
+                           capture_output=True, text=True, cwd=tmp_path, env=env).stdout
     assert "site-packages" in where

@@ -173,7 +173,8 @@ def serve(fixture: dict[str, Any], tmp: Path) -> Iterator[tuple[StubAPI, Path]]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for serve_forever's next poll: 0.5 s by default, at every test's teardown.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     kubeconfig = tmp / "kubeconfig"
     kubeconfig.write_text(

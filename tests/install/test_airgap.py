@@ -27,6 +27,7 @@ from installkit import (
     snapshot,
     token_plan,
 )
+from testkit import outside_env
 
 from k3stui.install import airgap
 from k3stui.install.airgap import ChartArchive, embed_charts, load_bundle, needed_charts
@@ -388,25 +389,19 @@ def test_pip_failure_is_reported_not_raised(tmp_path: Path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_pip_wheels_builds_k3stui_and_its_dependencies(tmp_path: Path):
-    from k3stui.install.bundle import pip_wheels
-
-    made = pip_wheels(tmp_path)
+@pytest.mark.xdist_group("k3stui-wheel")  # the session's one wheel build, shared with tests/test_packaging.py
+def test_pip_wheels_builds_k3stui_and_its_dependencies(k3stui_wheels, request: pytest.FixtureRequest):
+    made = k3stui_wheels  # pip_wheels(a session folder), tests/conftest.py
     if made.problem:
         pytest.skip(f"no package registry here: {made.problem}")
     names = {w.name.split("-")[0].lower().replace("_", "-") for w in made.files}
     assert {"k3stui", "textual", "pyyaml", "jinja2", "sh", "jsonschema"} <= names
-    # The bundle README's offline command installs from these wheels alone.
+    # The bundle README's offline command installs from these wheels alone (the fixture runs it).
     import subprocess
-    import venv
 
-    env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=True).create(env_dir)
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PIP_INDEX_URL", "PIP_FIND_LINKS")}
-    subprocess.run([str(env_dir / "bin/pip"), "install", "-q", "--no-index", "--find-links", str(tmp_path),
-                    "k3stui"], check=True, timeout=600, env=env, capture_output=True)
-    done = subprocess.run([str(env_dir / "bin/k3stui"), "--version"], capture_output=True, text=True, env=env,
-                          cwd=tmp_path, check=False)
+    env_dir: Path = request.getfixturevalue("installed_k3stui")
+    done = subprocess.run([str(env_dir / "bin/k3stui"), "--version"], capture_output=True, text=True,
+                          env=outside_env(), cwd=env_dir, check=False)
     assert done.returncode == 0 and done.stdout.startswith("k3stui ")
 
 

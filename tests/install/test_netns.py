@@ -1,7 +1,8 @@
 """Preflight against network namespaces this test creates (root + iproute2 only).
 
-Each test gets its own `k3stui-test-<random>` namespace with a veth pair, addresses and routes;
-the fixture removes it (and so every link in it) whatever happens. No traffic is sent at all.
+Each test that changes a namespace gets its own `k3stui-test-<random>` with a veth pair, addresses and
+routes; the tests that only read one share a module's; the fixture removes it (and so every link in
+it) whatever happens. No traffic is sent at all.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import secrets
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
@@ -43,8 +46,8 @@ def _netns_available() -> str | None:
 _WHY = _netns_available()
 
 
-@pytest.fixture
-def netns():
+@contextmanager
+def _namespace() -> Iterator[str]:
     if _WHY:
         pytest.skip(_WHY)
     name = f"k3stui-test-{secrets.token_hex(4)}"
@@ -63,12 +66,27 @@ def netns():
         assert name not in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
 
 
+@pytest.fixture
+def netns() -> Iterator[str]:
+    """A namespace of this test's own, to change."""
+    with _namespace() as name:
+        yield name
+
+
 def _read(netns: str, tmp_path):
     return HostReader(tmp_path, run=sh_runner, netns=netns, is_root=True).read()
 
 
-def test_namespace_is_read_through_ip_n(netns, tmp_path):
-    host = _read(netns, tmp_path)
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory):
+    """What the reader sees in a namespace as the fixture made it: read once (a read is the slow
+    part), for the tests that only judge it and change nothing."""
+    with _namespace() as name:
+        yield _read(name, tmp_path_factory.mktemp("pristine"))
+
+
+def test_namespace_is_read_through_ip_n(pristine):
+    host = pristine
     assert {"lo", "k3t0", "k3t1"} <= set(host.interfaces)
     assert ("k3t0", "192.168.77.1/24") in {(a.ifname, a.cidr) for a in host.addresses}
     assert any(r.dst == "192.168.77.0/24" and r.dev == "k3t0" for r in host.routes)
@@ -77,18 +95,15 @@ def test_namespace_is_read_through_ip_n(netns, tmp_path):
 
 def test_route_overlapping_the_pod_cidr_is_reported(netns, tmp_path):
     _ip("-n", netns, "route", "add", "10.42.128.0/17", "via", "192.168.77.2", "dev", "k3t0")
-    found = [
-        f for f in check(Plan(), "server", _read(netns, tmp_path)) if f.code == "INST041"
-    ]
+    host = _read(netns, tmp_path)
+    found = [f for f in check(Plan(), "server", host) if f.code == "INST041"]
     assert len(found) == 1
     assert (
         found[0].key == "cluster-cidr" and "10.42.128.0/17" in found[0].message and "k3t0" in found[0].message
     )
     # Another pod CIDR does not collide.
     other = Plan(cluster_cidr=("10.60.0.0/16",))
-    assert not [
-        f for f in check(other, "server", _read(netns, tmp_path)) if f.code == "INST041"
-    ]
+    assert not [f for f in check(other, "server", host) if f.code == "INST041"]
 
 
 def test_address_inside_the_service_cidr_is_reported(netns, tmp_path):
@@ -99,8 +114,8 @@ def test_address_inside_the_service_cidr_is_reported(netns, tmp_path):
     assert [f.key for f in found] == ["service-cidr"] and "k3t1" in found[0].message
 
 
-def test_missing_interface_is_reported(netns, tmp_path):
-    host = _read(netns, tmp_path)
+def test_missing_interface_is_reported(pristine):
+    host = pristine
     bad = with_value(Plan(), "flannel.iface", "eth-missing")
     assert [f.code for f in check(bad, "server", host) if f.code == "INST050"] == [
         "INST050"
