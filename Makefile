@@ -35,11 +35,15 @@ lint: $(TEST_STAMP)
 # (the tests sharing the session's wheel build) on one worker; not the default yet (README, "Tests").
 PYTEST = $(PY) -m pytest -q
 # K3STUI_REQUIRE_TOOLS=1: a tool the suite needs (the pinned Helm binaries) missing fails, never skips.
+# compileall first: with PYTHONDONTWRITEBYTECODE set (as on some CI machines) every CLI subprocess of
+# the suite would compile k3stui from source again; pip already compiled the venv's packages.
 test: $(TEST_STAMP) tools lint
+	$(PY) -m compileall -q k3stui
 	K3STUI_REQUIRE_TOOLS=1 $(PYTEST) $(PYTEST_ARGS)
 
 # make test's pytest command three times in a row with two CPU-bound processes beside it: no failure allowed.
 test-stress: $(TEST_STAMP) tools
+	$(PY) -m compileall -q k3stui
 	K3STUI_REQUIRE_TOOLS=1 $(PY) scripts/stress-test.py --runs 3 --burners 2 -- $(PYTEST) $(PYTEST_ARGS)
 
 # The heavy interrupt loop: 200 CLI installs with INT/TERM/HUP at random points (about 5 minutes).
