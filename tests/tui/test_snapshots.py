@@ -24,11 +24,9 @@ both_sizes = pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]
 
 async def show_tab(pilot, tab: str) -> None:
     """Switch tabs once the plan screen is up (the app pushes it from on_mount), then settle."""
-    for _ in range(50):
-        if isinstance(pilot.app.screen, PlanEditorScreen) and pilot.app.screen.query(TabbedContent):
-            break
-        await pilot.pause(0.05)
-    await pilot.pause(0.1)
+    await until(pilot, lambda: isinstance(pilot.app.screen, PlanEditorScreen)
+                and bool(pilot.app.screen.query(TabbedContent)))
+    await settle(pilot)  # the first tab's build and focus before the switch
     pilot.app.screen.query_one(TabbedContent).active = tab
     await until(pilot, lambda: pilot.app.screen.shown_tab == tab)  # built, focused: its inputs exist
     await settle(pilot)

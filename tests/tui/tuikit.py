@@ -3,6 +3,8 @@ and waiting until the app has judged and drawn every edit (never a wait for time
 
 from __future__ import annotations
 
+import time
+
 from textual.widgets import Input, TabbedContent, TextArea
 
 from k3stui.tui.fields import field_for
@@ -31,13 +33,14 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
-async def until(pilot, condition) -> None:
-    """Let the app run until `condition()` holds (a bounded number of idle turns, never a time)."""
-    for _ in range(200):
-        if condition():
-            return
-        await pilot.pause()
-    assert condition()
+async def until(pilot, condition, *, within: float = 120.0) -> None:
+    """Let the app run until `condition()` holds. Each turn lets the app go idle and a worker or timer
+    move on; a starved machine only takes more turns. `within` turns a hang into a failure, nothing
+    waits a fixed time to pass."""
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, f"not reached within {within:.0f} s: {condition}"
+        await pilot.pause(0.01)
 
 
 async def show(pilot, app, tab: str) -> None:
