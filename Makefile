@@ -31,9 +31,9 @@ tools: $(TEST_STAMP)
 lint: $(TEST_STAMP)
 	$(PY) -m ruff check k3stui tests benchmarks scripts
 
-# One process. PYTEST_ARGS="-n auto --dist loadgroup": pytest-xdist, a worker per CPU, each xdist_group
-# (the tests sharing the session's wheel build) on one worker; not the default yet (README, "Tests").
-PYTEST = $(PY) -m pytest -q
+# pytest-xdist: a worker per CPU, each xdist_group (the tests sharing the session's wheel build) on one
+# worker. PYTEST_ARGS="-n 0" runs the suite in this one process instead.
+PYTEST = $(PY) -m pytest -q -n auto --dist loadgroup
 # K3STUI_REQUIRE_TOOLS=1: a tool the suite needs (the pinned Helm binaries) missing fails, never skips.
 # compileall first: with PYTHONDONTWRITEBYTECODE set (as on some CI machines) every CLI subprocess of
 # the suite would compile k3stui from source again; pip already compiled the venv's packages.
