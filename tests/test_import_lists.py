@@ -35,7 +35,7 @@ def _loaded(*argv: str) -> set[str]:
 
 
 @pytest.mark.parametrize(("argv", "forbidden"), [
-    (("check", EXEC), NEVER | {"yaml"}),
+    (("check", EXEC), NEVER | {"yaml", "dataclasses", "inspect"}),
     (("check", "--preset", "calico"), NEVER),
     # rules lists the registry's catalog (if this fails: python -m k3stui.rule_catalog)
     (("rules",), NEVER | {"yaml", "dataclasses", "k3stui.plan", "k3stui.rules"}),
