@@ -159,13 +159,18 @@ def record(cls: T) -> T:
         cls.__doc__ = f"{cls.__name__}({', '.join(f.name for f in fields_)})"
     if "__match_args__" not in cls.__dict__:
         cls.__match_args__ = tuple(f.name for f in fields_ if f.init)  # type: ignore[attr-defined]
-    spec = tuple((f.name, f.default, f.default_factory) for f in fields_ if f.init)
+    init_fields = tuple(f for f in fields_ if f.init)
+    names_in_order = tuple(f.name for f in init_fields)
+    accepted = frozenset(names_in_order)
     required = 0
-    for i, (name, default, factory) in enumerate(spec):
-        if default is MISSING and factory is MISSING:
+    for i, f in enumerate(init_fields):
+        if f.default is MISSING and f.default_factory is MISSING:
             if required < i:
-                raise TypeError(f"non-default argument {name!r} follows default argument")
+                raise TypeError(f"non-default argument {f.name!r} follows default argument")
             required += 1
+    # Each instance starts as a copy of this (field order kept), then takes its arguments over it.
+    template = {f.name: f.default for f in init_fields}
+    unset = tuple((f.name, f.default_factory) for f in init_fields if f.default is MISSING)
     # init=False fields: their default is set, else __post_init__ sets them (as in dataclass)
     preset = tuple((f.name, f.default, f.default_factory) for f in fields_
                    if not f.init and (f.default is not MISSING or f.default_factory is not MISSING))
@@ -174,33 +179,34 @@ def record(cls: T) -> T:
     hashed = tuple(f.name for f in fields_ if (f.compare if f.hash is None else f.hash))
     shown = tuple(f.name for f in fields_ if f.repr)
     post_init = getattr(cls, "__post_init__", None)
+    positional = len(names_in_order)
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        if len(args) > len(spec):
-            takes = f"from {required + 1} to {len(spec) + 1}" if required < len(spec) else len(spec) + 1
+        if len(args) > positional:
+            takes = f"from {required + 1} to {positional + 1}" if required < positional else positional + 1
             raise TypeError(f"{cls.__qualname__}.__init__() takes {takes} positional arguments "
                             f"but {len(args) + 1} were given")
-        for i, (name, default, factory) in enumerate(spec):
-            if i < len(args):
+        values = template.copy()
+        if args:
+            values.update(zip(names_in_order, args, strict=False))  # fewer args than fields
+        if kwargs:
+            for name in names_in_order[:len(args)]:
                 if name in kwargs:
                     raise TypeError(f"{cls.__qualname__}.__init__() got multiple values for argument "
                                     f"{name!r}")
-                value = args[i]
-            elif name in kwargs:
-                value = kwargs.pop(name)
-            elif default is not MISSING:
-                value = default
-            elif factory is not MISSING:
-                value = factory()
-            else:
-                raise TypeError(f"{cls.__qualname__}.__init__() missing 1 required positional argument: "
-                                f"{name!r}")
-            object.__setattr__(self, name, value)
+            values.update(kwargs)
+        for name, factory in unset:  # required fields, and those with a default_factory
+            if values[name] is MISSING:
+                if factory is MISSING:
+                    raise TypeError(f"{cls.__qualname__}.__init__() missing 1 required positional "
+                                    f"argument: {name!r}")
+                values[name] = factory()
+        if len(values) > positional:
+            unknown = next(k for k in kwargs if k not in accepted)
+            raise TypeError(f"{cls.__qualname__}.__init__() got an unexpected keyword argument {unknown!r}")
         for name, default, factory in preset:
-            object.__setattr__(self, name, factory() if default is MISSING else default)
-        if kwargs:
-            raise TypeError(f"{cls.__qualname__}.__init__() got an unexpected keyword argument "
-                            f"{next(iter(kwargs))!r}")
+            values[name] = factory() if default is MISSING else default
+        self.__dict__.update(values)  # frozen: written past __setattr__, as dataclass's object.__setattr__
         if post_init is not None:
             post_init(self)
 
