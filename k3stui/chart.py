@@ -172,7 +172,7 @@ def package_files(files: dict[str, bytes]) -> tuple[str, bytes]:
     buf = io.BytesIO()
     # gzip with mtime 0 and no file name: byte-identical output for identical input.
     with (
-        gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=_FIXED_MTIME, compresslevel=9) as gz,
+        gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=_FIXED_MTIME, compresslevel=6) as gz,
         tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar,
     ):
         for rel, data in sorted(files.items()):
