@@ -19,7 +19,23 @@ from k3stui.versions import K3sVersion
 Network = p.Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-_PREFIX_RE = re.compile(r"^[0-9]{1,3}$")
+_PREFIX_RE = re.compile(r"^[0-9]{1,3}$")  # every check parses a CIDR: compiled now
+
+
+class LazyPattern:
+    """A regex compiled on its first `match`: most plans never hold the field it checks (node names,
+    Multus networks, chart repos), and compiling them all cost more than validating a plan."""
+
+    __slots__ = ("_args", "_compiled")
+
+    def __init__(self, regex: str, flags: int = 0) -> None:
+        self._args = (regex, flags)
+        self._compiled: re.Pattern[str] | None = None
+
+    def match(self, text: str) -> re.Match[str] | None:
+        if self._compiled is None:
+            self._compiled = re.compile(*self._args)
+        return self._compiled.match(text)
 
 
 @record
