@@ -135,15 +135,26 @@ class _DataclassView:
     def __get__(self, obj: Any, owner: type) -> Any:
         import dataclasses
 
-        spec = []
+        def theirs(v: Any) -> Any:
+            return dataclasses.MISSING if v is MISSING else v
+
+        made = []
         for f in owner.__dict__[_TABLE]:
-            def theirs(v: Any) -> Any:
-                return dataclasses.MISSING if v is MISSING else v
-            spec.append((f.name, f.type, dataclasses.field(
-                default=theirs(f.default), default_factory=theirs(f.default_factory), init=f.init,
-                repr=f.repr, hash=f.hash, compare=f.compare, metadata=f.metadata)))
-        shadow = dataclasses.make_dataclass(owner.__name__, spec, init=False, repr=False, eq=False,
-                                            frozen=False, namespace={"__doc__": owner.__doc__})
+            dc = dataclasses.field(default=theirs(f.default), default_factory=theirs(f.default_factory),
+                                   init=f.init, repr=f.repr, hash=f.hash, compare=f.compare,
+                                   metadata=f.metadata or None)
+            dc.name, dc.type, dc.kw_only = f.name, f.type, False  # kw_only: as dataclass() settles it
+            made.append(dc)
+        if self.attr == "__dataclass_fields__" and hasattr(dataclasses, "_FIELD"):
+            # What dataclass() itself does for an ordinary field: mark it one (a private name of
+            # dataclasses since 3.7). The fields are read far more often than the params.
+            for dc in made:
+                dc._field_type = dataclasses._FIELD  # type: ignore[attr-defined]
+            owner.__dataclass_fields__ = {dc.name: dc for dc in made}  # type: ignore[attr-defined]
+            return owner.__dict__[self.attr]
+        shadow = dataclasses.make_dataclass(owner.__name__, [(dc.name, dc.type, dc) for dc in made],
+                                            init=False, repr=False, eq=False, frozen=False,
+                                            namespace={"__doc__": owner.__doc__})
         for attr in ("__dataclass_fields__", "__dataclass_params__"):
             setattr(owner, attr, shadow.__dict__[attr])  # replaces this view on the class: built once
         return owner.__dict__[self.attr]

@@ -150,3 +150,15 @@ def test_records_do_not_import_dataclasses_until_asked() -> None:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1]).stdout.split()
     assert out == ["False", "True"]
+
+
+def test_dataclasses_sees_the_fields_a_dataclass_has() -> None:
+    ours, theirs = _pair()
+
+    def shown(cls: type) -> list[tuple[Any, ...]]:
+        return [(f.name, f.type, f.default, f.default_factory, f.init, f.repr, f.hash, f.compare, f.kw_only,
+                 f._field_type) for f in dataclasses.fields(cls)]  # type: ignore[attr-defined]
+
+    assert shown(ours) == shown(theirs)
+    assert ours.__dataclass_params__.init is False  # asked for after the fields (the record writes __init__)
+    assert shown(ours) == shown(theirs)
