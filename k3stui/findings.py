@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from enum import StrEnum
 
-from k3stui.records import record
+from k3stui.records import asdict, record
 
 
 class Severity(StrEnum):

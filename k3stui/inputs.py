@@ -113,7 +113,7 @@ def plan_from_args_namespace(args: argparse.Namespace) -> tuple[Plan, list[Findi
             plan = apply_setting(plan, text)
     version = getattr(args, "k3s_version", None)
     if version:  # the command line wins over a preset's k3s-version
-        from dataclasses import replace
+        from k3stui.records import replace
 
         plan = replace(plan, k3s_version=version)
     return plan, findings

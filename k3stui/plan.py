@@ -9,11 +9,10 @@ helpers below). No I/O, no Textual.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import field, fields, is_dataclass, replace
 from typing import Any, Literal
 
 from k3stui import defaults
-from k3stui.records import record
+from k3stui.records import field, fields, is_record, record, replace
 
 Role = Literal["server", "agent"]
 FlannelBackend = Literal["none", "vxlan", "host-gw", "wireguard-native", "ipsec", "wireguard"]
@@ -330,6 +329,6 @@ def _field_default(obj: Any, name: str) -> Any:
     if name == "multus":
         return Multus()
     for f in fields(obj):
-        if f.name == name and is_dataclass(f.type):
+        if f.name == name and is_record(f.type):
             return f.type()
     raise AttributeError(f"{type(obj).__name__}.{name} has no default to edit")

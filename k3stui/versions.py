@@ -13,11 +13,10 @@ change was backported across), else not.
 from __future__ import annotations
 
 import re
-from dataclasses import field
 from functools import cache, total_ordering
 from typing import Literal
 
-from k3stui.records import record
+from k3stui.records import field, record
 
 _VERSION_RE = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:[-+]k3s(\d+))?$")
 

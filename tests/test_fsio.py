@@ -219,3 +219,39 @@ def test_write_tree_syncs_each_file_once_and_the_folder_once(tmp_path: Path,
     out = tmp_path / "out"
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert written == ["a", "b", "d/c", "d/e/f", "d/e/g"]
+
+
+def test_write_tree_fsyncs_the_files_together(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The staged files' fsyncs run at once (the journal commits them together), each file still
+    synced before the folder is published."""
+    import threading
+
+    files = [_f("a"), _f("b"), _f("d/c")]
+    together = threading.Barrier(len(files), timeout=60)  # broken unless all three wait at once
+    real = os.fsync
+
+    def spy(fd: int) -> None:
+        if not os.path.isdir(f"/proc/self/fd/{fd}"):
+            together.wait()
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    write_tree(tmp_path / "out", files)
+    assert sorted(p.name for p in (tmp_path / "out").rglob("*") if p.is_file()) == ["a", "b", "c"]
+
+
+def test_write_tree_names_the_file_whose_fsync_failed(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    real = os.fsync
+
+    def spy(fd: int) -> None:
+        if os.readlink(f"/proc/self/fd/{fd}").endswith("/b"):
+            raise OSError(errno.EIO, "I/O error")
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    with pytest.raises(fsio.WriteFailed, match=r"/b: cannot write it"):
+        write_tree(tmp_path / "out", [_f("a"), _f("b"), _f("c")])
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no half folder, no staging left

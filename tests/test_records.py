@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+import subprocess
+import sys
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 
 from k3stui import plan as plan_mod
+from k3stui import records
 from k3stui.records import record
 
 
@@ -99,3 +103,62 @@ def test_init_false_fields_take_their_default_or_post_init() -> None:
     x = record(type("P", (), dict(body)))(2)
     y = dataclass(frozen=True)(type("P", (), dict(body)))(2)
     assert (x.a, x.b, x.later) == (y.a, y.b, y.later) == (2, 3, 4) and repr(x) == repr(y)
+
+
+def test_own_helpers_match_the_dataclasses_ones() -> None:
+    """k3stui calls records.fields/replace/asdict (no dataclasses import); they agree with dataclasses'."""
+    ours, _ = _pair()
+    x = ours("a", 2, ("t",), {"k": [ours("b")]})
+    assert [f.name for f in records.fields(x)] == [f.name for f in dataclasses.fields(x)]
+    assert [(f.default, f.init, f.repr, f.compare) for f in records.fields(ours)] == [
+        (records.MISSING if f.default is dataclasses.MISSING else f.default, f.init, f.repr, f.compare)
+        for f in dataclasses.fields(ours)]
+    assert records.asdict(x) == dataclasses.asdict(x)
+    assert records.replace(x, size=7) == dataclasses.replace(x, size=7)
+    assert records.is_record(x) and records.is_record(ours) and not records.is_record("Plan")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+        records.replace(x, colour="red")
+    with pytest.raises(TypeError, match="record"):
+        records.fields(object())
+
+
+def test_record_rules_match_dataclass_rules() -> None:
+    def attempt(make: Any) -> str:
+        try:
+            make()
+        except (TypeError, ValueError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return "ok"
+
+    def bodies() -> list[dict[str, Any]]:
+        return [{"__annotations__": {"a": "int", "b": "int"}, "a": 1},  # non-default after default
+                {"__annotations__": {"a": "list[int]"}, "a": []},  # mutable default
+                {"__annotations__": {"a": ClassVar[int], "b": "int"}, "a": 1}]  # not a field
+
+    for body, twin in zip(bodies(), bodies(), strict=True):
+        assert attempt(lambda b=body: record(type("R", (), b))) == attempt(
+            lambda b=twin: dataclass(frozen=True)(type("R", (), b)))
+    r = record(type("R", (), bodies()[2]))
+    assert [f.name for f in records.fields(r)] == ["b"] and r.a == 1
+
+
+def test_records_do_not_import_dataclasses_until_asked() -> None:
+    probe = ("import sys; from k3stui import plan, records; p = records.replace(plan.Plan(), role='agent'); "
+             "records.asdict(p); plan.with_value(p, 'flannel.backend', 'host-gw'); "
+             "print('dataclasses' in sys.modules); import dataclasses; "
+             "print(dataclasses.fields(p) == dataclasses.fields(plan.Plan) and dataclasses.is_dataclass(p))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1]).stdout.split()
+    assert out == ["False", "True"]
+
+
+def test_dataclasses_sees_the_fields_a_dataclass_has() -> None:
+    ours, theirs = _pair()
+
+    def shown(cls: type) -> list[tuple[Any, ...]]:
+        return [(f.name, f.type, f.default, f.default_factory, f.init, f.repr, f.hash, f.compare, f.kw_only,
+                 f._field_type) for f in dataclasses.fields(cls)]  # type: ignore[attr-defined]
+
+    assert shown(ours) == shown(theirs)
+    assert ours.__dataclass_params__.init is False  # asked for after the fields (the record writes __init__)
+    assert shown(ours) == shown(theirs)

@@ -25,10 +25,9 @@ def check_inputs(args: argparse.Namespace) -> tuple[Any, list[Finding]]:
 
 def plan_summary(plan: Any, version: str | None) -> dict[str, Any]:
     """The plan as the preset's data, plus the values K3s will actually use."""
-    from dataclasses import replace
-
     from k3stui import effective
     from k3stui.presets import plan_to_data
+    from k3stui.records import replace
     from k3stui.versions import NEWEST_KNOWN
 
     # The token never leaves the process; say only that one was given.

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from dataclasses import replace
 from typing import Any
 
 from k3stui import exit_codes
 from k3stui.findings import Finding, InputError, has_errors, sort_findings, warning
+from k3stui.records import replace
 from k3stui.report import print_findings
 
 

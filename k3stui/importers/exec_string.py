@@ -10,7 +10,6 @@ unbalanced quotes raise `InputError`.
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
 from typing import Any
 
 from k3stui import flags
@@ -21,11 +20,15 @@ from k3stui.rules.registry import emit
 ROLES = ("server", "agent")
 
 
-@dataclass
 class ParsedExec:
-    role: str | None = None  # the leading `server` / `agent` word, if any
-    args: dict[str, Any] = field(default_factory=dict)  # long flag name -> str | bool | list[str]
-    findings: list[Finding] = field(default_factory=list)
+    """What a command line says, filled in while it is parsed (a plain class: cheaper than a dataclass)."""
+
+    __slots__ = ("args", "findings", "role")
+
+    def __init__(self) -> None:
+        self.role: str | None = None  # the leading `server` / `agent` word, if any
+        self.args: dict[str, Any] = {}  # long flag name -> str | bool | list[str]
+        self.findings: list[Finding] = []
 
 
 def parse_exec(text: str, source: str = "--exec") -> ParsedExec:

@@ -8,11 +8,11 @@ differently-cased key works but is normalized (NETCONF004). Pure.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from k3stui.findings import Finding, InputError, did_you_mean
 from k3stui.plan import Flannel, Plan, effective_cluster_cidr
+from k3stui.records import replace
 from k3stui.rules.registry import emit
 
 if TYPE_CHECKING:

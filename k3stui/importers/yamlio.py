@@ -17,7 +17,7 @@ from k3stui.yaml_import import pyyaml
 if TYPE_CHECKING:
     import yaml
 
-# go-yaml v2's plain-scalar patterns (compiled by `_loaders`, on the first YAML read).
+# go-yaml v2's plain-scalar patterns (compiled by `_k3s_loader`, on the first K3s config read).
 _BOOL_RE = r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$"
 _GO_TRUE = frozenset({"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"})
 _INT_RE = r"^(?:[-+]?0b[01_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"
@@ -27,9 +27,9 @@ _NUMBER_TAGS = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org
 
 
 @functools.cache
-def _loaders() -> tuple[type[yaml.SafeLoader], type[yaml.SafeLoader]]:
-    """The two loaders (plain YAML, K3s's go-yaml v2 reading), built on first use: PyYAML costs a
-    quarter of `check`'s start-up and `check --exec` reads no YAML at all."""
+def _plain_loader() -> type[yaml.SafeLoader]:
+    """The plain YAML loader, built on first use: PyYAML costs a quarter of `check`'s start-up and
+    `check --exec` reads no YAML at all."""
     yaml = pyyaml()
 
     base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -60,7 +60,16 @@ def _loaders() -> tuple[type[yaml.SafeLoader], type[yaml.SafeLoader]]:
     _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
     _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
 
-    class _K3sLoader(_Loader):
+    return _Loader
+
+
+@functools.cache
+def _k3s_loader() -> type[yaml.SafeLoader]:
+    """The loader of K3s config files (go-yaml v2's reading), built when one is read: a preset
+    needs none of its patterns."""
+    _Loader = _plain_loader()
+
+    class _K3sLoader(_Loader):  # type: ignore[misc, valid-type]
         """How go-yaml v2 (which K3s links) resolves plain scalars: YAML 1.1 booleans including
         y/Y/n/N, floats with or without a dot (`1e3` is 1000), no sexagesimal numbers (`1:30` is
         text)."""
@@ -76,7 +85,7 @@ def _loaders() -> tuple[type[yaml.SafeLoader], type[yaml.SafeLoader]]:
     ):
         _K3sLoader.add_implicit_resolver(tag, re.compile(regexp), list(first))
     _K3sLoader.add_constructor("tag:yaml.org,2002:bool", _go_bool)
-    return _Loader, _K3sLoader
+    return _K3sLoader
 
 
 def _go_bool(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> bool:
@@ -116,7 +125,7 @@ def load_yaml_checked(text: str, source: str, *, k3s: bool = False) -> tuple[Any
     as in K3s's parser). `k3s`: resolve scalars as K3s's go-yaml v2 does (a K3s config file)."""
     yaml = pyyaml()
 
-    loader = _loaders()[1 if k3s else 0](text)
+    loader = (_k3s_loader() if k3s else _plain_loader())(text)
     loader.duplicates = []
     try:
         data = loader.get_single_data()

@@ -8,13 +8,12 @@ from the one table in `k3stui/ports.py` (§5).
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import field
 
 from k3stui import defaults
 from k3stui.plan import Network, Node, Plan, effective_cluster_cidr, networks, node_mask, uses_flannel
 from k3stui.ports import PortUse as Port
 from k3stui.ports import ports as port_table
-from k3stui.records import record
+from k3stui.records import field, record
 from k3stui.render.chart_values import values_notes
 
 # Bytes an encapsulation takes from the host MTU (flannel code values; Calico/Cilium docs).

@@ -6,16 +6,15 @@ README and a manifest.json with every file's destination, mode and sha256. Pure:
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import shlex
 from collections.abc import Sequence
-from dataclasses import field
 from pathlib import PurePosixPath
 
 from k3stui import defaults
+from k3stui.digest import sha256_hex
 from k3stui.plan import Plan, is_node_path
-from k3stui.records import record
+from k3stui.records import field, record
 from k3stui.render import node_paths
 from k3stui.render.install_cmd import PlacedFile, install_command, install_script, judged_version
 from k3stui.render.k3s_config import config_yaml, k3s_args, netconf_node_path
@@ -199,7 +198,7 @@ def manifest(files: Sequence[RenderedFile]) -> bytes:
 
     entries = [{
         "path": f.path, "dest": f.dest, "mode": f"{f.mode:04o}", "roles": list(f.roles),
-        "sha256": hashlib.sha256(f.content).hexdigest(), "description": f.description,
+        "sha256": sha256_hex(f.content), "description": f.description,
     } for f in files]
     return (json.dumps({"generator": f"k3stui {__version__}", "files": entries}, indent=2) + "\n").encode()
 

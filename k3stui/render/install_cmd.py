@@ -11,11 +11,10 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Sequence
-from dataclasses import field
 
 from k3stui import defaults, versions
 from k3stui.plan import Plan
-from k3stui.records import record
+from k3stui.records import field, record
 from k3stui.render.k3s_config import agent_server_url, k3s_args
 from k3stui.render.sysctl import UPLINK_SYSCTL_NODE_PATH
 

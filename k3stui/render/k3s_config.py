@@ -71,9 +71,8 @@ def _as_server(plan: Plan) -> Plan:
     """The plan as its servers run it: the values its choices imply applied (one source:
     implications.py; idempotent, so an already applied plan is unchanged). Done here too so the
     server file is right even for a plan of an agent, which carries no server flags itself."""
-    from dataclasses import replace
-
     from k3stui.implications import apply_implications
+    from k3stui.records import replace
 
     return replace(apply_implications(replace(plan, role="server"))[0], role=plan.role)
 

@@ -20,12 +20,12 @@ import difflib
 import io
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from k3stui import flags
+from k3stui.records import record
 
 # Bounds: a K3s config has a few dozen keys, two levels deep; an alias bomb expands to millions
 # of nodes; PyYAML's pure-Python scanner (the one with exact marks) is quadratic in nesting depth.
@@ -41,7 +41,7 @@ class MergeRefused(ValueError):
     """The file cannot be merged safely; the message says why and what to do."""
 
 
-@dataclass(frozen=True)
+@record
 class Shape:
     documents: int
     aliases: int
@@ -65,7 +65,7 @@ def yaml_shape(text: str) -> Shape:
     return Shape(docs, aliases, deepest)
 
 
-@dataclass(frozen=True)
+@record
 class Merged:
     text: str  # the new file (same BOM and line ends as the old one); `is` the old text when unchanged
     data: dict[str, Any]  # the mapping it parses to (what `check` compares against)
@@ -73,7 +73,7 @@ class Merged:
     before: dict[str, Any]  # the mapping the old text parses to
 
 
-@dataclass(frozen=True)
+@record
 class _Doc:
     body: str  # the text without the BOM
     bom: str

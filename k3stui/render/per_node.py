@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import shlex
-from dataclasses import replace
 
 from k3stui.plan import Node, Plan, node_plan
+from k3stui.records import replace
 from k3stui.render.files import (
     PRESET_NAME,
     ChartExport,

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from k3stui import plan as p
 from k3stui.findings import Finding, did_you_mean
 from k3stui.render.api_endpoint import calico_needs_endpoint, calico_service_endpoint, server_address
-from k3stui.rules.context import Context, Network, overlaps, parse_cidr, parse_ip, show
+from k3stui.rules.context import Context, LazyPattern, Network, overlaps, parse_cidr, parse_ip, show
 from k3stui.rules.registry import CHARTS, NET, E, N, W, emit, rule
 
 _CUSTOM = ("calico", "cilium", "none")
 _FAMILY = {4: "IPv4", 6: "IPv6"}
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_DNS1123_SUBDOMAIN = LazyPattern(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS1123_LABEL = LazyPattern(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _CALICO_DATAPLANES = ("Iptables", "BPF", "VPP", "Nftables")
 _CILIUM_CHOICES = {
     "routing_mode": ("tunnel", "native"),
@@ -25,13 +24,13 @@ _CILIUM_CHOICES = {
 _MTU_MIN, _MTU_MAX = 576, 9216
 # Field syntax the k3s-cni chart's values.schema.json checks (Helm refuses the whole release
 # otherwise, and no pod network comes up): k3stui refuses the plan first, naming the field.
-_CHART_VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]*)?$")
-_CHART_REPO = re.compile(r"^(https?|oci)://[^\s]+$")
+_CHART_VERSION = LazyPattern(r"^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]*)?$")
+_CHART_REPO = LazyPattern(r"^(https?|oci)://[^\s]+$")
 # RFC 1123 host name (no "_"; labels of 1..63 characters, not starting or ending with "-").
 _LABEL = r"[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?"
-_HOSTNAME = re.compile(rf"^{_LABEL}(\.{_LABEL})*$")
+_HOSTNAME = LazyPattern(rf"^{_LABEL}(\.{_LABEL})*$")
 # Linux dev_valid_name (net/core/dev.c): 1..15 bytes (IFNAMSIZ 16), no "/", ":" or whitespace, not . or ..
-_IFNAME = re.compile(r"^[^/\s:]{1,15}$")
+_IFNAME = LazyPattern(r"^[^/\s:]{1,15}$")
 _SCHEMA = "charts/k3s-cni/values.schema.json"
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from k3stui import plan as p
@@ -20,7 +19,23 @@ from k3stui.versions import K3sVersion
 Network = p.Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-_PREFIX_RE = re.compile(r"^[0-9]{1,3}$")
+_PREFIX_RE = re.compile(r"^[0-9]{1,3}$")  # every check parses a CIDR: compiled now
+
+
+class LazyPattern:
+    """A regex compiled on its first `match`: most plans never hold the field it checks (node names,
+    Multus networks, chart repos), and compiling them all cost more than validating a plan."""
+
+    __slots__ = ("_args", "_compiled")
+
+    def __init__(self, regex: str, flags: int = 0) -> None:
+        self._args = (regex, flags)
+        self._compiled: re.Pattern[str] | None = None
+
+    def match(self, text: str) -> re.Match[str] | None:
+        if self._compiled is None:
+            self._compiled = re.compile(*self._args)
+        return self._compiled.match(text)
 
 
 @record
@@ -71,32 +86,41 @@ def show(values: Sequence[Any]) -> str:
     return ",".join(str(v) for v in values)
 
 
-@dataclass
 class Context:
-    plan: p.Plan
-    version: K3sVersion
-    servers: Sequence[p.Plan] = ()
-    server_names: Sequence[str] = ()  # how to name each other server in messages (e.g. its file)
-    cluster: tuple[Cidr, ...] = field(init=False)
-    service: tuple[Cidr, ...] = field(init=False)
-    cluster_nets: tuple[Network, ...] = field(init=False)  # usable entries, in order
-    service_nets: tuple[Network, ...] = field(init=False)
-    cluster_by_v: dict[int, Network] = field(init=False)  # first entry per IP version
-    service_by_v: dict[int, Network] = field(init=False)
-    node_ips: tuple[Address, ...] = field(init=False)
-    external_ips: tuple[Address, ...] = field(init=False)
-    has_v6: bool = field(init=False)
+    """One plan as the rules see it: its addresses parsed once (a plain class: rules only read it)."""
 
-    def __post_init__(self) -> None:
-        plan = self.plan
-        self.cluster = tuple(parse_cidr(c) for c in p.effective_cluster_cidr(plan))
-        self.service = tuple(parse_cidr(c) for c in p.effective_service_cidr(plan))
-        self.cluster_nets = tuple(c.net for c in self.cluster if c.net is not None)
-        self.service_nets = tuple(c.net for c in self.service if c.net is not None)
-        self.cluster_by_v = _first_per_version(self.cluster_nets)
+    __slots__ = (
+        "cluster",
+        "cluster_by_v",
+        "cluster_nets",
+        "external_ips",
+        "has_v6",
+        "node_ips",
+        "plan",
+        "server_names",
+        "servers",
+        "service",
+        "service_by_v",
+        "service_nets",
+        "version",
+    )
+
+    def __init__(self, plan: p.Plan, version: K3sVersion, servers: Sequence[p.Plan] = (),
+                 server_names: Sequence[str] = ()) -> None:
+        self.plan = plan
+        self.version = version
+        self.servers = servers
+        self.server_names = server_names  # how to name each other server in messages (e.g. its file)
+        self.cluster: tuple[Cidr, ...] = tuple(parse_cidr(c) for c in p.effective_cluster_cidr(plan))
+        self.service: tuple[Cidr, ...] = tuple(parse_cidr(c) for c in p.effective_service_cidr(plan))
+        # usable entries, in order
+        self.cluster_nets: tuple[Network, ...] = tuple(c.net for c in self.cluster if c.net is not None)
+        self.service_nets: tuple[Network, ...] = tuple(c.net for c in self.service if c.net is not None)
+        self.cluster_by_v = _first_per_version(self.cluster_nets)  # first entry per IP version
         self.service_by_v = _first_per_version(self.service_nets)
-        self.node_ips = tuple(a for a in map(parse_ip, plan.node_ip) if a is not None)
-        self.external_ips = tuple(a for a in map(parse_ip, plan.node_external_ip) if a is not None)
+        self.node_ips: tuple[Address, ...] = tuple(a for a in map(parse_ip, plan.node_ip) if a is not None)
+        self.external_ips: tuple[Address, ...] = tuple(
+            a for a in map(parse_ip, plan.node_external_ip) if a is not None)
         self.has_v6 = 6 in self.cluster_by_v or 6 in self.service_by_v
 
     @property

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from k3stui import defaults
 from k3stui import plan as p
 from k3stui.findings import Finding
-from k3stui.rules.context import Context, parse_ip, show
+from k3stui.rules.context import Context, LazyPattern, parse_ip, show
 from k3stui.rules.registry import NET, E, N, W, emit, rule
 from k3stui.versions import has
 
 _FAMILY = {4: "IPv4", 6: "IPv6"}
 _STARTS = "K3s itself starts, but "  # stricter than K3s on purpose: say so
 _IPV6_ALLOCATOR_SIZE = 65536  # legacy bitmap service-IP allocator cap (KEP Uncapped-IPv6)
-_LABEL_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_LABEL_RE = LazyPattern(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 
 @rule(

@@ -14,13 +14,14 @@ from collections.abc import Iterator
 from k3stui import plan as p
 from k3stui.findings import Finding, Severity
 from k3stui.rules import addresses
-from k3stui.rules.context import Address, Context, parse_ip
+from k3stui.rules.context import Address, Context, LazyPattern, parse_ip
 from k3stui.rules.registry import NET, E, W, emit, rule
 
 KEY = "nodes"
 # Kubernetes node names are DNS-1123 subdomains; k3stui also uses them as folder and Ansible host names.
-_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_HOSTNAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", re.IGNORECASE)
+_DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+_NAME_RE = LazyPattern(_DNS1123_SUBDOMAIN)
+_HOSTNAME_RE = LazyPattern(_DNS1123_SUBDOMAIN, re.IGNORECASE)
 _HA_DOC = "https://docs.k3s.io/datastore/ha-embedded"
 _K8S_NAMES = "https://kubernetes.io/docs/concepts/overview/working-with-objects/names/"
 

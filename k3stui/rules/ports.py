@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from k3stui import defaults
 from k3stui.findings import Finding
 from k3stui.ports import ETCD_PORTS, REGISTRY_P2P_PORT
 from k3stui.ports import ports as port_table
-from k3stui.rules.context import Context
+from k3stui.rules.context import Context, LazyPattern
 from k3stui.rules.registry import NET, E, W, emit, rule
 
 # k8s ParsePortRange accepts "min-max", "min+offset" and a single port.
-_RANGE_RE = re.compile(r"^\s*([0-9]{1,6})\s*(?:([-+])\s*([0-9]{1,6}))?\s*$")
+_RANGE_RE = LazyPattern(r"^\s*([0-9]{1,6})\s*(?:([-+])\s*([0-9]{1,6}))?\s*$")
 _SMALL_RANGE = 100
 
 
