@@ -19,13 +19,6 @@ from collections.abc import Callable, Sequence
 from k3stui import __version__, exit_codes
 from k3stui.defaults import NEWEST_KNOWN
 
-# k3stui speaks English only: argparse's own words ("usage:", "options", its error messages) are not
-# looked up in gettext catalogs. Every lookup searched the locale folders anew (about 6 million
-# instructions, most of building `check`'s parser), and as k3stui ships no catalog a translated
-# "usage:" could only mix two languages in one message.
-argparse._ = str  # type: ignore[attr-defined]
-argparse.ngettext = lambda singular, plural, n: singular if n == 1 else plural  # type: ignore[attr-defined]
-
 _VERSION_HELP = (
     "K3s version the plan is for, as vX.Y.Z+k3sN. Without it, rules apply to the newest "
     f"K3s release k3stui knows: {NEWEST_KNOWN}."

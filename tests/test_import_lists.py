@@ -106,18 +106,3 @@ def test_top_level_help_lists_every_command_though_one_is_named() -> None:
 ])
 def test_command_word_finds_the_command_past_top_level_values(argv: list[str], word: str | None) -> None:
     assert cli.command_word(argv) == word
-
-
-def test_the_parser_looks_up_no_translation(monkeypatch: pytest.MonkeyPatch) -> None:
-    """k3stui's command line is English: argparse's words are not searched for in locale folders
-    (each search cost more than the parser's own building)."""
-    import gettext
-
-    def searched(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a gettext catalog was searched")
-
-    monkeypatch.setattr(gettext, "find", searched)
-    parser = cli.build_parser()
-    assert parser.format_help().startswith("usage: k3stui")
-    with pytest.raises(SystemExit):
-        parser.parse_args(["check", "--no-such-option"])
