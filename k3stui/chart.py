@@ -11,11 +11,11 @@ import base64
 import fnmatch
 import gzip
 import io
+import tarfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from k3stui import defaults, yamlout
-from k3stui.chart_tar import plain, tar_bytes
 from k3stui.errors import RenderRefused
 from k3stui.importers.yamlio import safe_load
 from k3stui.plan import Plan
@@ -169,29 +169,21 @@ def package_chart(chart_dir: Path) -> tuple[str, bytes]:
 def package_files(files: dict[str, bytes]) -> tuple[str, bytes]:
     """`package_chart` for chart files already read (`chart_files`)."""
     meta = _chart_meta(files)
-    members = [(f"{meta['name']}/{rel}", data) for rel, data in sorted(files.items())]
     buf = io.BytesIO()
     # gzip with mtime 0 and no file name: byte-identical output for identical input.
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=_FIXED_MTIME, compresslevel=6) as gz:
-        if all(plain(name) for name, _ in members):
-            gz.write(tar_bytes(members, mode=0o644, mtime=_FIXED_MTIME))
-        else:  # a long or non-ASCII name needs a PAX extended header: tarfile writes those
-            _tar_with_tarfile(gz, members)
-    return f"{meta['name']}-{meta['version']}.tgz", buf.getvalue()
-
-
-def _tar_with_tarfile(fileobj: Any, members: list[tuple[str, bytes]]) -> None:
-    import tarfile
-
-    with tarfile.open(fileobj=fileobj, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for name, data in members:
-            info = tarfile.TarInfo(name)
+    with (
+        gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=_FIXED_MTIME, compresslevel=6) as gz,
+        tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
+        for rel, data in sorted(files.items()):
+            info = tarfile.TarInfo(f"{meta['name']}/{rel}")
             info.size = len(data)
             info.mtime = _FIXED_MTIME
             info.mode = 0o644
             info.uid = info.gid = 0
             info.uname = info.gname = ""
             tar.addfile(info, io.BytesIO(data))
+    return f"{meta['name']}-{meta['version']}.tgz", buf.getvalue()
 
 
 def auto_deploy_manifest(tgz: bytes, values: dict[str, Any], *, name: str = CHART_NAME,
