@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 import types
 import typing
-from dataclasses import MISSING, Field, fields, is_dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Union
@@ -28,7 +27,8 @@ from k3stui.findings import InputError, did_you_mean
 from k3stui.flag_values import SECRET_KEYS, kind_of, scalar_text
 from k3stui.importers.yamlio import load_yaml_checked
 from k3stui.plan import Plan, Secret
-from k3stui.records import record
+from k3stui.records import MISSING, Field, fields, record
+from k3stui.records import is_record as is_dataclass
 
 API_VERSION = "k3stui.io/v1alpha1"
 KIND = "NetworkPreset"
