@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Header, Label, Static, TabbedContent, TabPane
+from textual.widgets import Button, Header, Label, Static, TabbedContent, TabPane
 
 from k3stui import plan as p
 from k3stui.findings import Severity
 from k3stui.tui.fields import FIELDS, SECTIONS, TABS, field_for, section_visible
+from k3stui.tui.screens.fresh import FreshScreen
 from k3stui.tui.state import PlanState, judge
 from k3stui.tui.widgets.field_row import FieldRow
 from k3stui.tui.widgets.findings_list import FindingsList
@@ -32,6 +33,7 @@ from k3stui.tui.widgets.help_panel import OptionHelp
 from k3stui.tui.widgets.implications_view import ImplicationsView
 from k3stui.tui.widgets.macvlan_networks import MacvlanNetworks
 from k3stui.tui.widgets.preview_pane import PreviewPane
+from k3stui.tui.widgets.steady_footer import SteadyFooter
 from k3stui.tui.widgets.summary_bar import SummaryBar
 
 if TYPE_CHECKING:
@@ -41,6 +43,9 @@ if TYPE_CHECKING:
 W = TypeVar("W", bound=Widget)
 _TAB_IDS = [tab for tab, _ in TABS]
 _FINDINGS = _TAB_IDS.index("findings")  # the tabs before it hold the options
+# The option focused when the screen opens: focused by Textual as the screen mounts (not moved
+# there afterwards, a footer and help redraw more) and its help shown from the start.
+_FIRST = next(f for f in FIELDS if f.tab == _TAB_IDS[0] and not f.section)
 _PREVIEW_DELAY = 0.15  # seconds of quiet typing before the previews re-render
 JUDGE_DELAY = 0.04  # seconds of quiet typing before the plan is judged: a burst is judged once
 
@@ -53,7 +58,9 @@ def blocked_reason(state: PlanState) -> str | None:
     return f"{errors} error{'s' if errors > 1 else ''}: see Findings"
 
 
-class PlanEditorScreen(Screen[None]):
+class PlanEditorScreen(FreshScreen[None]):
+    AUTO_FOCUS = f"#{_FIRST.widget_id} .field-input"
+    STYLESHEET = Path(__file__).with_name("plan_editor.tcss")  # added as it opens (app.push_screen)
     BINDINGS: ClassVar[list[BindingType]] = [
         # priority: Input binds ctrl+e (end of line); the app's actions win on this screen.
         Binding("f1", "toggle_help", "Help", priority=True),
@@ -97,8 +104,8 @@ class PlanEditorScreen(Screen[None]):
                 with TabPane(title, id=tab):
                     if tab in self._built:
                         yield from self._tab_body(tab)
-        yield OptionHelp(id="help")
-        yield Footer(compact=True)  # F7/F8 on the Multus section: every key still fits in 80 columns
+        yield OptionHelp(_FIRST.help_key or _FIRST.path, id="help")
+        yield SteadyFooter(compact=True)  # F7/F8 on the Multus section: every key still fits in 80 columns
 
     def _tab_body(self, tab: str) -> list[Widget]:
         if tab == "findings":
