@@ -89,6 +89,7 @@ class PlanEditorScreen(FreshScreen[None]):
         self._built: set[str] = {_TAB_IDS[0]}  # tabs whose options are mounted
         self._rows: list[FieldRow] = []
         self._sections: list[Vertical] = []
+        self._unfilled: set[str] = set()  # sections mounted empty while hidden (see _tab_body)
         self._views: dict[str, Widget] = {}
 
     @property
@@ -118,15 +119,35 @@ class PlanEditorScreen(FreshScreen[None]):
         if tab == "network":
             body.append(ImplicationsView(id="implications"))
         body += [FieldRow(f, self.state) for f in FIELDS if f.tab == tab and not f.section]
-        for section, title in SECTIONS.items():
-            rows: list[Widget] = [FieldRow(f, self.state) for f in FIELDS
-                                  if f.tab == tab and f.section == section]
-            if rows:
-                if section == "multus":
-                    rows.append(MacvlanNetworks(self.state, id="networks"))
-                body.append(Vertical(Label(title, classes="section-title"), *rows, id=f"sec-{section}",
+        for section in SECTIONS:
+            if any(f.tab == tab and f.section == section for f in FIELDS):
+                # A hidden section (another CNI's) stays empty until it is shown: the Pod network
+                # tab is built with one CNI's options, not all four sections'.
+                shown = section_visible(section, self.state.applied)
+                if not shown:
+                    self._unfilled.add(section)
+                body.append(Vertical(*(self._section_body(section) if shown else ()), id=f"sec-{section}",
                                      classes="section"))
         return [VerticalScroll(*body, classes="tab-body")]
+
+    def _section_body(self, section: str) -> list[Widget]:
+        rows: list[Widget] = [Label(SECTIONS[section], classes="section-title")]
+        rows += [FieldRow(f, self.state) for f in FIELDS if f.section == section]
+        if section == "multus":
+            rows.append(MacvlanNetworks(self.state, id="networks"))
+        return rows
+
+    async def _fill_sections(self) -> None:
+        """Build the options of the sections the plan now shows (a CNI chosen, Multus turned on)."""
+        todo = [s for s in self._sections if s.id and s.id.removeprefix("sec-") in self._unfilled
+                and section_visible(s.id.removeprefix("sec-"), self.state.applied)]
+        for section in todo:
+            name = (section.id or "").removeprefix("sec-")
+            self._unfilled.discard(name)
+            await section.mount_all(self._section_body(name))
+        if todo:
+            self._index()
+            self.refresh_view()
 
     async def _build(self, tab: str) -> None:
         """Mount a tab's options the first time it is shown, then show the state in them."""
@@ -178,6 +199,8 @@ class PlanEditorScreen(FreshScreen[None]):
         for section in self._sections:
             section.display = section_visible(section.id.removeprefix("sec-") if section.id else "",
                                               state.applied)
+            if section.display and section.id and section.id.removeprefix("sec-") in self._unfilled:
+                self.call_next(self._fill_sections)  # after a load or an edit judged at once
         networks = self._one("networks", MacvlanNetworks)
         if networks is not None and networks.shown != state.network_count:  # Multus turned on, a load
             self.call_next(self._sync_networks)
@@ -223,6 +246,7 @@ class PlanEditorScreen(FreshScreen[None]):
         judgement = await asyncio.to_thread(judge, self.state.snapshot())
         if self.state.accept(judgement):
             self.refresh_view()
+            await self._fill_sections()  # in the worker: settled when it is
 
     def _schedule_preview(self) -> None:
         if self._preview_timer is not None:
@@ -253,6 +277,7 @@ class PlanEditorScreen(FreshScreen[None]):
     async def on_macvlan_networks_requested(self, event: MacvlanNetworks.Requested) -> None:
         await self._build("network")
         self.judge_now()  # the rows are rebuilt from the state: it must hold what was typed
+        await self._fill_sections()  # Multus just turned on: its section may still be empty
         if event.remove is None:
             index = self.state.add_network()
             self.say(f"Added macvlan network {index + 1}")
