@@ -53,3 +53,41 @@ def test_a_description_after_other_keys_and_comments_is_found():
             "apiVersion: k3stui.io/v1alpha1\nkind: NetworkPreset\nmetadata:\n  name: x\n"
             "  # a comment: here\n  description: the text\nspec:\n  description: other\n")
     assert metadata_description(text) == "the text" == yaml.safe_load(text)["metadata"]["description"]
+
+
+# The start screen in a fresh interpreter, until it is up and idle; then what it loaded and shows.
+_PROBE = """
+import json, sys
+from pathlib import Path
+from textual.widgets import OptionList
+from k3stui.tui.app import K3sTuiApp
+
+app = K3sTuiApp(root=Path(sys.argv[1]), out_dir=Path(sys.argv[1]))
+
+async def up(pilot):
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    prompts = [str(o.prompt) for o in app.screen.query_one(OptionList).options]
+    print(json.dumps([sorted(sys.modules), prompts]), file=sys.stderr)
+    app.exit()
+
+app.run(headless=True, auto_pilot=up, size=(80, 24))
+"""
+
+
+def test_the_start_screen_shows_the_descriptions_without_yaml_presets_or_rules(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    r = subprocess.run([sys.executable, "-c", _PROBE, str(tmp_path)], capture_output=True, text=True,
+                       cwd=repo, timeout=120)
+    loaded, prompts = json.loads(r.stderr.strip().splitlines()[-1])
+    assert "k3stui.tui.screens.start" in loaded  # the probe really showed the start screen
+    heavy = {"yaml", "k3stui.presets", "k3stui.importers", "k3stui.rules", "k3stui.tui.screens.plan_editor"}
+    assert sorted(m for m in loaded if m in heavy or m.rpartition(".")[0] in heavy) == []
+    for name in shipped_preset_names():
+        assert f"Preset {name} — {load_shipped(name).description}" in prompts
