@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 
 from k3stui.exit_codes import INTERNAL
 from k3stui.tui.commands import K3sCommands
@@ -50,6 +51,26 @@ class K3sTuiApp(App[int]):
         else:
             self.push_screen(StartScreen(self.root), self._started)
 
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        """Textual's push, with the screen's size classes (.-narrow, .-short) set before it mounts:
+        set by its first Resize instead, they restyle every widget of it once more (~100 ms for
+        the plan editor)."""
+        if isinstance(screen, Screen):
+            screen.update_classes(self.breakpoint_classes(), update=False)
+            sheet = getattr(screen, "STYLESHEET", None)
+            if isinstance(sheet, Path):
+                self._add_stylesheet(sheet)
+        return super().push_screen(screen, *args, **kwargs)
+
+    def breakpoint_classes(self) -> dict[str, bool]:
+        """The breakpoint classes for the terminal's size, as Textual's Screen sets them on Resize."""
+        width, height = self.size
+        classes: dict[str, bool] = {}
+        for dimension, points in ((width, self.HORIZONTAL_BREAKPOINTS), (height, self.VERTICAL_BREAKPOINTS)):
+            reached = [name for at, name in sorted(points) if dimension >= at]
+            classes |= {name: name == reached[-1] if reached else False for _, name in points}
+        return classes
+
     def _started(self, start: Start | None) -> None:
         if start is None:
             return
@@ -66,13 +87,12 @@ class K3sTuiApp(App[int]):
         from k3stui.tui.screens.plan_editor import PlanEditorScreen
 
         self.state = state
-        self._add_stylesheet(Path(__file__).parent / "screens" / "plan_editor.tcss")
         self.push_screen(PlanEditorScreen(state))
 
     def _add_stylesheet(self, path: Path) -> None:
-        """A screen's rules, added when it is first opened (not parsed before the first paint). Not
-        the screen's CSS_PATH: for that Textual re-parses every stylesheet of the app (~100 ms);
-        added as a source, only the new file is parsed, as a widget's DEFAULT_CSS is."""
+        """A screen's rules (its STYLESHEET), added when it is first opened (not parsed before the
+        first paint). Not the screen's CSS_PATH: for that Textual re-parses every stylesheet of the
+        app (~100 ms); added as a source, only the new file is parsed, as a widget's DEFAULT_CSS is."""
         if not self.stylesheet.has_source(str(path), ""):
             self.stylesheet.add_source(path.read_text(encoding="utf-8"), read_from=(str(path), ""))
 

@@ -6,6 +6,7 @@ Reading files is the shell's job; these read under `root` (tests point it at tmp
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,14 +61,66 @@ def preset_from_file(path: Path) -> Preset:
 
 
 def shipped_presets() -> list[tuple[str, str]]:
-    """(name, description) of every shipped preset; an unloadable one says why instead."""
-    from k3stui.findings import InputError
-    from k3stui.presets import load_shipped
+    """(name, description) of every shipped preset, read without the YAML parser where the line
+    allows (`metadata_description`); the others are loaded, and an unloadable one says why."""
+    from k3stui.resources import presets_dir
 
     out = []
     for name in shipped_preset_names():
         try:
-            out.append((name, load_shipped(name).description))
-        except InputError as exc:
-            out.append((name, f"(cannot be loaded: {exc})"))
+            description = metadata_description((presets_dir() / f"{name}.yaml").read_text(encoding="utf-8"))
+        except OSError:
+            description = None
+        out.append((name, _loaded_description(name) if description is None else description))
     return out
+
+
+def _loaded_description(name: str) -> str:
+    from k3stui.findings import InputError
+    from k3stui.presets import load_shipped
+
+    try:
+        return load_shipped(name).description
+    except InputError as exc:
+        return f"(cannot be loaded: {exc})"
+
+
+# A plain YAML scalar that reads as the text itself: no quote, block, anchor, tag, flow or comment
+# indicator, no ": " or " #" inside nor ":" at the end (a mapping, a comment), and not a word or
+# number YAML reads as another type (true, null, 1.5).
+_PLAIN = re.compile(r"(?![0-9+.])(?!(?i:null|true|false|yes|no|on|off|y|n|~)$)"
+                    r"[^\s'\"&*!|>%@`{}\[\],#?:-](?:(?!: | #)[^\t])*(?<!:)")
+_KEY = re.compile(r"( *)([A-Za-z_-]+):(?: (.*))?$")
+
+
+def metadata_description(text: str) -> str | None:
+    """`metadata.description` of a preset's text when it is one plain line of YAML (as k3stui writes
+    it and the shipped presets hold it), read without the YAML parser: the start screen lists the
+    presets before PyYAML is imported. None when the line is anything else (quoted, folded,
+    continued, absent): then only the real loader can say."""
+    in_metadata, indent = False, -1
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key = _KEY.match(line)
+        if key is None:
+            if in_metadata and indent < 0:
+                return None  # metadata is not a block mapping we can read this way
+            continue
+        depth, name, value = len(key.group(1)), key.group(2), (key.group(3) or "").rstrip()
+        if depth == 0:
+            in_metadata, indent = name == "metadata" and not value, -1
+        elif in_metadata and name == "description":
+            if indent not in (-1, depth) or not _PLAIN.fullmatch(value) or _continued(lines[i + 1:], depth):
+                return None
+            return value
+        elif in_metadata:
+            indent = depth
+    return None
+
+
+def _continued(rest: list[str], depth: int) -> bool:
+    """A plain scalar goes on over the next lines that are indented deeper than its key."""
+    following = next((line for line in rest if line.strip() and not line.lstrip().startswith("#")), "")
+    return len(following) - len(following.lstrip(" ")) > depth

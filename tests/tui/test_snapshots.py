@@ -54,15 +54,9 @@ async def settle(pilot) -> None:
         await pilot.pause()
 
 
-async def described(pilot) -> None:
-    """The start screen fills in the presets' descriptions from a worker: wait for it."""
-    await pilot.app.workers.wait_for_complete()
-    await settle(pilot)
-
-
 @both_sizes
 def test_start_screen(snap_compare, make_app, size):
-    assert snap_compare(make_app(), terminal_size=size, run_before=described)
+    assert snap_compare(make_app(), terminal_size=size, run_before=settle)
 
 
 @both_sizes

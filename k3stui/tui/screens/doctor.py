@@ -21,12 +21,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Header, Label, Static
+from textual.widgets import Button, DataTable, Header, Label, Static
 
 from k3stui import plan as p
 from k3stui.doctor.report import summary
 from k3stui.doctor.results import Result
 from k3stui.doctor.session import Report, Request
+from k3stui.tui.widgets.steady_footer import SteadyFooter
 
 Runner = Callable[[Request], Report]
 LAYERS = {"cluster": "the cluster", "node": "this node", "connectivity": "connectivity"}
@@ -71,7 +72,7 @@ class DoctorScreen(Screen[None]):
             yield Static("", id="doctor-summary", markup=False)
             yield DataTable(id="doctor-results", cursor_type="row", zebra_stripes=True)
             yield Static("", id="doctor-fix", markup=False)
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "doctor"

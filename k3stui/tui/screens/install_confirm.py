@@ -17,10 +17,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Log, ProgressBar, Select, Static
+from textual.widgets import Button, Header, Input, Label, Log, ProgressBar, Select, Static
 
 from k3stui.install.events import Event, Finished, OutputLine, StepDone, StepFailed, StepStarted, Undone
 from k3stui.tui.state import PlanState
+from k3stui.tui.widgets.steady_footer import SteadyFooter
 
 # Where K3s comes from: (choice, label, what the path field asks for, its example).
 SOURCES: tuple[tuple[str, str, str, str], ...] = (
@@ -44,7 +45,7 @@ def in_ui_words(text: str) -> str:
 
 
 class InstallScreen(Screen[None]):
-    CSS_PATH = "install.tcss"
+    STYLESHEET = Path(__file__).with_name("install.tcss")  # added as it opens (app.push_screen)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back"),
         Binding("ctrl+r", "confirm", "Install now"),
@@ -77,7 +78,7 @@ class InstallScreen(Screen[None]):
             with Horizontal(id="dialog-buttons"):
                 yield Button("Install now", id="confirm", variant="error", disabled=True, compact=True)
                 yield Button("Back", id="close", compact=True)
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "dry run: nothing is changed until you press Install now"

@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Header, Label, Static, TabbedContent, TabPane
+from textual.widgets import Button, Header, Label, Static, TabbedContent, TabPane
 
 from k3stui import plan as p
 from k3stui.findings import Severity
 from k3stui.tui.fields import FIELDS, SECTIONS, TABS, field_for, section_visible
+from k3stui.tui.screens.fresh import FreshScreen
 from k3stui.tui.state import PlanState, judge
 from k3stui.tui.widgets.field_row import FieldRow
 from k3stui.tui.widgets.findings_list import FindingsList
@@ -32,6 +33,7 @@ from k3stui.tui.widgets.help_panel import OptionHelp
 from k3stui.tui.widgets.implications_view import ImplicationsView
 from k3stui.tui.widgets.macvlan_networks import MacvlanNetworks
 from k3stui.tui.widgets.preview_pane import PreviewPane
+from k3stui.tui.widgets.steady_footer import SteadyFooter
 from k3stui.tui.widgets.summary_bar import SummaryBar
 
 if TYPE_CHECKING:
@@ -41,6 +43,9 @@ if TYPE_CHECKING:
 W = TypeVar("W", bound=Widget)
 _TAB_IDS = [tab for tab, _ in TABS]
 _FINDINGS = _TAB_IDS.index("findings")  # the tabs before it hold the options
+# The option focused when the screen opens: focused by Textual as the screen mounts (not moved
+# there afterwards, a footer and help redraw more) and its help shown from the start.
+_FIRST = next(f for f in FIELDS if f.tab == _TAB_IDS[0] and not f.section)
 _PREVIEW_DELAY = 0.15  # seconds of quiet typing before the previews re-render
 JUDGE_DELAY = 0.04  # seconds of quiet typing before the plan is judged: a burst is judged once
 
@@ -53,7 +58,9 @@ def blocked_reason(state: PlanState) -> str | None:
     return f"{errors} error{'s' if errors > 1 else ''}: see Findings"
 
 
-class PlanEditorScreen(Screen[None]):
+class PlanEditorScreen(FreshScreen[None]):
+    AUTO_FOCUS = f"#{_FIRST.widget_id} .field-input"
+    STYLESHEET = Path(__file__).with_name("plan_editor.tcss")  # added as it opens (app.push_screen)
     BINDINGS: ClassVar[list[BindingType]] = [
         # priority: Input binds ctrl+e (end of line); the app's actions win on this screen.
         Binding("f1", "toggle_help", "Help", priority=True),
@@ -82,6 +89,7 @@ class PlanEditorScreen(Screen[None]):
         self._built: set[str] = {_TAB_IDS[0]}  # tabs whose options are mounted
         self._rows: list[FieldRow] = []
         self._sections: list[Vertical] = []
+        self._unfilled: set[str] = set()  # sections mounted empty while hidden (see _tab_body)
         self._views: dict[str, Widget] = {}
 
     @property
@@ -97,8 +105,8 @@ class PlanEditorScreen(Screen[None]):
                 with TabPane(title, id=tab):
                     if tab in self._built:
                         yield from self._tab_body(tab)
-        yield OptionHelp(id="help")
-        yield Footer(compact=True)  # F7/F8 on the Multus section: every key still fits in 80 columns
+        yield OptionHelp(_FIRST.help_key or _FIRST.path, id="help")
+        yield SteadyFooter(compact=True)  # F7/F8 on the Multus section: every key still fits in 80 columns
 
     def _tab_body(self, tab: str) -> list[Widget]:
         if tab == "findings":
@@ -111,15 +119,35 @@ class PlanEditorScreen(Screen[None]):
         if tab == "network":
             body.append(ImplicationsView(id="implications"))
         body += [FieldRow(f, self.state) for f in FIELDS if f.tab == tab and not f.section]
-        for section, title in SECTIONS.items():
-            rows: list[Widget] = [FieldRow(f, self.state) for f in FIELDS
-                                  if f.tab == tab and f.section == section]
-            if rows:
-                if section == "multus":
-                    rows.append(MacvlanNetworks(self.state, id="networks"))
-                body.append(Vertical(Label(title, classes="section-title"), *rows, id=f"sec-{section}",
+        for section in SECTIONS:
+            if any(f.tab == tab and f.section == section for f in FIELDS):
+                # A hidden section (another CNI's) stays empty until it is shown: the Pod network
+                # tab is built with one CNI's options, not all four sections'.
+                shown = section_visible(section, self.state.applied)
+                if not shown:
+                    self._unfilled.add(section)
+                body.append(Vertical(*(self._section_body(section) if shown else ()), id=f"sec-{section}",
                                      classes="section"))
         return [VerticalScroll(*body, classes="tab-body")]
+
+    def _section_body(self, section: str) -> list[Widget]:
+        rows: list[Widget] = [Label(SECTIONS[section], classes="section-title")]
+        rows += [FieldRow(f, self.state) for f in FIELDS if f.section == section]
+        if section == "multus":
+            rows.append(MacvlanNetworks(self.state, id="networks"))
+        return rows
+
+    async def _fill_sections(self) -> None:
+        """Build the options of the sections the plan now shows (a CNI chosen, Multus turned on)."""
+        todo = [s for s in self._sections if s.id and s.id.removeprefix("sec-") in self._unfilled
+                and section_visible(s.id.removeprefix("sec-"), self.state.applied)]
+        for section in todo:
+            name = (section.id or "").removeprefix("sec-")
+            self._unfilled.discard(name)
+            await section.mount_all(self._section_body(name))
+        if todo:
+            self._index()
+            self.refresh_view()
 
     async def _build(self, tab: str) -> None:
         """Mount a tab's options the first time it is shown, then show the state in them."""
@@ -171,6 +199,8 @@ class PlanEditorScreen(Screen[None]):
         for section in self._sections:
             section.display = section_visible(section.id.removeprefix("sec-") if section.id else "",
                                               state.applied)
+            if section.display and section.id and section.id.removeprefix("sec-") in self._unfilled:
+                self.call_next(self._fill_sections)  # after a load or an edit judged at once
         networks = self._one("networks", MacvlanNetworks)
         if networks is not None and networks.shown != state.network_count:  # Multus turned on, a load
             self.call_next(self._sync_networks)
@@ -216,6 +246,7 @@ class PlanEditorScreen(Screen[None]):
         judgement = await asyncio.to_thread(judge, self.state.snapshot())
         if self.state.accept(judgement):
             self.refresh_view()
+            await self._fill_sections()  # in the worker: settled when it is
 
     def _schedule_preview(self) -> None:
         if self._preview_timer is not None:
@@ -246,6 +277,7 @@ class PlanEditorScreen(Screen[None]):
     async def on_macvlan_networks_requested(self, event: MacvlanNetworks.Requested) -> None:
         await self._build("network")
         self.judge_now()  # the rows are rebuilt from the state: it must hold what was typed
+        await self._fill_sections()  # Multus just turned on: its section may still be empty
         if event.remove is None:
             index = self.state.add_network()
             self.say(f"Added macvlan network {index + 1}")

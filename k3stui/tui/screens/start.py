@@ -1,31 +1,32 @@
 """Where the plan starts: a shipped preset, a preset file, this host's K3s config, or K3s defaults.
 
-The presets are listed by name at once; their descriptions (which need the YAML parser and the
-presets read) fill in from a worker right after the screen is up."""
+The presets are listed with their descriptions, read from each file's metadata line without the
+YAML parser (`starting_points.metadata_description`): the screen paints without it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, OptionList
+from textual.widgets import Button, Header, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from k3stui import plan as p
 from k3stui.findings import Finding, InputError
 from k3stui.tui import starting_points as st
+from k3stui.tui.screens.fresh import FreshScreen
+from k3stui.tui.widgets.steady_footer import SteadyFooter
 
 # What the start screen hands back: (plan, where it came from, importers' findings).
 # (plan, where it came from, importer findings, (name, description) of the preset if one)
 Start = tuple[p.Plan, str, list[Finding], tuple[str, str] | None]
 
 
-class StartScreen(Screen[Start]):
+class StartScreen(FreshScreen[Start]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", show=False),
         Binding("ctrl+l", "focus_file", "Preset file"),
@@ -45,7 +46,7 @@ class StartScreen(Screen[Start]):
             with Horizontal(id="file-row"):
                 yield Input(placeholder="path/to/preset.yaml", id="preset-file")
                 yield Button("Load", id="load-file", compact=True)
-        yield Footer()
+        yield SteadyFooter()
 
     def _options(self) -> list[Option]:
         options = [Option("K3s defaults — flannel vxlan, 10.42.0.0/16 pods, 10.43.0.0/16 services",
@@ -56,24 +57,13 @@ class StartScreen(Screen[Start]):
             host = f"cannot be read: {exc}"
         if host:
             options.append(Option(f"This host's K3s config — {host}", id="host"))
-        for name in st.shipped_preset_names():
-            options.append(Option(f"Preset {name}", id=f"preset:{name}"))
+        for name, description in st.shipped_presets():
+            options.append(Option(f"Preset {name} — {description}", id=f"preset:{name}"))
         return options
 
     def on_mount(self) -> None:
         self.title, self.sub_title = "k3stui", "choose a starting point"
         self.query_one(OptionList).focus()
-        self.call_after_refresh(self._describe_presets)  # after the first paint: not competing with it
-
-    @work(thread=True, group="describe")
-    def _describe_presets(self) -> None:
-        described = st.shipped_presets()
-        self.app.call_from_thread(self._described, described)
-
-    def _described(self, described: list[tuple[str, str]]) -> None:
-        options = self.query_one(OptionList)
-        for name, description in described:
-            options.replace_option_prompt(f"preset:{name}", f"Preset {name} — {description}")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from k3stui.findings import Severity
 from k3stui.tui.fields import OPTIONAL_CHOICES, Field, display_text
 from k3stui.tui.state import PlanState
+
+if TYPE_CHECKING:  # imported where a flags field is built (Host tab): ~20 ms, with its document model
+    from textual.widgets import TextArea
 
 
 def format_value(value: Any) -> str:
@@ -66,6 +69,8 @@ class FieldRow(Widget):
                     classes="field-input",
                 )
             elif fld.kind == "flags":  # several lines: one flag a line
+                from textual.widgets import TextArea
+
                 yield TextArea(display_text(fld, value), placeholder=fld.placeholder, compact=True,
                                soft_wrap=False, highlight_cursor_line=False, classes="field-input")
             else:
@@ -151,10 +156,11 @@ class FieldRow(Widget):
         elif isinstance(widget, Select):
             with widget.prevent(Select.Changed):
                 widget.value = display_text(self.field, value) if value is not None else Select.NULL
-        elif isinstance(widget, TextArea):
+        elif self.field.kind == "flags":
+            widget = cast("TextArea", widget)
             text = display_text(self.field, value)
             if widget.text != text and (load or not widget.has_focus):
-                with widget.prevent(TextArea.Changed):
+                with widget.prevent(type(widget).Changed):
                     widget.load_text(text)
         else:
             text = display_text(self.field, value)

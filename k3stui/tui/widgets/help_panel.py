@@ -15,17 +15,23 @@ class OptionHelp(Static):
 
     DEFAULT_TEXT = "Move to an option to see what it does. F1 hides this panel."
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(self.DEFAULT_TEXT, markup=False, **kwargs)
+    def __init__(self, path: str | None = None, **kwargs: Any) -> None:
+        """`path`: the option shown at first (the one focused when the screen opens)."""
+        super().__init__(self._text(path), markup=False, **kwargs)
+        self._path = path
 
     def show(self, path: str | None) -> None:
+        if path != self._path:  # an update lays the screen out again: only for a new text
+            self._path = path
+            self.update(self._text(path))
+
+    def _text(self, path: str | None) -> Text | str:
         entry = help_for(path) if path else None
         if entry is None:
-            self.update(self.DEFAULT_TEXT)
-            return
+            return self.DEFAULT_TEXT
         text = Text()
         text.append(entry.title, style="bold")
         text.append(f"  default: {entry.default}\n", style="italic")
         text.append(entry.text)
         text.append(f"\nsource: {entry.source}", style="dim")
-        self.update(text)
+        return text
