@@ -9,6 +9,7 @@ passed; the burners are stopped however the runs end. Stdlib only.
 from __future__ import annotations
 
 import argparse
+import signal
 import subprocess
 import sys
 import time
@@ -21,8 +22,11 @@ def main() -> int:
     ap.add_argument("command", nargs="+",
                     help="the suite's command, after --: make test-stress passes make test's")
     args = ap.parse_args()
-    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.burners)]
+    # A burner spins until its parent is gone, so a killed stress run leaves no busy loop behind.
+    burner = "import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n    pass\n"
+    burners = [subprocess.Popen([sys.executable, "-c", burner]) for _ in range(args.burners)]
     results = []
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a TERM still runs the clean-up below
     try:
         for n in range(1, args.runs + 1):
             t0 = time.perf_counter()
