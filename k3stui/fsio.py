@@ -21,13 +21,11 @@ from typing import BinaryIO, Protocol
 
 from k3stui.errors import InputError, WriteRefused
 
-# tempfile, shutil and hashlib are imported where they are used: `render` needs none of shutil,
-# `check --config` reads through here and writes nothing.
+# tempfile, shutil and hashlib are imported where they are used: `check --config` reads through
+# here and writes nothing.
 
 # K3s configs, presets and net-conf.json files are a few kB; anything this big is not one.
 MAX_INPUT_BYTES = 4 << 20
-# Staged files fsynced together (and open at once) at most.
-_SYNC_BATCH = 64
 # Temp names carry the target's name for people; cut it so a 255-character name still fits.
 _NAME_IN_TEMP = 64
 
@@ -277,8 +275,8 @@ def write_tree(out_dir: str | os.PathLike[str], files: Iterable[_HasPath], force
     `force` (then files are replaced, others left alone). The files are written into a temp folder
     beside `out_dir` first, which then becomes `out_dir` by one rename (or, with --force into a
     folder that has files, each file by its own rename): a failure leaves no half folder.
-    Durable at one fsync per file and one for the folder: a staged file needs no temp file,
-    rename and folder fsync of its own, as nobody sees the staging folder before it is published."""
+    Durable at one fsync per file and one per folder: a staged file needs no temp file and
+    rename of its own, as nobody sees the staging folder before it is published."""
     out = Path(out_dir)
     items = list(files)
     try:
@@ -288,30 +286,27 @@ def write_tree(out_dir: str | os.PathLike[str], files: Iterable[_HasPath], force
         if filled and not force:
             raise WriteRefused(f"{out} is not empty; choose an empty folder or add --force")
         out.absolute().parent.mkdir(parents=True, exist_ok=True)
-        staging = _staging_folder(out.absolute().parent, out.name)
+        import tempfile
+
+        staging = Path(tempfile.mkdtemp(dir=out.absolute().parent, prefix=f".{out.name[:_NAME_IN_TEMP]}.",
+                                        suffix=".k3stui-tmp"))
     except OSError as exc:
         raise write_failed(out, exc) from None
-    written: list[tuple[Path, int]] = []  # staged files still open, not yet fsynced
     try:
         for f in items:
             # Placed by its parts alone: the staging folder is ours, made 0700 just now, and holds only
             # what this loop made (no symlink to follow); the files are opened with O_NOFOLLOW anyway.
             target = staging.joinpath(*_relative_parts(f.path))
             _mkdirs(target.parent, out)
-            written.append((target, _write_staged(target, f)))
-            if len(written) == _SYNC_BATCH:
-                _sync_and_close(written)
-        _sync_and_close(written)
-        # The folder once, not once per file (nor per subfolder): on a journaling file system
-        # (ext4, xfs) its commit carries every entry made before it, the subfolders' too.
-        _fsync_dir(staging)
+            _write_staged(target, f)
+        # Each folder's new entries made durable by an fsync of that folder (POSIX says no more).
+        for folder, _, _ in os.walk(staging):
+            _fsync_dir(Path(folder))
         if filled:
             _move_into(staging, out, items)
         else:
             _publish(staging, out)
     finally:
-        for _, fd in written:  # left open by an error
-            os.close(fd)
         if os.path.lexists(staging):  # published: renamed away, nothing to remove
             import shutil
 
@@ -320,23 +315,9 @@ def write_tree(out_dir: str | os.PathLike[str], files: Iterable[_HasPath], force
     return [base.joinpath(*_relative_parts(f.path)) for f in items]
 
 
-def _staging_folder(parent: Path, name: str) -> Path:
-    """`tempfile.mkdtemp` (a new 0700 folder of an unguessable name) without importing tempfile,
-    which imports shutil and with it bz2 and lzma."""
-    for _ in range(100):
-        path = parent / f".{name[:_NAME_IN_TEMP]}.{os.urandom(6).hex()}.k3stui-tmp"
-        try:
-            os.mkdir(path, 0o700)
-        except FileExistsError:
-            continue
-        return path
-    raise FileExistsError(errno.EEXIST, "no free temporary name", str(parent))
-
-
-def _write_staged(target: Path, f: _HasPath) -> int:
+def _write_staged(target: Path, f: _HasPath) -> None:
     """A file of write_tree's staging folder, which nobody sees before it is published: written in
-    place (exact mode, no symlink followed) and left open for `_sync_and_close`; its folder is
-    fsynced once, by write_tree."""
+    place (exact mode, no symlink followed, no temp file and rename of its own) and fsynced."""
     try:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     except OSError as exc:
@@ -352,46 +333,11 @@ def _write_staged(target: Path, f: _HasPath) -> int:
                     shutil.copyfileobj(inp, fh, 1 << 20)
             else:
                 fh.write(content)
+        os.fsync(fd)
     except OSError as exc:
-        os.close(fd)
         raise write_failed(target, exc) from None
-    except BaseException:
+    finally:
         os.close(fd)
-        raise
-    return fd
-
-
-def _sync_and_close(written: list[tuple[Path, int]]) -> None:
-    """fsync the staged files all at once, then close them (and empty `written`). A journaling file
-    system commits concurrent fsyncs together: 22 files took 86 ms one after another and 13 ms at
-    once here; each file is as durable as before, and a failure still names its file."""
-    import threading
-
-    failed: dict[int, OSError] = {}
-
-    def sync(i: int, fd: int) -> None:
-        try:
-            os.fsync(fd)
-        except OSError as exc:
-            failed[i] = exc
-
-    threads = [threading.Thread(target=sync, args=(i, fd)) for i, (_, fd) in enumerate(written)]
-    started = []
-    for t in threads:
-        try:
-            t.start()
-            started.append(t)
-        except RuntimeError:  # no thread to be had: this one in line
-            t.run()
-    for t in started:
-        t.join()
-    for _, fd in written:
-        os.close(fd)
-    done = list(written)
-    written.clear()
-    if failed:
-        first = min(failed)
-        raise write_failed(done[first][0], failed[first])
 
 
 def _mkdirs(folder: Path, shown: Path) -> None:
