@@ -175,7 +175,11 @@ def run_command(
     start after the fork) stops the whole group and reaps it first, then propagates. Returns the
     exit status (negative: the signal that ended it), never raises for it."""
     child = _Child()
-    lines: queue.SimpleQueue[tuple[str | bytes, Stream]] = queue.SimpleQueue()
+    # queue.Queue, not SimpleQueue: in CPython 3.11's _queuemodule.c, a signal that lands while
+    # SimpleQueue.get(timeout=...) waits and is handled after the deadline turns the wait into one
+    # without end (the timeout is recomputed negative, and negative means forever; threading's locks
+    # check for that). `check` would never run again: the TERM taken, the run hung (seen under load).
+    lines: queue.Queue[tuple[str | bytes, Stream]] = queue.Queue()
     try:
         _spawn(child, _program(argv[0], env, cwd), argv[1:], env, cwd, lines)
         return _pump(child, lines, on_output, check)
@@ -233,7 +237,7 @@ def _program(name: str, env: dict[str, str], cwd: str | None) -> str:
 
 
 def _spawn(child: _Child, program: str, args: Sequence[str], env: dict[str, str], cwd: str | None,
-           lines: queue.SimpleQueue[tuple[str | bytes, Stream]]) -> None:
+           lines: queue.Queue[tuple[str | bytes, Stream]]) -> None:
     import sh  # here, not at import time: `check` never imports sh
 
     # sh forks in Python and runs Python in the child until exec: no handler of ours may run
@@ -305,7 +309,7 @@ def _line(chunk: str | bytes) -> str:
     return text.removesuffix("\n").rstrip("\r")
 
 
-def _pump(child: _Child, lines: queue.SimpleQueue[tuple[str | bytes, Stream]], on_output: OnOutput,
+def _pump(child: _Child, lines: queue.Queue[tuple[str | bytes, Stream]], on_output: OnOutput,
           check: Check) -> int:
     """Deliver sh's lines in this thread and call `check` every 50 ms at most, until the script
     has exited and sh has read all its output (sh gives a child the script left holding the
