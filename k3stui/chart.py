@@ -1,21 +1,17 @@
-"""Packaging the k3s-cni chart and the K3s auto-deploy manifest that installs it.
+"""The k3s-cni chart's files, its generated values and the K3s auto-deploy manifest that installs it.
 
-`package_chart` builds the same kind of .tgz `helm package` does (a `k3s-cni/` prefix), but
-deterministically: sorted entries, fixed mtime, uid/gid 0, so the manifest only changes when the
-chart does. Reads the chart from disk; writes nothing (`k3stui.fsio` does).
+The .tgz is `k3stui.chart_package`'s (deterministic, and cached while the chart is unchanged).
+Reads the chart from disk; writes nothing (`k3stui.fsio` does).
 """
 
 from __future__ import annotations
 
-import base64
 import fnmatch
-import gzip
-import io
-import tarfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from k3stui import defaults, yamlout
+from k3stui.chart_package import package_files, packaged
 from k3stui.errors import RenderRefused
 from k3stui.importers.yamlio import safe_load
 from k3stui.plan import Plan
@@ -37,7 +33,6 @@ class ValuesRejected(RenderRefused, ValueError):
 def manifest_dest(plan: Plan) -> str:
     """Where K3s auto-deploys the chart from: `<data-dir>/server/manifests/k3s-cni.yaml`."""
     return f"{node_paths.auto_deploy_dir(plan)}/{MANIFEST_NAME}"
-_FIXED_MTIME = 0  # 1970: reproducible archives (helm itself stamps "now")
 _ALWAYS_IGNORED = (".helmignore",)  # helm never packages its own ignore file either
 
 
@@ -96,13 +91,6 @@ def chart_files(chart_dir: Path) -> dict[str, bytes]:
 
     walk(chart_dir)
     return dict(sorted(out.items()))
-
-
-def _chart_meta(files: dict[str, bytes]) -> dict[str, Any]:
-    meta = safe_load(files["Chart.yaml"])
-    if not isinstance(meta, dict) or not meta.get("name") or not meta.get("version"):
-        raise ValueError("Chart.yaml needs a name and a version")
-    return meta
 
 
 def values_yaml(values: dict[str, Any], notes: list[str] | tuple[str, ...] = ()) -> str:
@@ -166,41 +154,28 @@ def package_chart(chart_dir: Path) -> tuple[str, bytes]:
     return package_files(chart_files(chart_dir))
 
 
-def package_files(files: dict[str, bytes]) -> tuple[str, bytes]:
-    """`package_chart` for chart files already read (`chart_files`)."""
-    meta = _chart_meta(files)
-    buf = io.BytesIO()
-    # gzip with mtime 0 and no file name: byte-identical output for identical input.
-    with (
-        gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=_FIXED_MTIME, compresslevel=6) as gz,
-        tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar,
-    ):
-        for rel, data in sorted(files.items()):
-            info = tarfile.TarInfo(f"{meta['name']}/{rel}")
-            info.size = len(data)
-            info.mtime = _FIXED_MTIME
-            info.mode = 0o644
-            info.uid = info.gid = 0
-            info.uname = info.gname = ""
-            tar.addfile(info, io.BytesIO(data))
-    return f"{meta['name']}-{meta['version']}.tgz", buf.getvalue()
-
-
 def auto_deploy_manifest(tgz: bytes, values: dict[str, Any], *, name: str = CHART_NAME,
                          notes: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
     """The HelmChart for `<data-dir>/server/manifests/`: the packaged chart inline (works air-gapped,
     no repo to host), bootstrap so its Job runs before any CNI exists. The chart keeps its own
     defaults; valuesContent holds only what the plan decides."""
+    import binascii
+
+    return _helmchart(binascii.b2a_base64(tgz, newline=False).decode("ascii"), values_yaml(values, notes),
+                      name)
+
+
+def _helmchart(chart_b64: str, values_text: str, name: str = CHART_NAME) -> dict[str, Any]:
     return {
         "apiVersion": "helm.cattle.io/v1",
         "kind": "HelmChart",
         "metadata": {"name": name, "namespace": "kube-system"},
         "spec": {
             "chart": name,
-            "chartContent": base64.b64encode(tgz).decode("ascii"),
+            "chartContent": chart_b64,
             "targetNamespace": "kube-system",
             "bootstrap": True,
-            "valuesContent": values_yaml(values, notes),
+            "valuesContent": values_text,
         },
     }
 
@@ -229,7 +204,8 @@ def chart_export_files(plan: Plan, *, k3s_version: str | None = None) -> list[Re
     notes = values_notes(plan)
     dest = manifest_dest(plan)
     # The package keeps the chart's own values.yaml (its defaults); the plan's values go beside it.
-    tgz_name, tgz = package_files(files)
+    package = packaged(files)
+    values_text = values_yaml(values, notes)
     out = [
         RenderedFile(
             path=f"chart/{CHART_NAME}/{rel}",
@@ -246,20 +222,20 @@ def chart_export_files(plan: Plan, *, k3s_version: str | None = None) -> list[Re
         dest=None,
         mode=0o644,
         roles=(),
-        content=values_yaml(values, notes).encode(),
+        content=values_text.encode(),
         description="values for the k3s-cni chart, generated from the plan: only the chosen CNI's "
         "(and Multus's) settings, the chart keeps its defaults "
         "(helm install k3s-cni chart/k3s-cni -n kube-system -f chart/values.yaml)",
     ))
     out.append(RenderedFile(
-        path=f"chart/{tgz_name}",
+        path=f"chart/{package.name}",
         dest=None,
         mode=0o644,
         roles=(),
-        content=tgz,
+        content=package.tgz,
         description="the packaged chart (its own defaults; use it with -f chart/values.yaml)",
     ))
-    manifest = auto_deploy_manifest(tgz, values, notes=notes)
+    manifest = _helmchart(package.b64, values_text)
     out.append(RenderedFile(
         path=f"server{dest}",
         dest=dest,

@@ -1,0 +1,102 @@
+"""k3stui/chart_package.json caches the packaged k3s-cni chart for `k3stui render`: it must be exactly
+what packaging the shipped chart builds now, and a cache made from other files must never be used."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from k3stui import chart_package
+from k3stui.chart import chart_export_files, chart_files
+from k3stui.resources import chart_dir
+from tests.rules_plans import SCENARIOS
+
+REPO = Path(__file__).resolve().parents[1]
+FILES = chart_files(chart_dir())
+
+
+def test_the_shipped_cache_is_what_packaging_the_chart_builds() -> None:
+    shipped = Path(chart_package.CACHE).read_text(encoding="utf-8")
+    assert shipped == chart_package.cache_text(FILES), "the chart changed: run python -m k3stui.chart_package"
+
+
+def test_the_module_command_prints_the_cache() -> None:
+    printed = subprocess.run([sys.executable, "-m", "k3stui.chart_package", "--print"], capture_output=True,
+                             text=True, cwd=REPO, timeout=120, check=True).stdout
+    assert printed == chart_package.cache_text(FILES)
+
+
+def test_a_fresh_cache_is_used_and_holds_the_built_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    name, tgz = chart_package.package_files(FILES)
+
+    def not_built(files: object) -> None:
+        raise AssertionError("the chart was packaged although the cache is fresh")
+
+    monkeypatch.setattr(chart_package, "package_files", not_built)
+    package = chart_package.packaged(FILES)
+    assert (package.name, package.tgz) == (name, tgz)
+    assert package.b64 == json.loads(Path(chart_package.CACHE).read_text())["base64"]
+
+
+@pytest.mark.parametrize("spoil", ["chart file", "new file", "fingerprint", "damaged", "sha256", "missing",
+                                   "garbage", "not base64"])
+def test_a_stale_or_broken_cache_is_never_used(spoil: str, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    files = dict(FILES)
+    data = json.loads(Path(chart_package.CACHE).read_text(encoding="utf-8"))
+    if spoil == "chart file":
+        files["values.yaml"] += b"# changed\n"
+    elif spoil == "new file":
+        files["templates/extra.yaml"] = b"# added\n"
+    elif spoil == "fingerprint":
+        data["fingerprint"] = "0" * 64
+    elif spoil == "damaged":  # valid base64 of other bytes
+        data["base64"] = data["base64"][:-8] + "AAAAAAA="
+    elif spoil == "sha256":
+        data["sha256"] = "0" * 64
+    elif spoil == "not base64":
+        data["base64"] = "*" + data["base64"][1:]
+    path = tmp_path / "chart_package.json"
+    if spoil != "missing":
+        path.write_text("{not json" if spoil == "garbage" else json.dumps(data), encoding="utf-8")
+    monkeypatch.setattr(chart_package, "CACHE", str(path))
+    name, tgz = chart_package.package_files(files)
+    package = chart_package.packaged(files)
+    assert (package.name, package.tgz) == (name, tgz)
+    assert chart_package.binascii.a2b_base64(package.b64) == tgz
+
+
+@pytest.mark.parametrize("change", ["content", "rename", "add", "remove"])
+def test_every_chart_change_changes_the_fingerprint(change: str) -> None:
+    files = dict(FILES)
+    if change == "content":
+        files["Chart.yaml"] = files["Chart.yaml"].replace(b"version:", b"version: ", 1)
+    elif change == "rename":
+        files["templates/renamed.yaml"] = files.pop("templates/calico.yaml")
+    elif change == "add":
+        files["templates/new.yaml"] = b""
+    else:
+        del files["templates/NOTES.txt"]
+    assert chart_package.fingerprint(files) != chart_package.fingerprint(FILES)
+
+
+def test_the_rendered_chart_is_the_built_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The .tgz and the manifest's chartContent are the same bytes with the cache and without it."""
+    plan = SCENARIOS["calico"][0]
+    cached = chart_export_files(plan)
+    monkeypatch.setattr(chart_package, "CACHE", "/nonexistent/chart_package.json")
+    built = chart_export_files(plan)
+    assert [(f.path, f.content) for f in cached] == [(f.path, f.content) for f in built]
+
+
+def test_render_packages_nothing_while_the_cache_is_fresh(tmp_path: Path) -> None:
+    probe = ("import sys; from k3stui.cli import main; code = main(sys.argv[1:]); "
+             "print(code, 'tarfile' in sys.modules, 'gzip' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", probe, "render", "--preset", "calico", "--out",
+                        str(tmp_path / "out")], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert r.stdout.splitlines()[-1] == "0 False False", r.stderr
+    assert (tmp_path / "out" / "chart" / "k3s-cni-0.1.0.tgz").is_file()
