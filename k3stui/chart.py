@@ -116,25 +116,30 @@ def coalesce(defaults_: Any, values: Any) -> Any:
     return values
 
 
-def validate_values(values: dict[str, Any], files: dict[str, bytes] | None = None) -> None:
+def validate_values(values: dict[str, Any], files: dict[str, bytes] | None = None, *,
+                    vetted_defaults: dict[str, Any] | None = None) -> None:
     """Check `values`, coalesced with the chart's values.yaml as Helm does, against the chart's own
-    values.schema.json; raise ValuesRejected naming each rejected key. Also refuse any null."""
+    values.schema.json; raise ValuesRejected naming each rejected key. Also refuse any null.
+    `vetted_defaults`: those files' values.yaml, already checked against that schema (the chart
+    cache's, `chart_package.Package`): then only what `values` changes is checked again."""
     import json
 
-    from k3stui.chart_schema import check_schema, iter_errors
+    from k3stui.chart_schema import UNKNOWN, check_schema, error_lines, iter_errors
 
     files = files if files is not None else chart_files(shipped_chart_dir())
     nulls = list(_null_paths(values, ""))
     if nulls:
         raise ValuesRejected(f"generated chart values hold null at {', '.join(nulls)} (a k3stui bug)")
     schema = json.loads(files["values.schema.json"])
-    merged = coalesce(safe_load(files["values.yaml"]) or {}, values)
-    check_schema(schema)
-    errors = sorted(iter_errors(schema, merged), key=lambda e: list(e[0]))
+    if vetted_defaults is None:
+        defaults, valid = safe_load(files["values.yaml"]) or {}, UNKNOWN
+        check_schema(schema)
+    else:
+        defaults = valid = vetted_defaults
+    errors = error_lines(iter_errors(schema, coalesce(defaults, values), valid=valid))
     if errors:
-        lines = [f"{'.'.join(str(p) for p in path) or '(top)'}: {message}" for path, message in errors[:10]]
         raise ValuesRejected("the k3s-cni chart's values.schema.json rejects the generated values, so Helm "
-                             "would fail on the node: " + "; ".join(lines))
+                             "would fail on the node: " + "; ".join(errors))
 
 
 def _null_paths(data: Any, path: str) -> Any:
@@ -200,11 +205,11 @@ def chart_export_files(plan: Plan, *, k3s_version: str | None = None) -> list[Re
         return []
     files = chart_files(shipped_chart_dir())
     values = chart_values(plan, k3s_version=k3s_version)
-    validate_values(values, files)  # before anything is written
-    notes = values_notes(plan)
-    dest = manifest_dest(plan)
     # The package keeps the chart's own values.yaml (its defaults); the plan's values go beside it.
     package = packaged(files)
+    validate_values(values, files, vetted_defaults=package.vetted_defaults)  # before anything is written
+    notes = values_notes(plan)
+    dest = manifest_dest(plan)
     values_text = values_yaml(values, notes)
     out = [
         RenderedFile(

@@ -1,14 +1,16 @@
-"""The k3s-cni chart packaged as a .tgz, and a cache of that package for `k3stui render`.
+"""The k3s-cni chart packaged as a .tgz, and a cache of what `k3stui render` derives from the chart alone.
 
 `package_files` builds the same kind of .tgz `helm package` does (a `k3s-cni/` prefix), but
 deterministically: sorted entries, fixed mtime, uid/gid 0, so the manifest only changes when the
 chart does. Its bytes depend on nothing but the chart's files and this module, yet building them
 (tarfile, gzip and their imports) cost a tenth of a render. chart_package.json beside this module
-holds the package (base64, as the HelmChart's chartContent embeds it) with a sha256 fingerprint of
+holds the package (base64, as the HelmChart's chartContent embeds it) and the chart's defaults
+(values.yaml, as data, checked against the chart's values.schema.json when the cache was made: the
+plan's values are then checked on top of them, `chart.validate_values`), with a sha256 fingerprint of
 every chart file and of this module's source. The chart stays the one source of truth: a cache whose
 fingerprint does not match the files being packaged, or that is missing or unreadable, is ignored and
-the package is built; tests/test_chart_package.py keeps the shipped cache fresh. Regenerate it with:
-python -m k3stui.chart_package
+everything is built from the files; tests/test_chart_package.py keeps the shipped cache fresh.
+Regenerate it with: python -m k3stui.chart_package
 """
 
 from __future__ import annotations
@@ -27,12 +29,15 @@ _FIXED_MTIME = 0  # 1970: reproducible archives (helm itself stamps "now")
 
 
 class Package:
-    """A packaged chart: its file name (`<name>-<version>.tgz`), bytes and base64 text."""
+    """A packaged chart: its file name (`<name>-<version>.tgz`), bytes and base64 text; from the cache
+    also `vetted_defaults`, the chart's values.yaml as data, valid under its values.schema.json
+    (None: not known, the caller loads and checks them)."""
 
-    __slots__ = ("b64", "name", "tgz")
+    __slots__ = ("b64", "name", "tgz", "vetted_defaults")
 
-    def __init__(self, name: str, tgz: bytes, b64: str) -> None:
-        self.name, self.tgz, self.b64 = name, tgz, b64
+    def __init__(self, name: str, tgz: bytes, b64: str,
+                 vetted_defaults: dict[str, Any] | None = None) -> None:
+        self.name, self.tgz, self.b64, self.vetted_defaults = name, tgz, b64, vetted_defaults
 
 
 def chart_meta(files: dict[str, bytes]) -> dict[str, Any]:
@@ -86,9 +91,9 @@ def _cached(files: dict[str, bytes]) -> Package | None:
             return None
         b64 = data["base64"]
         tgz = binascii.a2b_base64(b64.encode("ascii"), strict_mode=True)
-        if sha256(tgz).hexdigest() != data["sha256"]:  # a cache file damaged since it was written
-            return None
-        return Package(data["name"], tgz, b64)
+        if sha256(tgz).hexdigest() != data["sha256"] or not isinstance(data["defaults"], dict):
+            return None  # a cache file damaged since it was written
+        return Package(data["name"], tgz, b64, data["defaults"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError, binascii.Error):
         return None
 
@@ -103,10 +108,33 @@ def packaged(files: dict[str, bytes]) -> Package:
     return Package(name, tgz, binascii.b2a_base64(tgz, newline=False).decode("ascii"))
 
 
+def vetted_defaults(files: dict[str, bytes]) -> dict[str, Any]:
+    """The chart's values.yaml as data, after checking that its values.schema.json uses only what
+    `chart_schema` implements and accepts them (raise ValueError if not: the chart is broken) and
+    that JSON holds them exactly."""
+    from k3stui.chart_schema import check_schema, error_lines, iter_errors
+    from k3stui.importers.yamlio import safe_load
+
+    defaults = safe_load(files["values.yaml"]) or {}
+    schema = json.loads(files["values.schema.json"])
+    check_schema(schema)
+    errors = error_lines(iter_errors(schema, defaults))
+    if not isinstance(defaults, dict) or errors:
+        raise ValueError(f"the chart's values.yaml fails its values.schema.json: {'; '.join(errors)}")
+    try:
+        exact = json.loads(json.dumps(defaults)) == defaults
+    except TypeError:  # a date, a set
+        exact = False
+    if not exact:
+        raise ValueError("the chart's values.yaml holds data JSON cannot hold (a non-string key, a date)")
+    return defaults
+
+
 def cache_text(files: dict[str, bytes]) -> str:
     """The cache for these chart files, built now."""
     name, tgz = package_files(files)
     return json.dumps({"fingerprint": fingerprint(files), "name": name, "sha256": sha256(tgz).hexdigest(),
+                       "defaults": vetted_defaults(files),
                        "base64": binascii.b2a_base64(tgz, newline=False).decode("ascii")}, indent=1) + "\n"
 
 

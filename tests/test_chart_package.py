@@ -43,7 +43,7 @@ def test_a_fresh_cache_is_used_and_holds_the_built_package(monkeypatch: pytest.M
 
 
 @pytest.mark.parametrize("spoil", ["chart file", "new file", "fingerprint", "damaged", "sha256", "missing",
-                                   "garbage", "not base64"])
+                                   "garbage", "not base64", "defaults"])
 def test_a_stale_or_broken_cache_is_never_used(spoil: str, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     files = dict(FILES)
@@ -60,13 +60,15 @@ def test_a_stale_or_broken_cache_is_never_used(spoil: str, tmp_path: Path,
         data["sha256"] = "0" * 64
     elif spoil == "not base64":
         data["base64"] = "*" + data["base64"][1:]
+    elif spoil == "defaults":
+        data["defaults"] = ["not", "a", "map"]
     path = tmp_path / "chart_package.json"
     if spoil != "missing":
         path.write_text("{not json" if spoil == "garbage" else json.dumps(data), encoding="utf-8")
     monkeypatch.setattr(chart_package, "CACHE", str(path))
     name, tgz = chart_package.package_files(files)
     package = chart_package.packaged(files)
-    assert (package.name, package.tgz) == (name, tgz)
+    assert (package.name, package.tgz, package.vetted_defaults) == (name, tgz, None)
     assert chart_package.binascii.a2b_base64(package.b64) == tgz
 
 
@@ -82,6 +84,38 @@ def test_every_chart_change_changes_the_fingerprint(change: str) -> None:
     else:
         del files["templates/NOTES.txt"]
     assert chart_package.fingerprint(files) != chart_package.fingerprint(FILES)
+
+
+def test_the_cached_defaults_are_the_charts_values_yaml() -> None:
+    from k3stui.importers.yamlio import safe_load
+
+    assert chart_package.packaged(FILES).vetted_defaults == safe_load(FILES["values.yaml"])
+
+
+@pytest.mark.parametrize(("values_yaml", "says"), [
+    (b"cni: 7\n", "cni: 7 is not one of"),
+    (FILES["values.yaml"].replace(b"\n  values: {}\n", b"\n  values: {1: one}\n", 1), "JSON cannot hold"),
+    (FILES["values.yaml"].replace(b"\n  values: {}\n", b"\n  values: {day: 2024-01-01}\n", 1),
+     "JSON cannot hold"),
+], ids=["rejected", "int key", "date"])
+def test_defaults_the_schema_rejects_are_never_cached(values_yaml: bytes, says: str) -> None:
+    assert values_yaml != FILES["values.yaml"]
+    with pytest.raises(ValueError, match=says):
+        chart_package.cache_text({**FILES, "values.yaml": values_yaml})
+
+
+def test_a_plan_value_the_schema_rejects_is_refused_with_the_cache_too() -> None:
+    from k3stui.chart import ValuesRejected, validate_values
+    from k3stui.render.chart_values import chart_values
+
+    values = chart_values(SCENARIOS["calico"][0])
+    values["calico"]["installation"]["calicoNetwork"]["ipPools"][0]["cidr"] = "10.0.0.0/33"
+    defaults = chart_package.packaged(FILES).vetted_defaults
+    with pytest.raises(ValuesRejected) as cached:
+        validate_values(values, FILES, vetted_defaults=defaults)
+    with pytest.raises(ValuesRejected) as uncached:
+        validate_values(values, FILES)
+    assert str(cached.value) == str(uncached.value) and "10.0.0.0/33" in str(cached.value)
 
 
 def test_the_rendered_chart_is_the_built_package(monkeypatch: pytest.MonkeyPatch) -> None:
