@@ -7,7 +7,8 @@ Reads the chart from disk; writes nothing (`k3stui.fsio` does).
 from __future__ import annotations
 
 import fnmatch
-from pathlib import Path, PurePosixPath
+import os
+from pathlib import Path
 from typing import Any
 
 from k3stui import defaults, yamlout
@@ -44,10 +45,11 @@ def _helmignore(chart_dir: Path) -> list[str]:
     return [line for line in lines if line and not line.startswith("#")]
 
 
-def _ignored(rel: PurePosixPath, is_dir: bool, patterns: list[str]) -> bool:
-    """`.helmignore`, roughly: glob on the base name or the whole path; "dir/" only matches dirs.
-    Negations ("!") are not supported (the shipped chart has none)."""
-    if rel.name in _ALWAYS_IGNORED:
+def _ignored(rel: str, is_dir: bool, patterns: list[str]) -> bool:
+    """`.helmignore`, roughly: glob on the base name or the whole path (`rel`, POSIX, relative to
+    the chart); "dir/" only matches dirs. Negations ("!") are not supported (the shipped chart has none)."""
+    name = rel.rpartition("/")[2]
+    if name in _ALWAYS_IGNORED:
         return True
     for pattern in patterns:
         if pattern.startswith("!"):
@@ -56,7 +58,7 @@ def _ignored(rel: PurePosixPath, is_dir: bool, patterns: list[str]) -> bool:
         pat = pattern.rstrip("/").lstrip("/")
         if dir_only and not is_dir:
             continue
-        target = str(rel) if "/" in pat else rel.name
+        target = rel if "/" in pat else name
         if _glob(target, pat):
             return True
     return False
@@ -79,17 +81,20 @@ def chart_files(chart_dir: Path) -> dict[str, bytes]:
     patterns = _helmignore(chart_dir)
     out: dict[str, bytes] = {}
 
-    def walk(folder: Path) -> None:
-        for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-            rel = PurePosixPath(entry.relative_to(chart_dir).as_posix())
-            if _ignored(rel, entry.is_dir(), patterns):
+    def walk(folder: str, prefix: str) -> None:
+        with os.scandir(folder) as it:  # DirEntry: its type without a stat per entry (pathlib's cost)
+            entries = sorted(it, key=lambda e: e.name)
+        for entry in entries:
+            rel, is_dir = prefix + entry.name, entry.is_dir()
+            if _ignored(rel, is_dir, patterns):
                 continue
-            if entry.is_dir():
-                walk(entry)
+            if is_dir:
+                walk(entry.path, rel + "/")
             elif entry.is_file():
-                out[str(rel)] = entry.read_bytes()
+                with open(entry.path, "rb") as fh:
+                    out[rel] = fh.read()
 
-    walk(chart_dir)
+    walk(str(chart_dir), "")
     return dict(sorted(out.items()))
 
 

@@ -6,11 +6,12 @@ chart does. Its bytes depend on nothing but the chart's files and this module, y
 (tarfile, gzip and their imports) cost a tenth of a render. chart_package.json beside this module
 holds the package (base64, as the HelmChart's chartContent embeds it) and the chart's defaults
 (values.yaml, as data, checked against the chart's values.schema.json when the cache was made: the
-plan's values are then checked on top of them, `chart.validate_values`), with a sha256 fingerprint of
-every chart file and of this module's source. The chart stays the one source of truth: a cache whose
-fingerprint does not match the files being packaged, or that is missing or unreadable, is ignored and
-everything is built from the files; tests/test_chart_package.py keeps the shipped cache fresh.
-Regenerate it with: python -m k3stui.chart_package
+plan's values are then checked on top of them, `chart.validate_values`), with a fingerprint (CRC-32,
+as rule_catalog.json's) of every chart file's path and content and of this module's source. The chart
+stays the one source of truth: a cache whose fingerprint does not match the files being packaged, or
+that is missing or unreadable, is ignored and everything is built from the files;
+tests/test_chart_package.py keeps the shipped cache fresh. Regenerate it with:
+python -m k3stui.chart_package
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ import json
 import os
 import sys
 from typing import Any
-
-from k3stui.digest import sha256
 
 CACHE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "chart_package.json")
 _FIXED_MTIME = 0  # 1970: reproducible archives (helm itself stamps "now")
@@ -73,14 +72,13 @@ def package_files(files: dict[str, bytes]) -> tuple[str, bytes]:
 
 
 def fingerprint(files: dict[str, bytes]) -> str:
-    """sha256 over this module's source and every chart file's path and content: what the
-    package's bytes depend on."""
+    """CRC-32 over this module's source and every chart file's path, size and content: what the
+    package's bytes depend on (sha256 cost a fifth of using the cache)."""
     with open(__file__, "rb") as fh:
-        h = sha256(fh.read())
+        crc = binascii.crc32(fh.read())
     for rel, data in sorted(files.items()):
-        h.update(b"\0%s\0%d\0" % (rel.encode(), len(data)))
-        h.update(data)
-    return str(h.hexdigest())
+        crc = binascii.crc32(data, binascii.crc32(b"\0%s\0%d\0" % (rel.encode(), len(data)), crc))
+    return f"{crc:08x}"
 
 
 def _cached(files: dict[str, bytes]) -> Package | None:
@@ -91,7 +89,7 @@ def _cached(files: dict[str, bytes]) -> Package | None:
             return None
         b64 = data["base64"]
         tgz = binascii.a2b_base64(b64.encode("ascii"), strict_mode=True)
-        if sha256(tgz).hexdigest() != data["sha256"] or not isinstance(data["defaults"], dict):
+        if f"{binascii.crc32(tgz):08x}" != data["crc32"] or not isinstance(data["defaults"], dict):
             return None  # a cache file damaged since it was written
         return Package(data["name"], tgz, b64, data["defaults"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError, binascii.Error):
@@ -133,7 +131,7 @@ def vetted_defaults(files: dict[str, bytes]) -> dict[str, Any]:
 def cache_text(files: dict[str, bytes]) -> str:
     """The cache for these chart files, built now."""
     name, tgz = package_files(files)
-    return json.dumps({"fingerprint": fingerprint(files), "name": name, "sha256": sha256(tgz).hexdigest(),
+    return json.dumps({"fingerprint": fingerprint(files), "name": name, "crc32": f"{binascii.crc32(tgz):08x}",
                        "defaults": vetted_defaults(files),
                        "base64": binascii.b2a_base64(tgz, newline=False).decode("ascii")}, indent=1) + "\n"
 

@@ -292,27 +292,44 @@ def write_tree(out_dir: str | os.PathLike[str], files: Iterable[_HasPath], force
                                         suffix=".k3stui-tmp"))
     except OSError as exc:
         raise write_failed(out, exc) from None
+    parts = [_relative_parts(f.path) for f in items]
+    folders = {str(staging): None}  # every folder of the staging tree, each parent before its children
     try:
-        for f in items:
+        for f, rel in zip(items, parts, strict=True):
             # Placed by its parts alone: the staging folder is ours, made 0700 just now, and holds only
             # what this loop made (no symlink to follow); the files are opened with O_NOFOLLOW anyway.
-            target = staging.joinpath(*_relative_parts(f.path))
-            _mkdirs(target.parent, out)
-            _write_staged(target, f)
+            target = os.path.join(staging, *rel)
+            _staged_folders(os.path.dirname(target), folders, out)
+            _write_staged(Path(target), f)
         # Each folder's new entries made durable by an fsync of that folder (POSIX says no more).
-        for folder, _, _ in os.walk(staging):
+        for folder in folders:
             _fsync_dir(Path(folder))
         if filled:
             _move_into(staging, out, items)
         else:
-            _publish(staging, out)
+            _publish(staging, out, list(folders)[1:])
     finally:
         if os.path.lexists(staging):  # published: renamed away, nothing to remove
             import shutil
 
             shutil.rmtree(staging, ignore_errors=True)
     base = out.resolve()  # what under_root(out, ...) would give, without resolving each file anew
-    return [base.joinpath(*_relative_parts(f.path)) for f in items]
+    return [base.joinpath(*rel) for rel in parts]
+
+
+def _staged_folders(folder: str, folders: dict[str, None], shown: Path) -> None:
+    """Make `folder` and its missing parents in the staging tree, adding each to `folders` (which
+    holds every folder made so far: nothing else makes any there)."""
+    missing = []
+    while folder not in folders:
+        missing.append(folder)
+        folder = os.path.dirname(folder)
+    for made in reversed(missing):
+        try:
+            os.mkdir(made)
+        except OSError as exc:  # a staged file in the way; disk full
+            raise write_failed(shown, exc) from None
+        folders[made] = None
 
 
 def _write_staged(target: Path, f: _HasPath) -> None:
@@ -360,14 +377,13 @@ def _umask() -> int:
     return mask
 
 
-def _publish(staging: Path, out: Path) -> None:
+def _publish(staging: Path, out: Path, folders: list[str]) -> None:
     """The staged folder becomes `out` (missing or empty: rename replaces an empty folder, whose
-    mode the new one keeps). mkdtemp made it 0700: give the folders the mode mkdir would."""
+    mode the new one keeps). mkdtemp made it 0700: give it and its `folders` the mode mkdir would."""
     try:
         mode = 0o777 & ~_umask()
-        for folder, dirs, _ in os.walk(staging):
-            for d in dirs:
-                os.chmod(os.path.join(folder, d), mode)
+        for folder in folders:
+            os.chmod(folder, mode)
         os.chmod(staging, stat.S_IMODE(out.stat().st_mode) if out.is_dir() else mode)
         os.rename(staging, out)
     except OSError as exc:

@@ -42,7 +42,7 @@ def test_a_fresh_cache_is_used_and_holds_the_built_package(monkeypatch: pytest.M
     assert package.b64 == json.loads(Path(chart_package.CACHE).read_text())["base64"]
 
 
-@pytest.mark.parametrize("spoil", ["chart file", "new file", "fingerprint", "damaged", "sha256", "missing",
+@pytest.mark.parametrize("spoil", ["chart file", "new file", "fingerprint", "damaged", "crc32", "missing",
                                    "garbage", "not base64", "defaults"])
 def test_a_stale_or_broken_cache_is_never_used(spoil: str, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
@@ -53,11 +53,11 @@ def test_a_stale_or_broken_cache_is_never_used(spoil: str, tmp_path: Path,
     elif spoil == "new file":
         files["templates/extra.yaml"] = b"# added\n"
     elif spoil == "fingerprint":
-        data["fingerprint"] = "0" * 64
+        data["fingerprint"] = "00000000"
     elif spoil == "damaged":  # valid base64 of other bytes
         data["base64"] = data["base64"][:-8] + "AAAAAAA="
-    elif spoil == "sha256":
-        data["sha256"] = "0" * 64
+    elif spoil == "crc32":
+        data["crc32"] = "00000000"
     elif spoil == "not base64":
         data["base64"] = "*" + data["base64"][1:]
     elif spoil == "defaults":
