@@ -286,10 +286,7 @@ def write_tree(out_dir: str | os.PathLike[str], files: Iterable[_HasPath], force
         if filled and not force:
             raise WriteRefused(f"{out} is not empty; choose an empty folder or add --force")
         out.absolute().parent.mkdir(parents=True, exist_ok=True)
-        import tempfile
-
-        staging = Path(tempfile.mkdtemp(dir=out.absolute().parent, prefix=f".{out.name[:_NAME_IN_TEMP]}.",
-                                        suffix=".k3stui-tmp"))
+        staging = _staging_folder(out.absolute().parent, f".{out.name[:_NAME_IN_TEMP]}.")
     except OSError as exc:
         raise write_failed(out, exc) from None
     parts = [_relative_parts(f.path) for f in items]
@@ -315,6 +312,21 @@ def write_tree(out_dir: str | os.PathLike[str], files: Iterable[_HasPath], force
             shutil.rmtree(staging, ignore_errors=True)
     base = out.resolve()  # what under_root(out, ...) would give, without resolving each file anew
     return [base.joinpath(*rel) for rel in parts]
+
+
+def _staging_folder(parent: Path, prefix: str) -> Path:
+    """A new folder (0700) in `parent` that this run alone uses. Its name carries the process id, so
+    that a render need not import tempfile (and with it shutil, bz2, lzma and random: a twentieth of
+    the render); mkdir never follows or reuses what is there, and when the name is taken (left by a
+    killed run whose id came back, or planted) tempfile.mkdtemp finds a free random one."""
+    path = parent / f"{prefix}{os.getpid()}.k3stui-tmp"
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        import tempfile
+
+        return Path(tempfile.mkdtemp(dir=parent, prefix=prefix, suffix=".k3stui-tmp"))
+    return path
 
 
 def _staged_folders(folder: str, folders: dict[str, None], shown: Path) -> None:
@@ -379,7 +391,7 @@ def _umask() -> int:
 
 def _publish(staging: Path, out: Path, folders: list[str]) -> None:
     """The staged folder becomes `out` (missing or empty: rename replaces an empty folder, whose
-    mode the new one keeps). mkdtemp made it 0700: give it and its `folders` the mode mkdir would."""
+    mode the new one keeps). It was made 0700: give it and its `folders` the mode mkdir would."""
     try:
         mode = 0o777 & ~_umask()
         for folder in folders:

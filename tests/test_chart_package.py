@@ -126,11 +126,3 @@ def test_the_rendered_chart_is_the_built_package(monkeypatch: pytest.MonkeyPatch
     built = chart_export_files(plan)
     assert [(f.path, f.content) for f in cached] == [(f.path, f.content) for f in built]
 
-
-def test_render_packages_nothing_while_the_cache_is_fresh(tmp_path: Path) -> None:
-    probe = ("import sys; from k3stui.cli import main; code = main(sys.argv[1:]); "
-             "print(code, 'tarfile' in sys.modules, 'gzip' in sys.modules)")
-    r = subprocess.run([sys.executable, "-c", probe, "render", "--preset", "calico", "--out",
-                        str(tmp_path / "out")], capture_output=True, text=True, cwd=REPO, timeout=120)
-    assert r.stdout.splitlines()[-1] == "0 False False", r.stderr
-    assert (tmp_path / "out" / "chart" / "k3s-cni-0.1.0.tgz").is_file()
