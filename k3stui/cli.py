@@ -308,13 +308,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     is off while a brief command runs: reference counting frees what such a run drops, the few cycles
     (classes, tracebacks) die with the process, and the collector's passes over every object the
     imports made were a twentieth of `check` and `render`. The TUI and the long-running commands
-    (install, doctor, bundle) keep it; a caller in the same process gets it back on return."""
+    (install, doctor, bundle) keep it. A caller in the same process (with `argv`) gets it back on
+    return; run as the program (the `k3stui` script, `python -m k3stui`: no `argv`), the process ends
+    with it off, which spares the exit one more pass over every object."""
     collecting = gc.isenabled()
     gc.disable()
     try:
         return _main(argv, collecting)
     finally:
-        if collecting:
+        if collecting and argv is not None:
             gc.enable()
 
 

@@ -56,3 +56,17 @@ def test_the_collector_comes_back_when_the_command_fails(monkeypatch: pytest.Mon
     with pytest.raises(SystemExit):
         cli.main(["rules", "--no-such-option"])
     assert gc.isenabled()
+
+
+def test_run_as_the_program_a_brief_command_ends_collector_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No `argv`: main is the process (the k3stui script, python -m k3stui), which exits next."""
+    monkeypatch.setattr(cli, "_command", lambda name: lambda args: 0)
+    monkeypatch.setattr(cli.sys, "argv", ["k3stui", "rules"])
+    try:
+        assert cli.main() == 0
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    monkeypatch.setattr(cli.sys, "argv", ["k3stui", "doctor"])
+    cli.main()
+    assert gc.isenabled()
