@@ -269,3 +269,28 @@ def test_write_tree_publishes_with_the_modes_mkdir_gives(tmp_path: Path) -> None
     assert {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "out").rglob("*") if p.is_dir()} == {
         "d": 0o755, "e": 0o755}
     assert (tmp_path / "out").stat().st_mode & 0o777 == 0o755
+
+
+def test_write_tree_fsyncs_each_file_then_each_folder_before_publishing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each staged file once, in batches (open files bounded), then each staging folder once, all
+    before the staging folder becomes the output."""
+    synced: list[str] = []
+    real = os.fsync
+
+    def spy(fd: int) -> None:
+        path = os.readlink(f"/proc/self/fd/{fd}")
+        synced.append(("dir:" if os.path.isdir(path) else "") + path.rpartition(".k3stui-tmp")[2])
+        assert not (tmp_path / "out").exists() or path == str(tmp_path)  # nothing published yet
+        real(fd)
+
+    monkeypatch.setattr(fsio, "_SYNC_BATCH", 2)
+    monkeypatch.setattr(os, "fsync", spy)
+    names = ["a", "b", "d/c", "d/e/f", "g"]
+    write_tree(tmp_path / "out", [_f(n) for n in names])
+    files = [s for s in synced if not s.startswith("dir:")]
+    assert files == [f"/{n}" for n in names]
+    assert synced[:len(names)] == files  # every file before any folder
+    assert sorted(synced[len(names):]) == sorted(["dir:", "dir:/d", "dir:/d/e", f"dir:{tmp_path}"])
+    assert sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*")
+                  if p.is_file()) == sorted(names)
