@@ -283,6 +283,7 @@ def write_tree(out_dir: str | os.PathLike[str], files: Iterable[_HasPath], force
     of `_SYNC_BATCH`: the same syncs, with much of the data already on its way."""
     out = Path(out_dir)
     items = list(files)
+    parts = [_relative_parts(f.path) for f in items]  # a path refused before anything is made
     try:
         if out.exists() and not out.is_dir():
             raise WriteRefused(f"{out} exists and is not a folder")
@@ -293,7 +294,6 @@ def write_tree(out_dir: str | os.PathLike[str], files: Iterable[_HasPath], force
         staging = _staging_folder(out.absolute().parent, f".{out.name[:_NAME_IN_TEMP]}.")
     except OSError as exc:
         raise write_failed(out, exc) from None
-    parts = [_relative_parts(f.path) for f in items]
     folders = {str(staging): None}  # every folder of the staging tree, each parent before its children
     pending: list[tuple[str, int]] = []  # staged files written, still open, not yet fsynced
     try:

@@ -294,3 +294,10 @@ def test_write_tree_fsyncs_each_file_then_each_folder_before_publishing(
     assert sorted(synced[len(names):]) == sorted(["dir:", "dir:/d", "dir:/d/e", f"dir:{tmp_path}"])
     assert sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*")
                   if p.is_file()) == sorted(names)
+
+
+@pytest.mark.parametrize("bad", ["../escape", "a/../../b", "x\0y"])
+def test_write_tree_refuses_a_bad_path_before_making_anything(bad: str, tmp_path: Path) -> None:
+    with pytest.raises(WriteRefused):
+        write_tree(tmp_path / "out", [_f("a"), _f(bad)])
+    assert list(tmp_path.iterdir()) == []  # no output, no staging folder left
