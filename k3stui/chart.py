@@ -1,21 +1,18 @@
-"""Packaging the k3s-cni chart and the K3s auto-deploy manifest that installs it.
+"""The k3s-cni chart's files, its generated values and the K3s auto-deploy manifest that installs it.
 
-`package_chart` builds the same kind of .tgz `helm package` does (a `k3s-cni/` prefix), but
-deterministically: sorted entries, fixed mtime, uid/gid 0, so the manifest only changes when the
-chart does. Reads the chart from disk; writes nothing (`k3stui.fsio` does).
+The .tgz is `k3stui.chart_package`'s (deterministic, and cached while the chart is unchanged).
+Reads the chart from disk; writes nothing (`k3stui.fsio` does).
 """
 
 from __future__ import annotations
 
-import base64
 import fnmatch
-import gzip
-import io
-import tarfile
-from pathlib import Path, PurePosixPath
+import os
+from pathlib import Path
 from typing import Any
 
 from k3stui import defaults, yamlout
+from k3stui.chart_package import package_files, packaged
 from k3stui.errors import RenderRefused
 from k3stui.importers.yamlio import safe_load
 from k3stui.plan import Plan
@@ -37,7 +34,6 @@ class ValuesRejected(RenderRefused, ValueError):
 def manifest_dest(plan: Plan) -> str:
     """Where K3s auto-deploys the chart from: `<data-dir>/server/manifests/k3s-cni.yaml`."""
     return f"{node_paths.auto_deploy_dir(plan)}/{MANIFEST_NAME}"
-_FIXED_MTIME = 0  # 1970: reproducible archives (helm itself stamps "now")
 _ALWAYS_IGNORED = (".helmignore",)  # helm never packages its own ignore file either
 
 
@@ -49,10 +45,11 @@ def _helmignore(chart_dir: Path) -> list[str]:
     return [line for line in lines if line and not line.startswith("#")]
 
 
-def _ignored(rel: PurePosixPath, is_dir: bool, patterns: list[str]) -> bool:
-    """`.helmignore`, roughly: glob on the base name or the whole path; "dir/" only matches dirs.
-    Negations ("!") are not supported (the shipped chart has none)."""
-    if rel.name in _ALWAYS_IGNORED:
+def _ignored(rel: str, is_dir: bool, patterns: list[str]) -> bool:
+    """`.helmignore`, roughly: glob on the base name or the whole path (`rel`, POSIX, relative to
+    the chart); "dir/" only matches dirs. Negations ("!") are not supported (the shipped chart has none)."""
+    name = rel.rpartition("/")[2]
+    if name in _ALWAYS_IGNORED:
         return True
     for pattern in patterns:
         if pattern.startswith("!"):
@@ -61,7 +58,7 @@ def _ignored(rel: PurePosixPath, is_dir: bool, patterns: list[str]) -> bool:
         pat = pattern.rstrip("/").lstrip("/")
         if dir_only and not is_dir:
             continue
-        target = str(rel) if "/" in pat else rel.name
+        target = rel if "/" in pat else name
         if _glob(target, pat):
             return True
     return False
@@ -84,25 +81,21 @@ def chart_files(chart_dir: Path) -> dict[str, bytes]:
     patterns = _helmignore(chart_dir)
     out: dict[str, bytes] = {}
 
-    def walk(folder: Path) -> None:
-        for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-            rel = PurePosixPath(entry.relative_to(chart_dir).as_posix())
-            if _ignored(rel, entry.is_dir(), patterns):
+    def walk(folder: str, prefix: str) -> None:
+        with os.scandir(folder) as it:  # DirEntry: its type without a stat per entry (pathlib's cost)
+            entries = sorted(it, key=lambda e: e.name)
+        for entry in entries:
+            rel, is_dir = prefix + entry.name, entry.is_dir()
+            if _ignored(rel, is_dir, patterns):
                 continue
-            if entry.is_dir():
-                walk(entry)
+            if is_dir:
+                walk(entry.path, rel + "/")
             elif entry.is_file():
-                out[str(rel)] = entry.read_bytes()
+                with open(entry.path, "rb") as fh:
+                    out[rel] = fh.read()
 
-    walk(chart_dir)
+    walk(str(chart_dir), "")
     return dict(sorted(out.items()))
-
-
-def _chart_meta(files: dict[str, bytes]) -> dict[str, Any]:
-    meta = safe_load(files["Chart.yaml"])
-    if not isinstance(meta, dict) or not meta.get("name") or not meta.get("version"):
-        raise ValueError("Chart.yaml needs a name and a version")
-    return meta
 
 
 def values_yaml(values: dict[str, Any], notes: list[str] | tuple[str, ...] = ()) -> str:
@@ -128,25 +121,30 @@ def coalesce(defaults_: Any, values: Any) -> Any:
     return values
 
 
-def validate_values(values: dict[str, Any], files: dict[str, bytes] | None = None) -> None:
+def validate_values(values: dict[str, Any], files: dict[str, bytes] | None = None, *,
+                    vetted_defaults: dict[str, Any] | None = None) -> None:
     """Check `values`, coalesced with the chart's values.yaml as Helm does, against the chart's own
-    values.schema.json; raise ValuesRejected naming each rejected key. Also refuse any null."""
+    values.schema.json; raise ValuesRejected naming each rejected key. Also refuse any null.
+    `vetted_defaults`: those files' values.yaml, already checked against that schema (the chart
+    cache's, `chart_package.Package`): then only what `values` changes is checked again."""
     import json
 
-    from k3stui.chart_schema import check_schema, iter_errors
+    from k3stui.chart_schema import UNKNOWN, check_schema, error_lines, iter_errors
 
     files = files if files is not None else chart_files(shipped_chart_dir())
     nulls = list(_null_paths(values, ""))
     if nulls:
         raise ValuesRejected(f"generated chart values hold null at {', '.join(nulls)} (a k3stui bug)")
     schema = json.loads(files["values.schema.json"])
-    merged = coalesce(safe_load(files["values.yaml"]) or {}, values)
-    check_schema(schema)
-    errors = sorted(iter_errors(schema, merged), key=lambda e: list(e[0]))
+    if vetted_defaults is None:
+        defaults, valid = safe_load(files["values.yaml"]) or {}, UNKNOWN
+        check_schema(schema)
+    else:
+        defaults = valid = vetted_defaults
+    errors = error_lines(iter_errors(schema, coalesce(defaults, values), valid=valid))
     if errors:
-        lines = [f"{'.'.join(str(p) for p in path) or '(top)'}: {message}" for path, message in errors[:10]]
         raise ValuesRejected("the k3s-cni chart's values.schema.json rejects the generated values, so Helm "
-                             "would fail on the node: " + "; ".join(lines))
+                             "would fail on the node: " + "; ".join(errors))
 
 
 def _null_paths(data: Any, path: str) -> Any:
@@ -166,41 +164,28 @@ def package_chart(chart_dir: Path) -> tuple[str, bytes]:
     return package_files(chart_files(chart_dir))
 
 
-def package_files(files: dict[str, bytes]) -> tuple[str, bytes]:
-    """`package_chart` for chart files already read (`chart_files`)."""
-    meta = _chart_meta(files)
-    buf = io.BytesIO()
-    # gzip with mtime 0 and no file name: byte-identical output for identical input.
-    with (
-        gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=_FIXED_MTIME, compresslevel=6) as gz,
-        tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar,
-    ):
-        for rel, data in sorted(files.items()):
-            info = tarfile.TarInfo(f"{meta['name']}/{rel}")
-            info.size = len(data)
-            info.mtime = _FIXED_MTIME
-            info.mode = 0o644
-            info.uid = info.gid = 0
-            info.uname = info.gname = ""
-            tar.addfile(info, io.BytesIO(data))
-    return f"{meta['name']}-{meta['version']}.tgz", buf.getvalue()
-
-
 def auto_deploy_manifest(tgz: bytes, values: dict[str, Any], *, name: str = CHART_NAME,
                          notes: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
     """The HelmChart for `<data-dir>/server/manifests/`: the packaged chart inline (works air-gapped,
     no repo to host), bootstrap so its Job runs before any CNI exists. The chart keeps its own
     defaults; valuesContent holds only what the plan decides."""
+    import binascii
+
+    return _helmchart(binascii.b2a_base64(tgz, newline=False).decode("ascii"), values_yaml(values, notes),
+                      name)
+
+
+def _helmchart(chart_b64: str, values_text: str, name: str = CHART_NAME) -> dict[str, Any]:
     return {
         "apiVersion": "helm.cattle.io/v1",
         "kind": "HelmChart",
         "metadata": {"name": name, "namespace": "kube-system"},
         "spec": {
             "chart": name,
-            "chartContent": base64.b64encode(tgz).decode("ascii"),
+            "chartContent": chart_b64,
             "targetNamespace": "kube-system",
             "bootstrap": True,
-            "valuesContent": values_yaml(values, notes),
+            "valuesContent": values_text,
         },
     }
 
@@ -225,11 +210,13 @@ def chart_export_files(plan: Plan, *, k3s_version: str | None = None) -> list[Re
         return []
     files = chart_files(shipped_chart_dir())
     values = chart_values(plan, k3s_version=k3s_version)
-    validate_values(values, files)  # before anything is written
+    # The package keeps the chart's own values.yaml (its defaults); the plan's values go beside it.
+    package = packaged(files)
+    validate_values(values, files, vetted_defaults=package.vetted_defaults)  # before anything is written
     notes = values_notes(plan)
     dest = manifest_dest(plan)
-    # The package keeps the chart's own values.yaml (its defaults); the plan's values go beside it.
-    tgz_name, tgz = package_files(files)
+    digests = package.sha256 or {}
+    values_text = values_yaml(values, notes)
     out = [
         RenderedFile(
             path=f"chart/{CHART_NAME}/{rel}",
@@ -238,6 +225,7 @@ def chart_export_files(plan: Plan, *, k3s_version: str | None = None) -> list[Re
             roles=(),
             content=data,
             description=f"k3s-cni chart source: {rel}",
+            sha256=digests.get(rel),
         )
         for rel, data in files.items()
     ]
@@ -246,20 +234,21 @@ def chart_export_files(plan: Plan, *, k3s_version: str | None = None) -> list[Re
         dest=None,
         mode=0o644,
         roles=(),
-        content=values_yaml(values, notes).encode(),
+        content=values_text.encode(),
         description="values for the k3s-cni chart, generated from the plan: only the chosen CNI's "
         "(and Multus's) settings, the chart keeps its defaults "
         "(helm install k3s-cni chart/k3s-cni -n kube-system -f chart/values.yaml)",
     ))
     out.append(RenderedFile(
-        path=f"chart/{tgz_name}",
+        path=f"chart/{package.name}",
         dest=None,
         mode=0o644,
         roles=(),
-        content=tgz,
+        content=package.tgz,
         description="the packaged chart (its own defaults; use it with -f chart/values.yaml)",
+        sha256=digests.get(package.name),
     ))
-    manifest = auto_deploy_manifest(tgz, values, notes=notes)
+    manifest = _helmchart(package.b64, values_text)
     out.append(RenderedFile(
         path=f"server{dest}",
         dest=dest,

@@ -99,3 +99,44 @@ def _get(data: Any, path: tuple[Any, ...]) -> Any:
         data = data[key]
     return data
 
+
+
+def _placed(path: tuple[Any, ...], value: Any) -> Any:
+    """DEFAULTS with `value` at `path`, as Helm's coalescing builds it: new maps along the path,
+    every other part the very object DEFAULTS holds."""
+    nested: Any = value
+    for key in reversed(path):
+        nested = {key: nested}
+    return coalesce(DEFAULTS, nested)
+
+
+@pytest.mark.parametrize("name", ["calico", "cilium", "multus-macvlan"])
+def test_checking_on_top_of_valid_defaults_gives_jsonschemas_errors(name: str) -> None:
+    """What render does: the plan's values over the chart's defaults, the defaults taken as valid."""
+    merged = _merged(name)
+    assert list(iter_errors(SCHEMA, merged, valid=DEFAULTS)) == _theirs(merged) == []
+    places = [p for p in _places(DEFAULTS) if all(isinstance(k, str) for k in p)]
+    rejected = 0
+    for path in places:
+        for value in HOSTILE:
+            bad = coalesce(merged, _placed(path, value))
+            theirs = _theirs(bad)
+            assert list(iter_errors(SCHEMA, bad, valid=DEFAULTS)) == theirs, (path, value)
+            rejected += bool(theirs)
+    assert rejected > 100
+
+
+def test_only_the_valid_documents_very_parts_are_skipped() -> None:
+    """A part is skipped when it *is* the valid document's part at the same place: the same object,
+    not an equal one, and never inside anyOf (one alternative rejects what another accepts)."""
+    host = ("cilium", "k8sServiceHost")
+    bad = _placed(host, "not a host!")
+    assert _ours(bad) != []
+    assert list(iter_errors(SCHEMA, bad, valid=bad)) == []  # all of it "known valid": nothing walked
+    assert list(iter_errors(SCHEMA, bad, valid=json.loads(json.dumps(bad)))) == _ours(bad)  # equal: no
+    swapped = _placed(("calico",), DEFAULTS["cilium"])  # the valid part, at another place
+    assert list(iter_errors(SCHEMA, swapped, valid=DEFAULTS)) == _theirs(swapped) != []
+    # The host's anyOf: each alternative is tried on the part itself, none of them taken as passed.
+    schema = {"properties": {"h": {"anyOf": [{"pattern": "^a$"}, {"pattern": "^b$"}]}}}
+    assert list(iter_errors(schema, {"h": "c"}, valid={"h": "a"})) == [
+        (("h",), "'c' is not valid under any of the given schemas")]

@@ -237,3 +237,67 @@ def test_write_tree_names_the_file_whose_fsync_failed(tmp_path: Path,
     with pytest.raises(fsio.WriteFailed, match=r"/b: cannot write it"):
         write_tree(tmp_path / "out", [_f("a"), _f("b"), _f("c")])
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no half folder, no staging left
+
+
+@pytest.mark.parametrize("planted", ["folder", "symlink", "file"])
+def test_write_tree_stages_elsewhere_when_its_staging_name_is_taken(planted: str, tmp_path: Path) -> None:
+    """The staging folder's name carries the process id; whatever already holds that name (a killed
+    run's leftovers, or something planted) is neither used, followed nor removed."""
+    name = tmp_path / f".out.{os.getpid()}.k3stui-tmp"
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    if planted == "folder":
+        name.mkdir()
+        (name / "theirs").write_text("x")
+    elif planted == "symlink":
+        name.symlink_to(victim)
+    else:
+        name.write_text("x")
+    write_tree(tmp_path / "out", [_f("a"), _f("d/b")])
+    assert sorted(p.name for p in (tmp_path / "out").rglob("*")) == ["a", "b", "d"]
+    assert os.path.lexists(name) and list(victim.iterdir()) == []
+    assert planted != "folder" or [p.name for p in name.iterdir()] == ["theirs"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name.name, "out", "victim"])
+
+
+def test_write_tree_publishes_with_the_modes_mkdir_gives(tmp_path: Path) -> None:
+    mask = os.umask(0o022)
+    try:
+        write_tree(tmp_path / "out", [_f("a"), _f("d/e/b")])
+    finally:
+        os.umask(mask)
+    assert {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "out").rglob("*") if p.is_dir()} == {
+        "d": 0o755, "e": 0o755}
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o755
+
+
+def test_write_tree_fsyncs_each_file_then_each_folder_before_publishing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each staged file once, in batches (open files bounded), then each staging folder once, all
+    before the staging folder becomes the output."""
+    synced: list[str] = []
+    real = os.fsync
+
+    def spy(fd: int) -> None:
+        path = os.readlink(f"/proc/self/fd/{fd}")
+        synced.append(("dir:" if os.path.isdir(path) else "") + path.rpartition(".k3stui-tmp")[2])
+        assert not (tmp_path / "out").exists() or path == str(tmp_path)  # nothing published yet
+        real(fd)
+
+    monkeypatch.setattr(fsio, "_SYNC_BATCH", 2)
+    monkeypatch.setattr(os, "fsync", spy)
+    names = ["a", "b", "d/c", "d/e/f", "g"]
+    write_tree(tmp_path / "out", [_f(n) for n in names])
+    files = [s for s in synced if not s.startswith("dir:")]
+    assert files == [f"/{n}" for n in names]
+    assert synced[:len(names)] == files  # every file before any folder
+    assert sorted(synced[len(names):]) == sorted(["dir:", "dir:/d", "dir:/d/e", f"dir:{tmp_path}"])
+    assert sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*")
+                  if p.is_file()) == sorted(names)
+
+
+@pytest.mark.parametrize("bad", ["../escape", "a/../../b", "x\0y"])
+def test_write_tree_refuses_a_bad_path_before_making_anything(bad: str, tmp_path: Path) -> None:
+    with pytest.raises(WriteRefused):
+        write_tree(tmp_path / "out", [_f("a"), _f(bad)])
+    assert list(tmp_path.iterdir()) == []  # no output, no staging folder left

@@ -46,3 +46,14 @@ def test_installed_wheel_runs_outside_the_checkout(installed_k3stui: Path, tmp_p
     where = subprocess.run([str(py), "-c", "from k3stui.resources import chart_dir; print(chart_dir())"],
                            capture_output=True, text=True, cwd=tmp_path, env=env).stdout
     assert "site-packages" in where
+
+
+def test_the_installed_chart_is_served_from_the_chart_cache(installed_k3stui: Path, tmp_path: Path) -> None:
+    """The wheel's chart (k3stui/_data/charts) matches the shipped chart_package.json's fingerprint, so an
+    installed render uses the cache instead of packaging the chart anew."""
+    probe = ("from k3stui.chart import chart_files; from k3stui.chart_package import _cached; "
+             "from k3stui.resources import chart_dir; print(_cached(chart_files(chart_dir())) is not None)")
+    py = installed_k3stui / "bin" / "python"
+    r = subprocess.run([str(py), "-c", probe], capture_output=True, text=True, cwd=tmp_path,
+                       env=outside_env())
+    assert r.stdout.strip() == "True", r.stderr

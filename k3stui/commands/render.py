@@ -46,13 +46,14 @@ def _chart(plan: Any, args: argparse.Namespace) -> Any:
 def _write_out(plan: Any, args: argparse.Namespace) -> int:
     from k3stui.fsio import WriteRefused, write_tree
     from k3stui.inputs import preset_label
-    from k3stui.render.files import render_all
-    from k3stui.render.per_node import render_per_node
 
+    if args.per_node:
+        from k3stui.render.per_node import render_per_node as renderer
+    else:
+        from k3stui.render.files import render_all as renderer
     label = preset_label(args)
     named = {"name": label[0], "description": label[1]} if label else {}
     try:
-        renderer = render_per_node if args.per_node else render_all
         files = renderer(plan, k3s_version=args.k3s_version, chart=_chart(plan, args), **named)
     except ValueError as exc:  # a node path the renderer cannot place
         _say(f"k3stui: not written: {exc}")
