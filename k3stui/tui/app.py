@@ -50,6 +50,14 @@ class K3sTuiApp(App[int]):
             self._open_plan(self._initial_state)
         else:
             self.push_screen(StartScreen(self.root), self._started)
+            self.call_after_refresh(self._warm_up)  # once the start screen has painted
+
+    def _warm_up(self) -> None:
+        """Import the plan editor, rules and PyYAML in a thread while the user reads the list
+        (see `warm_up`). An import error is left for the choice that needs the module to show."""
+        from k3stui.tui.warm_up import warm_up
+
+        self.run_worker(warm_up, name="warm-up", group="warm-up", thread=True, exit_on_error=False)
 
     def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
         """Textual's push, with the screen's size classes (.-narrow, .-short) set before it mounts:

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
@@ -51,31 +50,32 @@ class FieldRow(Widget):
         self._shown: tuple[Any, ...] | None = None  # what refresh_from last drew
 
     def compose(self) -> ComposeResult:
+        # No container per line: the row is a grid (label | input, then the notes across both), one
+        # widget fewer per option to mount, style and lay out (plan_editor.tcss .field-row).
         fld, value = self.field, self._state.value(self.field.path)
-        with Horizontal(classes="field-line"):
-            yield Label(fld.label, classes="field-label")
-            if fld.kind == "bool":
-                yield Checkbox(_on_off(bool(value)), bool(value), compact=True, classes="field-input")
-            elif fld.kind == "choice":
-                choices = list(fld.choices)
-                if value is not None and str(value) not in choices:  # an imported value we do not list
-                    choices.append(str(value))
-                yield Select(
-                    [(c, c) for c in choices],
-                    value=display_text(fld, value) if value is not None else Select.NULL,
-                    allow_blank=fld.path in OPTIONAL_CHOICES,
-                    prompt="K3s default",
-                    compact=True,
-                    classes="field-input",
-                )
-            elif fld.kind == "flags":  # several lines: one flag a line
-                from textual.widgets import TextArea
+        yield Label(fld.label, classes="field-label")
+        if fld.kind == "bool":
+            yield Checkbox(_on_off(bool(value)), bool(value), compact=True, classes="field-input")
+        elif fld.kind == "choice":
+            choices = list(fld.choices)
+            if value is not None and str(value) not in choices:  # an imported value we do not list
+                choices.append(str(value))
+            yield Select(
+                [(c, c) for c in choices],
+                value=display_text(fld, value) if value is not None else Select.NULL,
+                allow_blank=fld.path in OPTIONAL_CHOICES,
+                prompt="K3s default",
+                compact=True,
+                classes="field-input",
+            )
+        elif fld.kind == "flags":  # several lines: one flag a line
+            from textual.widgets import TextArea
 
-                yield TextArea(display_text(fld, value), placeholder=fld.placeholder, compact=True,
-                               soft_wrap=False, highlight_cursor_line=False, classes="field-input")
-            else:
-                yield Input(display_text(fld, value), placeholder=fld.placeholder, compact=True,
-                            classes="field-input")
+            yield TextArea(display_text(fld, value), placeholder=fld.placeholder, compact=True,
+                           soft_wrap=False, highlight_cursor_line=False, classes="field-input")
+        else:
+            yield Input(display_text(fld, value), placeholder=fld.placeholder, compact=True,
+                        classes="field-input")
         yield Static("", classes="field-notes", markup=False)
 
     @property

@@ -1,0 +1,50 @@
+"""The start screen's warm-up imports everything opening a preset needs: after it, the Enter that
+opens the largest shipped preset imports no module of k3stui, PyYAML or Textual."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+# A fresh interpreter: the start screen up and its warm-up done, then Enter on the preset until the
+# editor has settled; what was loaded before and after Enter.
+_PROBE = """
+import asyncio, json, sys
+from pathlib import Path
+from textual.widgets import OptionList
+from k3stui.tui.app import K3sTuiApp
+
+app = K3sTuiApp(root=Path(sys.argv[1]), out_dir=Path(sys.argv[1]))
+
+async def settle(pilot):
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+async def enter(pilot):
+    await settle(pilot)
+    warmed = sorted(sys.modules)
+    options = app.screen.query_one(OptionList)
+    options.highlighted = [o.id for o in options.options].index("preset:multus-macvlan")
+    await pilot.press("enter")
+    while getattr(app.screen, "shown_tab", None) is None:
+        await pilot.pause()
+    await settle(pilot)
+    print(json.dumps([warmed, sorted(sys.modules), type(app.screen).__name__]), file=sys.stderr)
+    app.exit()
+
+app.run(headless=True, auto_pilot=enter, size=(80, 24))
+"""
+
+
+def test_after_the_warm_up_opening_a_preset_imports_nothing_more(tmp_path):
+    repo = Path(__file__).resolve().parents[2]
+    r = subprocess.run([sys.executable, "-c", _PROBE, str(tmp_path)], capture_output=True, text=True,
+                       cwd=repo, timeout=120)
+    warmed, opened, screen = json.loads(r.stderr.strip().splitlines()[-1])
+    assert screen == "PlanEditorScreen"  # the Enter really opened the preset
+    assert {"yaml", "k3stui.rules", "k3stui.tui.screens.plan_editor"} <= set(warmed)
+    late = sorted(m for m in set(opened) - set(warmed) if m.split(".")[0] in ("k3stui", "yaml", "textual"))
+    assert late == []
