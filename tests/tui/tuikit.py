@@ -23,7 +23,7 @@ def row(app, path: str) -> FieldRow:
 
 
 def notes(app, path: str) -> str:
-    return str(row(app, path).query_one(".field-notes").render())
+    return row(app, path).notes
 
 
 async def settle(pilot) -> None:

@@ -51,7 +51,8 @@ class FieldRow(Widget):
 
     def compose(self) -> ComposeResult:
         # No container per line: the row is a grid (label | input, then the notes across both), one
-        # widget fewer per option to mount, style and lay out (plan_editor.tcss .field-row).
+        # widget fewer per option to mount, style and lay out (plan_editor.tcss .field-row). The
+        # notes are mounted with the first finding (`notes`): most options never have one.
         fld, value = self.field, self._state.value(self.field.path)
         yield Label(fld.label, classes="field-label")
         if fld.kind == "bool":
@@ -76,11 +77,19 @@ class FieldRow(Widget):
         else:
             yield Input(display_text(fld, value), placeholder=fld.placeholder, compact=True,
                         classes="field-input")
-        yield Static("", classes="field-notes", markup=False)
 
     @property
     def input(self) -> Input | Select | Checkbox | TextArea:
         return cast("Input | Select[str] | Checkbox | TextArea", self.query_one(".field-input"))
+
+    @property
+    def notes(self) -> str:
+        """The notes shown under the input ("" when there are none)."""
+        widget = self._notes_widget()
+        return str(widget.render()) if widget is not None and widget.display else ""
+
+    def _notes_widget(self) -> Static | None:
+        return next(iter(self.query_children(".field-notes").results(Static)), None)
 
     # The row speaks for its input: one message type for the screen to handle. Widgets also post
     # Changed for the value they were built with; only a real change is an edit.
@@ -139,9 +148,12 @@ class FieldRow(Widget):
             if f.hint:
                 notes.append(f" — {f.hint}", style="dim")
             worst = f.severity if worst is None or f.severity.rank < worst.rank else worst
-        notes_widget = self.query_one(".field-notes", Static)
-        notes_widget.update(notes)
-        notes_widget.display = bool(notes)
+        notes_widget = self._notes_widget()
+        if notes_widget is not None:
+            notes_widget.update(notes)
+            notes_widget.display = bool(notes)
+        elif notes:
+            self.mount(Static(notes, classes="field-notes", markup=False))
         for sev in Severity:
             self.set_class(worst is sev, f"-{sev.value}")
 
