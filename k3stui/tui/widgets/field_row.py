@@ -13,6 +13,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 from k3stui.findings import Severity
 from k3stui.tui.fields import OPTIONAL_CHOICES, Field, display_text
 from k3stui.tui.state import PlanState
+from k3stui.tui.widgets.in_place import update_static
 
 if TYPE_CHECKING:  # imported where a flags field is built (Host tab): ~20 ms, with its document model
     from textual.widgets import TextArea
@@ -150,7 +151,7 @@ class FieldRow(Widget):
             worst = f.severity if worst is None or f.severity.rank < worst.rank else worst
         notes_widget = self._notes_widget()
         if notes_widget is not None:
-            notes_widget.update(notes)
+            update_static(notes_widget, notes)
             notes_widget.display = bool(notes)
         elif notes:
             self.mount(Static(notes, classes="field-notes", markup=False))
