@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from tuikit import probe
 
 from k3stui.presets import load_shipped
 from k3stui.tui.starting_points import metadata_description, shipped_preset_names, shipped_presets
@@ -80,15 +81,7 @@ app.run(headless=True, auto_pilot=up, size=(80, 24))
 
 
 def test_the_start_screen_shows_the_descriptions_without_yaml_presets_or_rules(tmp_path):
-    import json
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    repo = Path(__file__).resolve().parents[2]
-    r = subprocess.run([sys.executable, "-c", _PROBE, str(tmp_path)], capture_output=True, text=True,
-                       cwd=repo, timeout=120)
-    loaded, prompts = json.loads(r.stderr.strip().splitlines()[-1])
+    loaded, prompts = probe(_PROBE, str(tmp_path))
     assert "k3stui.tui.screens.start" in loaded  # the probe really showed the start screen
     heavy = {"yaml", "k3stui.presets", "k3stui.importers", "k3stui.rules", "k3stui.tui.screens.plan_editor"}
     assert sorted(m for m in loaded if m in heavy or m.rpartition(".")[0] in heavy) == []

@@ -3,10 +3,7 @@ opens the largest shipped preset imports no module of k3stui, PyYAML or Textual.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
+from tuikit import probe
 
 # A fresh interpreter: the start screen up and its warm-up done, then Enter on the preset until the
 # editor has settled; what was loaded before and after Enter.
@@ -40,10 +37,7 @@ app.run(headless=True, auto_pilot=enter, size=(80, 24))
 
 
 def test_after_the_warm_up_opening_a_preset_imports_nothing_more(tmp_path):
-    repo = Path(__file__).resolve().parents[2]
-    r = subprocess.run([sys.executable, "-c", _PROBE, str(tmp_path)], capture_output=True, text=True,
-                       cwd=repo, timeout=120)
-    warmed, opened, screen = json.loads(r.stderr.strip().splitlines()[-1])
+    warmed, opened, screen = probe(_PROBE, str(tmp_path))
     assert screen == "PlanEditorScreen"  # the Enter really opened the preset
     assert {"yaml", "k3stui.rules", "k3stui.tui.screens.plan_editor"} <= set(warmed)
     late = sorted(m for m in set(opened) - set(warmed) if m.split(".")[0] in ("k3stui", "yaml", "textual"))
