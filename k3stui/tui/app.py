@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from k3stui.exit_codes import INTERNAL
 from k3stui.tui.commands import K3sCommands
@@ -58,6 +59,15 @@ class K3sTuiApp(App[int]):
         from k3stui.tui.warm_up import warm_up
 
         self.run_worker(warm_up, name="warm-up", group="warm-up", thread=True, exit_on_error=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The warm-up's imports done: parse the editor's stylesheet now (in the loop, the stylesheet
+        is not shared with a thread) rather than after Enter. Its rules match no start-screen widget."""
+        if event.worker.group == "warm-up" and event.state is WorkerState.SUCCESS:
+            from k3stui.tui.screens.plan_editor import PlanEditorScreen
+
+            self._add_stylesheet(PlanEditorScreen.STYLESHEET)
+            self.stylesheet.parse()
 
     def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
         """Textual's push, with the screen's size classes (.-narrow, .-short) set before it mounts:

@@ -4,7 +4,8 @@ The start screen paints without the plan editor, the rules, the preset reader or
 imports on a small VM). They are imported in a thread started once that screen is up: the screen
 takes keys meanwhile (the import releases the GIL between bytecodes), and a choice made before the
 thread is done simply waits for the module it needs (Python's import lock), so nothing is imported
-twice. tests/tui/test_warm_up.py checks that opening a shipped preset imports nothing more.
+twice. Then the app parses the editor's stylesheet (`K3sTuiApp.on_worker_state_changed`).
+tests/tui/test_warm_up.py checks that opening a shipped preset imports nothing more.
 """
 
 from __future__ import annotations

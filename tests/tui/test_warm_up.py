@@ -1,5 +1,6 @@
-"""The start screen's warm-up imports everything opening a preset needs: after it, the Enter that
-opens the largest shipped preset imports no module of k3stui, PyYAML or Textual."""
+"""The start screen's warm-up imports everything opening a preset needs and reads the editor's
+stylesheet: after it, the Enter that opens the largest shipped preset imports no module of k3stui,
+PyYAML or Textual."""
 
 from __future__ import annotations
 
@@ -23,13 +24,15 @@ async def settle(pilot):
 async def enter(pilot):
     await settle(pilot)
     warmed = sorted(sys.modules)
+    from k3stui.tui.screens.plan_editor import PlanEditorScreen
+    parsed = app.stylesheet.has_source(str(PlanEditorScreen.STYLESHEET), "")
     options = app.screen.query_one(OptionList)
     options.highlighted = [o.id for o in options.options].index("preset:multus-macvlan")
     await pilot.press("enter")
     while getattr(app.screen, "shown_tab", None) is None:
         await pilot.pause()
     await settle(pilot)
-    print(json.dumps([warmed, sorted(sys.modules), type(app.screen).__name__]), file=sys.stderr)
+    print(json.dumps([warmed, parsed, sorted(sys.modules), type(app.screen).__name__]), file=sys.stderr)
     app.exit()
 
 app.run(headless=True, auto_pilot=enter, size=(80, 24))
@@ -37,8 +40,9 @@ app.run(headless=True, auto_pilot=enter, size=(80, 24))
 
 
 def test_after_the_warm_up_opening_a_preset_imports_nothing_more(tmp_path):
-    warmed, opened, screen = probe(_PROBE, str(tmp_path))
+    warmed, parsed, opened, screen = probe(_PROBE, str(tmp_path))
     assert screen == "PlanEditorScreen"  # the Enter really opened the preset
     assert {"yaml", "k3stui.rules", "k3stui.tui.screens.plan_editor"} <= set(warmed)
+    assert parsed  # the editor's stylesheet too, before the Enter
     late = sorted(m for m in set(opened) - set(warmed) if m.split(".")[0] in ("k3stui", "yaml", "textual"))
     assert late == []
