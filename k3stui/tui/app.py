@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     from k3stui.tui.state import PlanState
 
 
+# Seconds between the start screen's first paint and the warm-up: the screen settles first, and
+# reading the list and choosing take longer than this and the warm-up together.
+WARM_UP_DELAY = 0.25
+
+
 class K3sTuiApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "k3stui"
@@ -45,17 +50,25 @@ class K3sTuiApp(App[int]):
         self.state: PlanState | None = None
         # Set when an exception nothing handled ended the app: what to tell the user (exit 3).
         self.crash: str | None = None
+        self._warmed = False  # the warm-up has been scheduled (see on_start_screen_shown)
+        self.warmed_up = False  # ... and is done: the editor opens without importing or parsing
 
     def on_mount(self) -> None:
         if self._initial_state is not None:  # e.g. tests and benchmarks that skip the start screen
             self._open_plan(self._initial_state)
         else:
             self.push_screen(StartScreen(self.root), self._started)
-            self.call_after_refresh(self._warm_up)  # once the start screen has painted
+
+    def on_start_screen_shown(self) -> None:
+        """Import the plan editor, rules and PyYAML in a thread while the user reads the list
+        (see `warm_up`): a moment after the start screen has painted, so that it does not compete
+        with the screen's own first layout and paint (a thread shares the GIL). A choice made sooner
+        imports what it needs itself. An import error is left for that choice to show."""
+        if not self._warmed:
+            self._warmed = True
+            self.set_timer(WARM_UP_DELAY, self._warm_up)
 
     def _warm_up(self) -> None:
-        """Import the plan editor, rules and PyYAML in a thread while the user reads the list
-        (see `warm_up`). An import error is left for the choice that needs the module to show."""
         from k3stui.tui.warm_up import warm_up
 
         self.run_worker(warm_up, name="warm-up", group="warm-up", thread=True, exit_on_error=False)
@@ -68,6 +81,7 @@ class K3sTuiApp(App[int]):
 
             self._add_stylesheet(PlanEditorScreen.STYLESHEET)
             self.stylesheet.parse()
+            self.warmed_up = True
 
     def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
         """Textual's push, with the screen's size classes (.-narrow, .-short) set before it mounts:

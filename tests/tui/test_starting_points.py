@@ -65,7 +65,7 @@ from pathlib import Path
 from textual.widgets import OptionList
 from k3stui.tui.app import K3sTuiApp
 
-K3sTuiApp._warm_up = lambda self: None
+K3sTuiApp.on_start_screen_shown = lambda self: None
 app = K3sTuiApp(root=Path(sys.argv[1]), out_dir=Path(sys.argv[1]))
 
 async def up(pilot):

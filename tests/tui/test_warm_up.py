@@ -22,6 +22,8 @@ async def settle(pilot):
     await pilot.pause()
 
 async def enter(pilot):
+    while not app.warmed_up:  # scheduled a moment after the start screen painted
+        await pilot.pause(0.01)
     await settle(pilot)
     warmed = sorted(sys.modules)
     from k3stui.tui.screens.plan_editor import PlanEditorScreen
