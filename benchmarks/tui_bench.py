@@ -65,7 +65,7 @@ def busy(warm_up=True):
 
 async def idle(pilot, warm_up=True):
     await pilot.pause()
-    while warm_up and which != "minimal" and not getattr(app, "warmed_up", True):
+    while warm_up and which != "minimal" and app.warm_up_ended is None:
         await pilot.pause(0.001)  # k3stui's warm-up starts a moment after the first paint
     while busy(warm_up):
         await app.workers.wait_for_complete(busy(warm_up))

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 # Seconds between the start screen's first paint and the warm-up: the screen settles first, and
 # reading the list and choosing take longer than this and the warm-up together.
-WARM_UP_DELAY = 0.25
+WARM_UP_DELAY = 0.5
 
 
 class K3sTuiApp(App[int]):
@@ -51,7 +51,8 @@ class K3sTuiApp(App[int]):
         # Set when an exception nothing handled ended the app: what to tell the user (exit 3).
         self.crash: str | None = None
         self._warmed = False  # the warm-up has been scheduled (see on_start_screen_shown)
-        self.warmed_up = False  # ... and is done: the editor opens without importing or parsing
+        # How the warm-up ended (None until it has): SUCCESS, the editor opens without importing or parsing.
+        self.warm_up_ended: WorkerState | None = None
 
     def on_mount(self) -> None:
         if self._initial_state is not None:  # e.g. tests and benchmarks that skip the start screen
@@ -76,12 +77,14 @@ class K3sTuiApp(App[int]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The warm-up's imports done: parse the editor's stylesheet now (in the loop, the stylesheet
         is not shared with a thread) rather than after Enter. Its rules match no start-screen widget."""
-        if event.worker.group == "warm-up" and event.state is WorkerState.SUCCESS:
+        if event.worker.group != "warm-up" or not event.worker.is_finished:
+            return
+        if event.state is WorkerState.SUCCESS:
             from k3stui.tui.screens.plan_editor import PlanEditorScreen
 
             self._add_stylesheet(PlanEditorScreen.STYLESHEET)
             self.stylesheet.parse()
-            self.warmed_up = True
+        self.warm_up_ended = event.state
 
     def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
         """Textual's push, with the screen's size classes (.-narrow, .-short) set before it mounts:

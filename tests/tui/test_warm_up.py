@@ -22,7 +22,7 @@ async def settle(pilot):
     await pilot.pause()
 
 async def enter(pilot):
-    while not app.warmed_up:  # scheduled a moment after the start screen painted
+    while app.warm_up_ended is None:  # scheduled a moment after the start screen painted
         await pilot.pause(0.01)
     await settle(pilot)
     warmed = sorted(sys.modules)
@@ -34,7 +34,9 @@ async def enter(pilot):
     while getattr(app.screen, "shown_tab", None) is None:
         await pilot.pause()
     await settle(pilot)
-    print(json.dumps([warmed, parsed, sorted(sys.modules), type(app.screen).__name__]), file=sys.stderr)
+    ended = app.warm_up_ended.name
+    screen = type(app.screen).__name__
+    print(json.dumps([warmed, parsed, sorted(sys.modules), screen, ended]), file=sys.stderr)
     app.exit()
 
 app.run(headless=True, auto_pilot=enter, size=(80, 24))
@@ -42,7 +44,8 @@ app.run(headless=True, auto_pilot=enter, size=(80, 24))
 
 
 def test_after_the_warm_up_opening_a_preset_imports_nothing_more(tmp_path):
-    warmed, parsed, opened, screen = probe(_PROBE, str(tmp_path))
+    warmed, parsed, opened, screen, ended = probe(_PROBE, str(tmp_path))
+    assert ended == "SUCCESS"
     assert screen == "PlanEditorScreen"  # the Enter really opened the preset
     assert {"yaml", "k3stui.rules", "k3stui.tui.screens.plan_editor"} <= set(warmed)
     assert parsed  # the editor's stylesheet too, before the Enter
