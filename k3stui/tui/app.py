@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from k3stui.exit_codes import INTERNAL
 from k3stui.tui.commands import K3sCommands
@@ -23,6 +24,11 @@ from k3stui.tui.screens.start import Start, StartScreen
 if TYPE_CHECKING:
     from k3stui.tui.screens.plan_editor import PlanEditorScreen
     from k3stui.tui.state import PlanState
+
+
+# Seconds between the start screen's first paint and the warm-up: the screen settles first, and
+# reading the list and choosing take longer than this and the warm-up together.
+WARM_UP_DELAY = 0.5
 
 
 class K3sTuiApp(App[int]):
@@ -44,12 +50,41 @@ class K3sTuiApp(App[int]):
         self.state: PlanState | None = None
         # Set when an exception nothing handled ended the app: what to tell the user (exit 3).
         self.crash: str | None = None
+        self._warmed = False  # the warm-up has been scheduled (see on_start_screen_shown)
+        # How the warm-up ended (None until it has): SUCCESS, the editor opens without importing or parsing.
+        self.warm_up_ended: WorkerState | None = None
 
     def on_mount(self) -> None:
         if self._initial_state is not None:  # e.g. tests and benchmarks that skip the start screen
             self._open_plan(self._initial_state)
         else:
             self.push_screen(StartScreen(self.root), self._started)
+
+    def on_start_screen_shown(self) -> None:
+        """Import the plan editor, rules and PyYAML in a thread while the user reads the list
+        (see `warm_up`): a moment after the start screen has painted, so that it does not compete
+        with the screen's own first layout and paint (a thread shares the GIL). A choice made sooner
+        imports what it needs itself. An import error is left for that choice to show."""
+        if not self._warmed:
+            self._warmed = True
+            self.set_timer(WARM_UP_DELAY, self._warm_up)
+
+    def _warm_up(self) -> None:
+        from k3stui.tui.warm_up import warm_up
+
+        self.run_worker(warm_up, name="warm-up", group="warm-up", thread=True, exit_on_error=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The warm-up's imports done: parse the editor's stylesheet now (in the loop, the stylesheet
+        is not shared with a thread) rather than after Enter. Its rules match no start-screen widget."""
+        if event.worker.group != "warm-up" or not event.worker.is_finished:
+            return
+        if event.state is WorkerState.SUCCESS:
+            from k3stui.tui.screens.plan_editor import PlanEditorScreen
+
+            self._add_stylesheet(PlanEditorScreen.STYLESHEET)
+            self.stylesheet.parse()
+        self.warm_up_ended = event.state
 
     def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
         """Textual's push, with the screen's size classes (.-narrow, .-short) set before it mounts:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from textual.geometry import Region
 from textual.widgets import Button, Input, OptionList, Select, TabbedContent
-from tuikit import notes, palette, put, row, settle, show, type_into
+from tuikit import notes, palette, put, row, settle, show, type_into, until
 
 from k3stui import plan as p
 from k3stui.tui.screens.plan_editor import PlanEditorScreen
@@ -238,8 +238,10 @@ async def test_preview_shows_rendered_files_and_explanation(make_app):
     state.set_text("flannel.backend", "host-gw")
     app = make_app(state)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("ctrl+n", "ctrl+n", "ctrl+n", "ctrl+n", "ctrl+n")
-        await pilot.pause()
+        # to the tab before it, then its key (stepping through every tab: test_fast_tab_presses_are_not_lost)
+        await show(pilot, app, "findings")
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: app.screen.shown_tab == "preview")
         assert app.screen.query_one(TabbedContent).active == "preview"
         listing = app.screen.query_one("#preview-list", OptionList)
         titles = [o.id for o in listing.options]

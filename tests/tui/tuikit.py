@@ -3,7 +3,12 @@ and waiting until the app has judged and drawn every edit (never a wait for time
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
+from pathlib import Path
+from typing import Any
 
 from textual.widgets import Input, TabbedContent, TextArea
 
@@ -23,7 +28,7 @@ def row(app, path: str) -> FieldRow:
 
 
 def notes(app, path: str) -> str:
-    return str(row(app, path).query_one(".field-notes").render())
+    return row(app, path).notes
 
 
 async def settle(pilot) -> None:
@@ -92,3 +97,11 @@ async def type_into(pilot, app, path: str, text: str) -> None:
     await pilot.pause()
     await press_text(pilot, text)
     await settle(pilot)
+
+
+def probe(script: str, *args: str) -> Any:
+    """Run `script` in a fresh interpreter from the checkout; the JSON it printed last on stderr."""
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=repo,
+                          timeout=120)
+    return json.loads(done.stderr.strip().splitlines()[-1])

@@ -285,7 +285,7 @@ class PlanEditorScreen(FreshScreen[None]):
             self.state.remove_network(event.remove)
             index = max(0, event.remove - 1)
             self.say(f"Removed macvlan network {event.remove + 1}")
-        await self._sync_networks(index, rebuild=True)
+        await self._sync_networks(index, rebuild=event.remove is not None)
 
     async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == self._tab_asked:

@@ -12,6 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Button, Header, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
@@ -31,6 +32,9 @@ class StartScreen(FreshScreen[Start]):
         Binding("escape", "back", "Back", show=False),
         Binding("ctrl+l", "focus_file", "Preset file"),
     ]
+
+    class Shown(Message):
+        """The screen has painted (posted once its first refresh is done): time for the app's warm-up."""
 
     def __init__(self, root: Path, *, can_go_back: bool = False) -> None:
         super().__init__()
@@ -64,6 +68,7 @@ class StartScreen(FreshScreen[Start]):
     def on_mount(self) -> None:
         self.title, self.sub_title = "k3stui", "choose a starting point"
         self.query_one(OptionList).focus()
+        self.call_after_refresh(self.post_message, self.Shown())
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
@@ -14,6 +13,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 from k3stui.findings import Severity
 from k3stui.tui.fields import OPTIONAL_CHOICES, Field, display_text
 from k3stui.tui.state import PlanState
+from k3stui.tui.widgets.in_place import update_static
 
 if TYPE_CHECKING:  # imported where a flags field is built (Host tab): ~20 ms, with its document model
     from textual.widgets import TextArea
@@ -51,36 +51,46 @@ class FieldRow(Widget):
         self._shown: tuple[Any, ...] | None = None  # what refresh_from last drew
 
     def compose(self) -> ComposeResult:
+        # No container per line: the row is a grid (label | input, then the notes across both), one
+        # widget fewer per option to mount, style and lay out (plan_editor.tcss .field-row). The
+        # notes are mounted with the first finding (`notes`): most options never have one.
         fld, value = self.field, self._state.value(self.field.path)
-        with Horizontal(classes="field-line"):
-            yield Label(fld.label, classes="field-label")
-            if fld.kind == "bool":
-                yield Checkbox(_on_off(bool(value)), bool(value), compact=True, classes="field-input")
-            elif fld.kind == "choice":
-                choices = list(fld.choices)
-                if value is not None and str(value) not in choices:  # an imported value we do not list
-                    choices.append(str(value))
-                yield Select(
-                    [(c, c) for c in choices],
-                    value=display_text(fld, value) if value is not None else Select.NULL,
-                    allow_blank=fld.path in OPTIONAL_CHOICES,
-                    prompt="K3s default",
-                    compact=True,
-                    classes="field-input",
-                )
-            elif fld.kind == "flags":  # several lines: one flag a line
-                from textual.widgets import TextArea
+        yield Label(fld.label, classes="field-label")
+        if fld.kind == "bool":
+            yield Checkbox(_on_off(bool(value)), bool(value), compact=True, classes="field-input")
+        elif fld.kind == "choice":
+            choices = list(fld.choices)
+            if value is not None and str(value) not in choices:  # an imported value we do not list
+                choices.append(str(value))
+            yield Select(
+                [(c, c) for c in choices],
+                value=display_text(fld, value) if value is not None else Select.NULL,
+                allow_blank=fld.path in OPTIONAL_CHOICES,
+                prompt="K3s default",
+                compact=True,
+                classes="field-input",
+            )
+        elif fld.kind == "flags":  # several lines: one flag a line
+            from textual.widgets import TextArea
 
-                yield TextArea(display_text(fld, value), placeholder=fld.placeholder, compact=True,
-                               soft_wrap=False, highlight_cursor_line=False, classes="field-input")
-            else:
-                yield Input(display_text(fld, value), placeholder=fld.placeholder, compact=True,
-                            classes="field-input")
-        yield Static("", classes="field-notes", markup=False)
+            yield TextArea(display_text(fld, value), placeholder=fld.placeholder, compact=True,
+                           soft_wrap=False, highlight_cursor_line=False, classes="field-input")
+        else:
+            yield Input(display_text(fld, value), placeholder=fld.placeholder, compact=True,
+                        classes="field-input")
 
     @property
     def input(self) -> Input | Select | Checkbox | TextArea:
         return cast("Input | Select[str] | Checkbox | TextArea", self.query_one(".field-input"))
+
+    @property
+    def notes(self) -> str:
+        """The notes shown under the input ("" when there are none)."""
+        widget = self._notes_widget()
+        return str(widget.render()) if widget is not None and widget.display else ""
+
+    def _notes_widget(self) -> Static | None:
+        return next(iter(self.query_children(".field-notes").results(Static)), None)
 
     # The row speaks for its input: one message type for the screen to handle. Widgets also post
     # Changed for the value they were built with; only a real change is an edit.
@@ -139,9 +149,12 @@ class FieldRow(Widget):
             if f.hint:
                 notes.append(f" — {f.hint}", style="dim")
             worst = f.severity if worst is None or f.severity.rank < worst.rank else worst
-        notes_widget = self.query_one(".field-notes", Static)
-        notes_widget.update(notes)
-        notes_widget.display = bool(notes)
+        notes_widget = self._notes_widget()
+        if notes_widget is not None:
+            update_static(notes_widget, notes)
+            notes_widget.display = bool(notes)
+        elif notes:
+            self.mount(Static(notes, classes="field-notes", markup=False))
         for sev in Severity:
             self.set_class(worst is sev, f"-{sev.value}")
 

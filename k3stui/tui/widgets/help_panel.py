@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from k3stui.tui.help_texts import help_for
+from k3stui.tui.widgets.in_place import update_static
 
 
 class OptionHelp(Static):
@@ -21,9 +22,9 @@ class OptionHelp(Static):
         self._path = path
 
     def show(self, path: str | None) -> None:
-        if path != self._path:  # an update lays the screen out again: only for a new text
+        if path != self._path:  # only for a new text, laid out again only when its height changes
             self._path = path
-            self.update(self._text(path))
+            update_static(self, self._text(path))
 
     def _text(self, path: str | None) -> Text | str:
         entry = help_for(path) if path else None

@@ -18,7 +18,8 @@ from k3stui.tui.widgets.field_row import FieldRow
 
 
 class MacvlanNetworks(Vertical):
-    """Posts `MacvlanNetworks.Requested`; `sync` rebuilds the rows when the count changed."""
+    """Posts `MacvlanNetworks.Requested`; `sync` shows the plan's networks (new ones added at the end,
+    all rebuilt after a removal)."""
 
     # F-keys: Input already binds most ctrl+letters (ctrl+a home, ctrl+d delete ...).
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -42,24 +43,30 @@ class MacvlanNetworks(Vertical):
         self._state = state
 
     def compose(self) -> ComposeResult:
-        for i in range(self._state.network_count):
-            with Vertical(id=f"net-{i}", classes="network"):
-                with Horizontal(classes="network-head"):
-                    yield Label(f"Network {i + 1}", classes="network-title")
-                    yield Button("Remove", id=f"net-remove-{i}", compact=True, classes="network-remove",
-                                 tooltip=f"remove network {i + 1} (F8)")
-                yield from (FieldRow(f, self._state) for f in network_fields(i))
+        yield from (self._network(i) for i in range(self._state.network_count))
         yield Button("Add network", id="net-add", compact=True, tooltip="add a macvlan network (F7)")
+
+    def _network(self, i: int) -> Vertical:
+        head = Horizontal(Label(f"Network {i + 1}", classes="network-title"),
+                          Button("Remove", id=f"net-remove-{i}", compact=True, classes="network-remove",
+                                 tooltip=f"remove network {i + 1} (F8)"),
+                          classes="network-head")
+        return Vertical(head, *(FieldRow(f, self._state) for f in network_fields(i)), id=f"net-{i}",
+                        classes="network")
 
     @property
     def shown(self) -> int:
         return len(self.query_children(".network"))
 
     async def sync(self, state: PlanState, *, rebuild: bool = False) -> None:
-        """Rebuild the rows when the number of networks changed, or when asked (a removal shifts
-        every later network's values and findings up by one)."""
+        """Mount the networks the plan gained (the rows shown stay: mounting a network's rows is
+        what an Add costs); rebuild every row when the plan has fewer, or when asked (a removal
+        shifts every later network's values and findings up by one)."""
         self._state = state
-        if rebuild or self.shown != state.network_count:
+        shown, wanted = self.shown, state.network_count
+        if not rebuild and wanted > shown:
+            await self.mount_all([self._network(i) for i in range(shown, wanted)], before="#net-add")
+        elif rebuild or wanted != shown:
             await self.recompose()
 
     def focus_network(self, index: int) -> None:

@@ -37,7 +37,8 @@ class SummaryBar(Horizontal):
         text.append(f"✗ {errors} error{'' if errors == 1 else 's'}", style="bold" if errors else "")
         text.append(f"  ! {warnings} warning{'' if warnings == 1 else 's'}  i {counts[Severity.INFO]} info")
         counts_widget = self.query_one("#counts", Static)
-        counts_widget.update(text)
+        # As wide as its text (width: auto): laid out again only when the width changes.
+        counts_widget.update(text, layout=text.cell_len != counts_widget.content_size.width)
         counts_widget.set_class(bool(errors), "-errors")
         # Not disabled (a disabled button cannot say why): shown off, and a press says why.
         for name, ready in (("export", "write every file to a folder"), ("install", "dry run, then confirm")):
@@ -46,4 +47,4 @@ class SummaryBar(Horizontal):
             button.tooltip = f"off: {errors} errors, see Findings" if errors else ready
 
     def say(self, message: str) -> None:
-        self.query_one("#status", Static).update(message)
+        self.query_one("#status", Static).update(message, layout=False)  # one line, 1fr wide: its size stays
