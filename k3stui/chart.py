@@ -215,7 +215,6 @@ def chart_export_files(plan: Plan, *, k3s_version: str | None = None) -> list[Re
     validate_values(values, files, vetted_defaults=package.vetted_defaults)  # before anything is written
     notes = values_notes(plan)
     dest = manifest_dest(plan)
-    digests = package.sha256 or {}
     values_text = values_yaml(values, notes)
     out = [
         RenderedFile(
@@ -225,7 +224,6 @@ def chart_export_files(plan: Plan, *, k3s_version: str | None = None) -> list[Re
             roles=(),
             content=data,
             description=f"k3s-cni chart source: {rel}",
-            sha256=digests.get(rel),
         )
         for rel, data in files.items()
     ]
@@ -246,7 +244,6 @@ def chart_export_files(plan: Plan, *, k3s_version: str | None = None) -> list[Re
         roles=(),
         content=package.tgz,
         description="the packaged chart (its own defaults; use it with -f chart/values.yaml)",
-        sha256=digests.get(package.name),
     ))
     manifest = _helmchart(package.b64, values_text)
     out.append(RenderedFile(

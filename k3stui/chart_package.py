@@ -29,16 +29,14 @@ _FIXED_MTIME = 0  # 1970: reproducible archives (helm itself stamps "now")
 
 class Package:
     """A packaged chart: its file name (`<name>-<version>.tgz`), bytes and base64 text. From the cache
-    also `vetted_defaults`, the chart's values.yaml as data, valid under its values.schema.json, and
-    `sha256`, the hex sha256 of each chart file (by its path) and of the package (by its file name),
-    for render's manifest.json. None: not known, the caller loads, checks and hashes."""
+    also `vetted_defaults`, the chart's values.yaml as data, valid under its values.schema.json (None:
+    not known, the caller loads and checks them)."""
 
-    __slots__ = ("b64", "name", "sha256", "tgz", "vetted_defaults")
+    __slots__ = ("b64", "name", "tgz", "vetted_defaults")
 
-    def __init__(self, name: str, tgz: bytes, b64: str, vetted_defaults: dict[str, Any] | None = None,
-                 sha256: dict[str, str] | None = None) -> None:
-        self.name, self.tgz, self.b64 = name, tgz, b64
-        self.vetted_defaults, self.sha256 = vetted_defaults, sha256
+    def __init__(self, name: str, tgz: bytes, b64: str,
+                 vetted_defaults: dict[str, Any] | None = None) -> None:
+        self.name, self.tgz, self.b64, self.vetted_defaults = name, tgz, b64, vetted_defaults
 
 
 def chart_meta(files: dict[str, bytes]) -> dict[str, Any]:
@@ -91,11 +89,9 @@ def _cached(files: dict[str, bytes]) -> Package | None:
             return None
         b64 = data["base64"]
         tgz = binascii.a2b_base64(b64.encode("ascii"), strict_mode=True)
-        digests = data["sha256"]
-        if (f"{binascii.crc32(tgz):08x}" != data["crc32"] or not isinstance(data["defaults"], dict)
-                or sorted(digests) != sorted([*files, data["name"]])):
+        if f"{binascii.crc32(tgz):08x}" != data["crc32"] or not isinstance(data["defaults"], dict):
             return None  # a cache file damaged since it was written
-        return Package(data["name"], tgz, b64, data["defaults"], digests)
+        return Package(data["name"], tgz, b64, data["defaults"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError, binascii.Error):
         return None
 
@@ -134,12 +130,9 @@ def vetted_defaults(files: dict[str, bytes]) -> dict[str, Any]:
 
 def cache_text(files: dict[str, bytes]) -> str:
     """The cache for these chart files, built now."""
-    from k3stui.digest import sha256_hex
-
     name, tgz = package_files(files)
-    digests = {rel: sha256_hex(data) for rel, data in sorted({**files, name: tgz}.items())}
     return json.dumps({"fingerprint": fingerprint(files), "name": name, "crc32": f"{binascii.crc32(tgz):08x}",
-                       "defaults": vetted_defaults(files), "sha256": digests,
+                       "defaults": vetted_defaults(files),
                        "base64": binascii.b2a_base64(tgz, newline=False).decode("ascii")}, indent=1) + "\n"
 
 

@@ -43,7 +43,7 @@ def test_a_fresh_cache_is_used_and_holds_the_built_package(monkeypatch: pytest.M
 
 
 @pytest.mark.parametrize("spoil", ["chart file", "new file", "fingerprint", "damaged", "crc32", "missing",
-                                   "garbage", "not base64", "defaults", "digests"])
+                                   "garbage", "not base64", "defaults"])
 def test_a_stale_or_broken_cache_is_never_used(spoil: str, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     files = dict(FILES)
@@ -62,15 +62,13 @@ def test_a_stale_or_broken_cache_is_never_used(spoil: str, tmp_path: Path,
         data["base64"] = "*" + data["base64"][1:]
     elif spoil == "defaults":
         data["defaults"] = ["not", "a", "map"]
-    elif spoil == "digests":
-        del data["sha256"]["Chart.yaml"]
     path = tmp_path / "chart_package.json"
     if spoil != "missing":
         path.write_text("{not json" if spoil == "garbage" else json.dumps(data), encoding="utf-8")
     monkeypatch.setattr(chart_package, "CACHE", str(path))
     name, tgz = chart_package.package_files(files)
     package = chart_package.packaged(files)
-    assert (package.name, package.tgz, package.vetted_defaults, package.sha256) == (name, tgz, None, None)
+    assert (package.name, package.tgz, package.vetted_defaults) == (name, tgz, None)
     assert chart_package.binascii.a2b_base64(package.b64) == tgz
 
 
@@ -88,14 +86,11 @@ def test_every_chart_change_changes_the_fingerprint(change: str) -> None:
     assert chart_package.fingerprint(files) != chart_package.fingerprint(FILES)
 
 
-def test_the_cached_defaults_and_digests_are_the_charts() -> None:
-    from k3stui.digest import sha256_hex
+def test_the_cached_defaults_are_the_charts() -> None:
     from k3stui.importers.yamlio import safe_load
 
     package = chart_package.packaged(FILES)
     assert package.vetted_defaults == safe_load(FILES["values.yaml"])
-    every = {**FILES, package.name: package.tgz}
-    assert package.sha256 == {rel: sha256_hex(data) for rel, data in every.items()}
 
 
 @pytest.mark.parametrize(("values_yaml", "says"), [
@@ -130,10 +125,5 @@ def test_the_rendered_chart_is_the_built_package(monkeypatch: pytest.MonkeyPatch
     cached = chart_export_files(plan)
     monkeypatch.setattr(chart_package, "CACHE", "/nonexistent/chart_package.json")
     built = chart_export_files(plan)
-    assert [(f.path, f.content) for f in cached] == [(f.path, f.content) for f in built]
-    from k3stui.digest import sha256_hex
-
-    assert all(f.sha256 in (None, sha256_hex(f.content)) for f in cached + built)
-    known = [f.path for f in cached if f.sha256]
-    assert known == [f.path for f in cached if f.path.startswith("chart/k3s-cni")]
+    assert cached == built
 

@@ -40,7 +40,6 @@ class RenderedFile:
     roles: tuple[str, ...]  # which nodes get it; () for files that are not per node
     content: bytes
     description: str
-    sha256: str | None = None  # the content's, when already known (the chart cache's); else computed
 
 
 @record
@@ -199,7 +198,7 @@ def manifest(files: Sequence[RenderedFile]) -> bytes:
 
     entries = [{
         "path": f.path, "dest": f.dest, "mode": f"{f.mode:04o}", "roles": list(f.roles),
-        "sha256": f.sha256 or sha256_hex(f.content), "description": f.description,
+        "sha256": sha256_hex(f.content), "description": f.description,
     } for f in files]
     return (json.dumps({"generator": f"k3stui {__version__}", "files": entries}, indent=2) + "\n").encode()
 
