@@ -104,4 +104,6 @@ def probe(script: str, *args: str) -> Any:
     repo = Path(__file__).resolve().parents[2]
     done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=repo,
                           timeout=120)
-    return json.loads(done.stderr.strip().splitlines()[-1])
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 0 and lines, f"probe failed (exit {done.returncode}):\n{done.stderr[-3000:]}"
+    return json.loads(lines[-1])
