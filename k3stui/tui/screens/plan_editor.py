@@ -78,6 +78,8 @@ class PlanEditorScreen(FreshScreen[None]):
     def __init__(self, state: PlanState) -> None:
         super().__init__()
         self.state = state
+        # Before the Header mounts: set in on_mount, each would lay the screen out once more.
+        self.title, self.sub_title = "k3stui", state.source
         self._preview_timer: Timer | None = None
         self._preview_stale = True
         # A tab switch settles through a message; presses arriving before it must step from the
@@ -91,6 +93,7 @@ class PlanEditorScreen(FreshScreen[None]):
         self._sections: list[Vertical] = []
         self._unfilled: set[str] = set()  # sections mounted empty while hidden (see _tab_body)
         self._views: dict[str, Widget] = {}
+        self._labels_shown: tuple[str, ...] = ()  # the tab labels as last drawn (see _label_tabs)
 
     @property
     def tui(self) -> K3sTuiApp:
@@ -100,9 +103,10 @@ class PlanEditorScreen(FreshScreen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield SummaryBar(id="summary")
+        self._labels_shown = self._tab_labels()  # composed with their counts: no relabel after mount
         with TabbedContent(initial=_TAB_IDS[0], id="tabs"):
-            for tab, title in TABS:
-                with TabPane(title, id=tab):
+            for (tab, _), label in zip(TABS, self._labels_shown, strict=True):
+                with TabPane(label, id=tab):
                     if tab in self._built:
                         yield from self._tab_body(tab)
         yield OptionHelp(_FIRST.help_key or _FIRST.path, id="help")
@@ -172,7 +176,6 @@ class PlanEditorScreen(FreshScreen[None]):
         return view if isinstance(view, kind) else None
 
     def on_mount(self) -> None:
-        self.title = "k3stui"
         self._index()
         self.refresh_view()
         self._focus_first_field("cluster")
@@ -212,8 +215,7 @@ class PlanEditorScreen(FreshScreen[None]):
         implications = self._one("implications", ImplicationsView)
         if implications is not None:
             self._draw("implications", state.implications, implications.show)
-        errors = [len(state.errors_in(tab)) if state.has_errors else 0 for tab in _TAB_IDS[:_FINDINGS]]
-        self._draw("tab-errors", (*errors, state.counts[Severity.ERROR]), self._label_tabs)
+        self._label_tabs(self._tab_labels())
         findings = self._one("findings-list", FindingsList)
         if findings is not None:
             self._draw("findings", (state.findings, state.implications), lambda shown: findings.show(*shown))
@@ -221,12 +223,21 @@ class PlanEditorScreen(FreshScreen[None]):
         if self.query_one(TabbedContent).active == "preview":
             self._schedule_preview()
 
-    def _label_tabs(self, errors: tuple[int, ...]) -> None:
+    def _tab_labels(self) -> tuple[str, ...]:
         """Each tab's title with the count of errors under its rows (the Findings tab: all of them),
         so an error below the fold of a tab, or on another tab, is seen from anywhere."""
+        state = self.state
+        counts = {tab: len(state.errors_in(tab)) for tab in _TAB_IDS[:_FINDINGS]} if state.has_errors else {}
+        counts["findings"] = state.counts[Severity.ERROR]
+        return tuple(f"{title} [b]✗{n}[/b]" if (n := counts.get(tab, 0)) else title for tab, title in TABS)
+
+    def _label_tabs(self, labels: tuple[str, ...]) -> None:
+        """Only the labels that changed: each new label lays the whole screen out again."""
         tabs = self.query_one(TabbedContent)
-        for (tab, title), count in zip(TABS, errors, strict=False):
-            tabs.get_tab(tab).label = f"{title} [b]✗{count}[/b]" if count else title
+        for (tab, _), label, shown in zip(TABS, labels, self._labels_shown, strict=True):
+            if label != shown:
+                tabs.get_tab(tab).label = label
+        self._labels_shown = labels
 
     def _draw(self, key: str, shown: Any, draw: Callable[[Any], object]) -> None:
         if self._drawn.get(key, ...) != shown:
