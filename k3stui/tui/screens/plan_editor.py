@@ -286,17 +286,20 @@ class PlanEditorScreen(FreshScreen[None]):
             networks.focus_network(focus)
 
     async def on_macvlan_networks_requested(self, event: MacvlanNetworks.Requested) -> None:
-        await self._build("network")
-        self.judge_now()  # the rows are rebuilt from the state: it must hold what was typed
-        await self._fill_sections()  # Multus just turned on: its section may still be empty
-        if event.remove is None:
-            index = self.state.add_network()
-            self.say(f"Added macvlan network {index + 1}")
-        else:
-            self.state.remove_network(event.remove)
-            index = max(0, event.remove - 1)
-            self.say(f"Removed macvlan network {event.remove + 1}")
-        await self._sync_networks(index, rebuild=event.remove is not None)
+        # One layout for the new rows, the status line, the focus and its help (each on its own
+        # would lay the whole tab out again).
+        with self.app.batch_update():
+            await self._build("network")
+            self.judge_now()  # the rows are rebuilt from the state: it must hold what was typed
+            await self._fill_sections()  # Multus just turned on: its section may still be empty
+            if event.remove is None:
+                index = self.state.add_network()
+                self.say(f"Added macvlan network {index + 1}")
+            else:
+                self.state.remove_network(event.remove)
+                index = max(0, event.remove - 1)
+                self.say(f"Removed macvlan network {event.remove + 1}")
+            await self._sync_networks(index, rebuild=event.remove is not None)
 
     async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == self._tab_asked:
