@@ -49,6 +49,7 @@ class Choice(Widget, can_focus=True):
     Choice {
         width: 1fr;
         height: 1;
+        padding: 0 1 0 0;
         background: $surface;
         color: $foreground;
         pointer: pointer;
@@ -58,8 +59,9 @@ class Choice(Widget, can_focus=True):
         &.-invalid {
             background-tint: $error 20%;
         }
-        & > .choice--prompt {
-            color: $text-disabled;
+        & > .choice--prompt {  /* as the Inputs' placeholders (app.tcss): a default, not a value */
+            color: $text-muted;
+            text-style: dim italic;
         }
         & > .choice--arrow {
             color: $foreground 50%;
@@ -68,7 +70,6 @@ class Choice(Widget, can_focus=True):
             background: ansi_default;
             color: ansi_default;
             & > .choice--prompt {
-                text-style: dim;
                 color: ansi_default;
             }
         }
@@ -217,7 +218,7 @@ class ChoiceList(ModalScreen[int | None]):
     @staticmethod
     def _option_text(label: str, current: bool, blank: bool) -> Text:
         text = Text(_CURRENT if current else " " * len(_CURRENT))
-        text.append(label, style="dim" if blank else "")
+        text.append(label, style="dim italic" if blank else "")
         return text
 
     def on_mount(self) -> None:
