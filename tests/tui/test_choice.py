@@ -9,8 +9,10 @@ from textual.widgets import OptionList, Select
 from tuikit import notes, row, settle, show, until
 
 from k3stui import plan as p
+from k3stui.tui.help_texts import help_for
 from k3stui.tui.state import PlanState
 from k3stui.tui.widgets.choice import Choice, ChoiceList, place_under
+from k3stui.tui.widgets.help_panel import OptionHelp
 
 
 def choice(app, path: str) -> Choice:
@@ -46,7 +48,7 @@ async def test_keys_open_pick_step_and_blank_is_unset(make_app):
         await pilot.press("enter")
         listing = await opened(pilot)
         assert listing.highlighted == 0  # the current value, marked in words too
-        assert str(listing.get_option_at_index(0).prompt).startswith("✓ K3s default")
+        assert str(listing.get_option_at_index(0).prompt) == "K3s default ✓"
         await pilot.press("end", "enter")
         await closed(pilot)
         assert app.screen.focused is widget
@@ -80,6 +82,8 @@ async def test_a_click_opens_the_list_and_a_click_picks(make_app):
         await pilot.click(offset=(0, 0))  # outside the list: closed, unchanged
         await closed(pilot)
         assert widget.value is Choice.BLANK
+        help_text = str(app.screen.query_one(OptionHelp).render())
+        assert help_for("egress_selector_mode").title in help_text  # the help follows the focus
 
         await pilot.click(widget)
         listing = await opened(pilot)

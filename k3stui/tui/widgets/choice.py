@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from textual.app import ComposeResult
 
 _ARROW = "▾"
-_CURRENT = "✓ "  # the current value in the open list: said with a mark, not only a colour (NO_COLOR)
+_CURRENT = " ✓"  # after the current value in the open list: a mark, not only a colour (NO_COLOR)
 _LIST_ROWS = 10  # options shown at once in the open list; more scroll
 _LIST_FRAME = 2  # the list's border: one cell each side
 
@@ -217,9 +217,8 @@ class ChoiceList(ModalScreen[int | None]):
 
     @staticmethod
     def _option_text(label: str, current: bool, blank: bool) -> Text:
-        text = Text(_CURRENT if current else " " * len(_CURRENT))
-        text.append(label, style="dim italic" if blank else "")
-        return text
+        """An option, its text in the column of the value above it."""
+        return Text.assemble((label, "dim italic" if blank else ""), _CURRENT if current else "")
 
     def on_mount(self) -> None:
         listing = self.query_one(OptionList)
