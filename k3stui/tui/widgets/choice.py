@@ -148,7 +148,9 @@ class Choice(Widget, can_focus=True):
         label = Text(self.label(self._value), no_wrap=True, overflow="ellipsis")
         if self._value is None:  # dim: "K3s default" is no value of its own
             label.stylize(self.get_component_rich_style("choice--prompt"))
-        width = self.size.width
+        # From the size the layout gave it: `size` asks the compositor for the region (~10 ms a widget
+        # while a new screen is being laid out).
+        width = self.outer_size.width - self.styles.gutter.width
         label.truncate(max(width - 2, 1), overflow="ellipsis")
         gap = " " * max(width - label.cell_len - 1, 1)
         return Text.assemble(label, gap, (_ARROW, self.get_component_rich_style("choice--arrow")))
