@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import OptionList, Select
-from tuikit import notes, row, settle, show, until
+from tuikit import notes, row, settle, until
 
 from k3stui import plan as p
 from k3stui.tui.help_texts import help_for
@@ -34,11 +34,14 @@ async def closed(pilot) -> None:
 
 
 async def test_keys_open_pick_step_and_blank_is_unset(make_app):
-    """accept_ra: blank ("K3s default"), 0, 1, 2; 2 draws HOST003 under the row."""
-    app = make_app(PlanState())
+    """Egress selector: blank ("K3s default"), agent, cluster, pod, disabled; with Calico, pod draws
+    EGRESS002 under the row."""
+    state = PlanState()
+    state.set_text("cni.kind", "calico")
+    app = make_app(state)
     async with app.run_test(size=(80, 24)) as pilot:
-        await show(pilot, app, "host")
-        widget = choice(app, "accept_ra")
+        await settle(pilot)
+        widget = choice(app, "egress_selector_mode")
         widget.focus()
         await pilot.pause()
         assert shown(widget).startswith("K3s default") and shown(widget).rstrip().endswith("▾")
@@ -49,27 +52,33 @@ async def test_keys_open_pick_step_and_blank_is_unset(make_app):
         listing = await opened(pilot)
         assert listing.highlighted == 0  # the current value, marked in words too
         assert str(listing.get_option_at_index(0).prompt) == "K3s default ✓"
-        await pilot.press("end", "enter")
+        await pilot.press("down", "down", "down", "enter")
         await closed(pilot)
         assert app.screen.focused is widget
-        assert widget.value == "2" and app.state.value("accept_ra") == 2
-        assert "accept_ra" in notes(app, "accept_ra") and "i " in notes(app, "accept_ra")
+        assert widget.value == "pod" and app.state.value("egress_selector_mode") == "pod"
+        assert "✗" in notes(app, "egress_selector_mode") or "!" in notes(app, "egress_selector_mode")
 
-        await pilot.press("enter")
+        await pilot.press("space")
         listing = await opened(pilot)
         assert listing.highlighted == 3
         await pilot.press("home", "escape")  # moved, then closed: nothing changes
         await closed(pilot)
-        assert widget.value == "2" and app.state.value("accept_ra") == 2
+        assert widget.value == "pod" and app.state.value("egress_selector_mode") == "pod"
+
+        await pilot.press("enter", "d", "a")  # type to search: "d" disabled, then "a" agent
+        listing = await opened(pilot)
+        await until(pilot, lambda: listing.highlighted == 1)
+        await pilot.press("escape")
+        await closed(pilot)
 
         await pilot.press("left")  # a step without opening the list
         await settle(pilot)
-        assert widget.value == "1" and app.state.value("accept_ra") == 1
-        assert notes(app, "accept_ra") == ""  # the finding went with the value
-        await pilot.press("left", "left", "left")  # 0, then the blank; it stops there
+        assert widget.value == "cluster" and app.state.value("egress_selector_mode") == "cluster"
+        assert notes(app, "egress_selector_mode") == ""  # the finding went with the value
+        await pilot.press("left", "left", "left")  # agent, then the blank; it stops there
         await settle(pilot)
         assert widget.value is Choice.BLANK and shown(widget).startswith("K3s default")
-        assert app.state.value("accept_ra") is None  # unset: K3s's own default applies
+        assert app.state.value("egress_selector_mode") is None  # unset: K3s's own default applies
 
 
 async def test_a_click_opens_the_list_and_a_click_picks(make_app):
