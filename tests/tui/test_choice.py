@@ -136,6 +136,16 @@ async def test_code_sets_post_changed_unless_prevented():
         await pilot.pause()
         assert widget.value == "host-gw" and app.changes[-1] == (widget, "host-gw")
 
+        widget.options = ("vxlan", "host-gw")
+        widget.disabled = True  # a value implied by other choices: shown, not editable
+        await pilot.click(Choice)
+        await pilot.press("left")
+        assert not isinstance(app.screen, ChoiceList) and widget.value == "host-gw"
+        widget.disabled = False
+        widget.focus()
+        await pilot.press("left")
+        assert widget.value == "vxlan"
+
 
 async def test_an_imported_value_outside_the_list_shows(make_app):
     state = PlanState()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
@@ -156,7 +157,7 @@ class Choice(Widget, can_focus=True):
         return Text.assemble(label, gap, (_ARROW, self.get_component_rich_style("choice--arrow")))
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
-        return max(len(self.label(v)) for v in self.values) + 2
+        return max(cell_len(self.label(v)) for v in self.values) + 2
 
     # ----------------------------------------------------------------------------- actions
     def action_step(self, step: int) -> None:
@@ -210,8 +211,9 @@ class ChoiceList(ModalScreen[int | None]):
         options = [Option(self._option_text(label, i == current, choice.values[i] is None))
                    for i, label in enumerate(self._labels)]
         listing = OptionList(*options)
-        size = Size(max(choice.region.width, max(len(label) for label in self._labels) + len(_CURRENT))
-                    + _LIST_FRAME, min(len(options), _LIST_ROWS) + _LIST_FRAME)
+        widest = max(cell_len(label) for label in self._labels) + cell_len(_CURRENT)
+        rows = min(len(options), _LIST_ROWS)
+        size = Size(max(choice.region.width, widest) + _LIST_FRAME, rows + _LIST_FRAME)
         listing.styles.width, listing.styles.height = size.width, size.height
         listing.styles.offset = place_under(choice.region, size, self.app.size)
         listing.highlighted = current
