@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input, OptionList, Select, TextArea
+from textual.widgets import Input, OptionList, TextArea
 from tuikit import notes, palette, put, row, settle, show, until
 
 from k3stui.tui.starting_points import preset_from_file
@@ -70,7 +70,7 @@ async def test_cilium_option_reaches_the_chart_values_preview(make_app):
     app = make_app(state)
     async with app.run_test(size=(120, 40)) as pilot:
         await show(pilot, app, "network")
-        row(app, "cni.cilium.encryption").query_one(Select).value = "wireguard"
+        row(app, "cni.cilium.encryption").input.value = "wireguard"
         await put(pilot, app, "cni.cilium.operator_replicas", "3")
         assert app.state.plan.cni.cilium.encryption == "wireguard"
         assert app.state.plan.cni.cilium.operator_replicas == 3

@@ -27,7 +27,7 @@ async def answer_path_prompt(pilot, app, key: str, path: Path) -> None:
 
 
 async def choose(pilot, app, path: str, value: str) -> None:
-    row(app, path).query_one(Select).value = value
+    row(app, path).input.value = value
     await settle(pilot)
 
 

@@ -8,11 +8,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, Label, Select, Static
+from textual.widgets import Checkbox, Input, Label, Static
 
 from k3stui.findings import Severity
 from k3stui.tui.fields import OPTIONAL_CHOICES, Field, display_text
 from k3stui.tui.state import PlanState
+from k3stui.tui.widgets.choice import Choice
 from k3stui.tui.widgets.in_place import update_static
 
 if TYPE_CHECKING:  # imported where a flags field is built (Host tab): ~20 ms, with its document model
@@ -27,6 +28,16 @@ def format_value(value: Any) -> str:
 def _on_off(value: bool) -> str:
     """Said in words, not only in colour: the state must read the same under NO_COLOR."""
     return "on" if value else "off"
+
+
+def _choice_value(fld: Field, value: Any) -> str | None:
+    """A plan value as a Choice holds it: its text, or the blank ("K3s default") when unset."""
+    return display_text(fld, value) if value is not None else Choice.BLANK
+
+
+def _with_value(choices: tuple[str, ...], value: str | None) -> tuple[str, ...]:
+    """The choices, with an imported value we do not list added at the end: it shows as it is."""
+    return choices if value is None or value in choices else (*choices, value)
 
 
 _MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
@@ -59,17 +70,9 @@ class FieldRow(Widget):
         if fld.kind == "bool":
             yield Checkbox(_on_off(bool(value)), bool(value), compact=True, classes="field-input")
         elif fld.kind == "choice":
-            choices = list(fld.choices)
-            if value is not None and str(value) not in choices:  # an imported value we do not list
-                choices.append(str(value))
-            yield Select(
-                [(c, c) for c in choices],
-                value=display_text(fld, value) if value is not None else Select.NULL,
-                allow_blank=fld.path in OPTIONAL_CHOICES,
-                prompt="K3s default",
-                compact=True,
-                classes="field-input",
-            )
+            shown = _choice_value(fld, value)
+            yield Choice(_with_value(fld.choices, shown), shown, allow_blank=fld.path in OPTIONAL_CHOICES,
+                         prompt="K3s default", classes="field-input")
         elif fld.kind == "flags":  # several lines: one flag a line
             from textual.widgets import TextArea
 
@@ -80,8 +83,8 @@ class FieldRow(Widget):
                         classes="field-input")
 
     @property
-    def input(self) -> Input | Select | Checkbox | TextArea:
-        return cast("Input | Select[str] | Checkbox | TextArea", self.query_one(".field-input"))
+    def input(self) -> Input | Choice | Checkbox | TextArea:
+        return cast("Input | Choice | Checkbox | TextArea", self.query_one(".field-input"))
 
     @property
     def notes(self) -> str:
@@ -102,9 +105,9 @@ class FieldRow(Widget):
         event.stop()
         self._edited(event.text_area.text)
 
-    def on_select_changed(self, event: Select.Changed) -> None:
+    def on_choice_changed(self, event: Choice.Changed) -> None:
         event.stop()
-        self._edited("" if event.value is Select.NULL else str(event.value))
+        self._edited("" if event.value is Choice.BLANK else event.value)
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         event.stop()
@@ -166,9 +169,11 @@ class FieldRow(Widget):
             with widget.prevent(Checkbox.Changed):
                 widget.value = bool(value)
             widget.label = _on_off(bool(value))
-        elif isinstance(widget, Select):
-            with widget.prevent(Select.Changed):
-                widget.value = display_text(self.field, value) if value is not None else Select.NULL
+        elif isinstance(widget, Choice):
+            shown = _choice_value(self.field, value)
+            with widget.prevent(Choice.Changed):
+                widget.options = _with_value(widget.options, shown)  # a loaded plan's unlisted value
+                widget.value = shown
         elif self.field.kind == "flags":
             widget = cast("TextArea", widget)
             text = display_text(self.field, value)
