@@ -9,9 +9,14 @@ same way in the same run, so a busy machine slows both alike. Median of N runs.
                  done (reading the list takes longer), then Enter on the largest shipped preset
                  (multus-macvlan) until the last frame of its editor is drawn, every finding in it
                  (the app is then seen to stay idle, which is how the last frame is known to be the
-                 last): target <= 300 ms. Shown for information: when that idleness was detected
-                 (Textual's pilot sees it only after a quiet 20 ms slice, so it runs late by one
-                 slice or more), and the same Enter at first paint, warm-up unfinished
+                 last): target <= 300 ms on the machine of the issue, whose minimal app painted in
+                 381 ms ("604 ms vs 381 ms"). Like every other figure here it is taken side by side
+                 with the minimal app: each run's Enter is scaled by that run's minimal first paint
+                 (ready x 381 / paint), so this machine's speed of the moment (a shared VM's varies
+                 by half over a day) neither passes nor fails it. Shown for information: the
+                 unscaled milliseconds, when the idleness was detected (Textual's pilot sees it
+                 only after a quiet 20 ms slice, so it runs late by one slice or more), and the
+                 same Enter at first paint, warm-up unfinished
   burst          12 keys queued at once into a field (a CIDR field for k3stui) until the field
                  holds them all ("keys in"; target <= 3x the minimal app) and, for k3stui, until
                  the plan is judged and its findings drawn ("judged", shown for information)
@@ -38,6 +43,7 @@ REPO = Path(__file__).resolve().parents[1]
 BURST = "10.52.0.0/16"  # 12 keys
 _KEYS = {"/": "slash", ".": "full_stop"}
 READY_PRESET = "multus-macvlan"
+ISSUE_MINIMAL_PAINT = 0.381  # seconds: the minimal app's first paint where issue 16 set "ready <= 300 ms"
 
 # The child process of the new-process measures; argv: which, the parent's clock at spawn, a root,
 # the preset to open.
@@ -183,8 +189,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=9)
     runs = parser.parse_args().runs
     compileall.compile_dir(str(REPO / "k3stui"), quiet=1)
-    names = ("paint-min", "paint-k3s", "warm-k3s", "ready", "ready-idle", "ready-cold", "burst-min",
-             "burst-k3s", "judged-k3s")
+    names = ("paint-min", "paint-k3s", "warm-k3s", "ready", "ready-scaled", "ready-idle", "ready-cold",
+             "burst-min", "burst-k3s", "judged-k3s")
     results: dict[str, list[float]] = {k: [] for k in names}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -199,6 +205,7 @@ def main() -> int:
             results["warm-k3s"].append(warm)
             drawn, seen_idle = in_new_process("ready", tmp)
             results["ready"].append(drawn)
+            results["ready-scaled"].append(drawn * ISSUE_MINIMAL_PAINT / results["paint-min"][-1])
             results["ready-idle"].append(seen_idle)
             results["ready-cold"] += in_new_process("ready-cold", tmp)[:1]
             results["burst-min"].append(asyncio.run(burst_minimal()))
@@ -210,9 +217,11 @@ def main() -> int:
         ("first paint (x minimal)", med["paint-k3s"] / med["paint-min"], 1.2,
          f"{med['paint-k3s'] * 1000:.0f} ms vs {med['paint-min'] * 1000:.0f} ms; warm-up done after "
          f"{med['warm-k3s'] * 1000:.0f} ms"),
-        ("preset ready (ms)", med["ready"] * 1000, 300,
-         f"Enter on {READY_PRESET} until its editor's last frame; idle seen after "
-         f"{med['ready-idle'] * 1000:.0f} ms; {med['ready-cold'] * 1000:.0f} ms if pressed at first paint"),
+        ("preset ready (ms)", med["ready-scaled"] * 1000, 300,
+         f"Enter on {READY_PRESET} until its editor's last frame, at the issue's speed (minimal app "
+         f"{ISSUE_MINIMAL_PAINT * 1000:.0f} ms); here {med['ready'] * 1000:.0f} ms with the minimal app at "
+         f"{med['paint-min'] * 1000:.0f} ms; idle seen after {med['ready-idle'] * 1000:.0f} ms; "
+         f"{med['ready-cold'] * 1000:.0f} ms if pressed at first paint"),
         ("12-key burst (x minimal)", med["burst-k3s"] / med["burst-min"], 3.0,
          f"{med['burst-k3s'] * 1000:.1f} ms vs {med['burst-min'] * 1000:.1f} ms; judged and drawn after "
          f"{med['judged-k3s'] * 1000:.0f} ms"),
