@@ -161,6 +161,7 @@ async def test_an_imported_value_outside_the_list_shows(make_app):
         app.screen.refresh_view(values=True)
         await settle(pilot)
         assert widget.value == "legacy" and shown(widget).startswith("legacy")
+        assert "tunnel" not in widget.values  # the earlier plan's value is not offered any more
 
 
 async def test_a_preset_editor_has_no_select(make_app):

@@ -172,7 +172,8 @@ class FieldRow(Widget):
         elif isinstance(widget, Choice):
             shown = _choice_value(self.field, value)
             with widget.prevent(Choice.Changed):
-                widget.options = _with_value(widget.options, shown)  # a loaded plan's unlisted value
+                # From the field's own list: a value of an earlier plan does not stay offered.
+                widget.options = _with_value(self.field.choices, shown)
                 widget.value = shown
         elif self.field.kind == "flags":
             widget = cast("TextArea", widget)
