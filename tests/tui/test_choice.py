@@ -185,3 +185,9 @@ def test_the_list_opens_below_or_else_above():
     assert place_under(Region(21, 9, 58, 1), Size(60, 7), screen) == Offset(20, 10)
     assert place_under(Region(21, 20, 58, 1), Size(60, 7), screen) == Offset(20, 13)  # above
     assert place_under(Region(0, 2, 10, 1), Size(12, 30), screen) == Offset(0, 0)  # taller than the screen
+
+
+def test_a_value_reads_as_its_label_where_it_has_one():
+    widget = Choice(["online", "script"], "online", labels={"script": "a local install script"})
+    assert widget.label("script") == "a local install script" and widget.label("online") == "online"
+    assert widget.value == "online" and widget.values == ("online", "script")

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 from textual.geometry import Region
-from textual.widgets import Button, Input, OptionList, Select, TabbedContent
+from textual.widgets import Button, Input, OptionList, TabbedContent
 from tuikit import notes, palette, put, row, settle, show, type_into, until
 
 from k3stui import plan as p
 from k3stui.tui.screens.plan_editor import PlanEditorScreen
 from k3stui.tui.screens.start import StartScreen
 from k3stui.tui.state import PlanState
+from k3stui.tui.widgets.choice import Choice
 from k3stui.tui.widgets.implications_view import ImplicationsView
 
 
@@ -195,8 +196,6 @@ async def test_export_of_a_shipped_preset_equals_render_preset(make_app, tmp_pat
 async def test_export_per_node_and_for_k3s_ansible_equal_render(make_app, tmp_path: Path, kind, flag):
     """A plan with nodes exports per node or as a k3s-ansible folder, byte for byte what
     `k3stui render --per-node` / `--ansible` writes (issue 14: from the CLI and the TUI)."""
-    from textual.widgets import Select
-
     from k3stui import cli
 
     app = make_app()
@@ -208,7 +207,7 @@ async def test_export_per_node_and_for_k3s_ansible_equal_render(make_app, tmp_pa
         await pilot.pause()
         await pilot.press("ctrl+e")
         await pilot.pause()
-        app.screen.query_one("#kind", Select).value = kind
+        app.screen.query_one("#kind", Choice).value = kind
         app.screen.query_one("#path", Input).value = str(tmp_path / "tui")
         await pilot.press("enter")
         await pilot.pause()
@@ -319,7 +318,7 @@ async def test_install_from_a_local_script_or_a_bundle(make_app, tmp_path: Path)
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, InstallScreen)
-        screen.query_one("#source", Select).value = "script"
+        screen.query_one("#source", Choice).value = "script"
         await settle(pilot)
         path = screen.query_one("#source-path", Input)
         assert not path.disabled and path.placeholder.startswith("e.g.")
@@ -334,7 +333,7 @@ async def test_install_from_a_local_script_or_a_bundle(make_app, tmp_path: Path)
         assert screen.actions is not None
         assert str(script) in str(screen.query_one("#dry-run").render())
         assert "get.k3s.io" not in str(screen.query_one("#dry-run").render())
-        screen.query_one("#source", Select).value = "airgap"
+        screen.query_one("#source", Choice).value = "airgap"
         await settle(pilot)
         path.value = str(tmp_path)  # a folder, but no bundle in it: the installer says why
         await pilot.press("enter")

@@ -17,10 +17,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Header, Input, Label, Log, ProgressBar, Select, Static
+from textual.widgets import Button, Header, Input, Label, Log, ProgressBar, Static
 
 from k3stui.install.events import Event, Finished, OutputLine, StepDone, StepFailed, StepStarted, Undone
 from k3stui.tui.state import PlanState
+from k3stui.tui.widgets.choice import Choice
 from k3stui.tui.widgets.steady_footer import SteadyFooter
 
 # Where K3s comes from: (choice, label, what the path field asks for, its example).
@@ -64,8 +65,8 @@ class InstallScreen(Screen[None]):
             yield Label(f"Install the K3s {self.state.role} on {self.root}", id="dialog-title")
             with Horizontal(id="install-source"):
                 yield Label("Install from", classes="field-label")
-                yield Select([(label, key) for key, label, _, _ in SOURCES], value="online",
-                             allow_blank=False, compact=True, id="source")
+                yield Choice([key for key, _, _, _ in SOURCES], "online",
+                             labels={key: label for key, label, _, _ in SOURCES}, id="source")
                 yield Input(placeholder="", compact=True, id="source-path", disabled=True)
                 yield Button("Dry run", id="dry-run-again", compact=True)
             with VerticalScroll(id="install-plan"):
@@ -86,8 +87,8 @@ class InstallScreen(Screen[None]):
         self._prepare()
 
     # ----------------------------------------------------------------------------- the dry run
-    @on(Select.Changed, "#source")
-    def _source_changed(self, event: Select.Changed) -> None:
+    @on(Choice.Changed, "#source")
+    def _source_changed(self, event: Choice.Changed) -> None:
         _, asks, example = _SOURCE[str(event.value)]
         path = self.query_one("#source-path", Input)
         path.disabled, path.placeholder = not asks, example
@@ -104,7 +105,7 @@ class InstallScreen(Screen[None]):
 
     def _source(self) -> tuple[str | None, str | None] | str:
         """(install script, bundle folder) as chosen, or what is wrong with the choice."""
-        source = str(self.query_one("#source", Select).value)
+        source = str(self.query_one("#source", Choice).value)
         _, asks, _ = _SOURCE[source]
         text = self.query_one("#source-path", Input).value.strip()
         if not asks:
@@ -252,13 +253,13 @@ class InstallScreen(Screen[None]):
         message = in_ui_words(message)
         advice = ""
         if ("download" in message.lower() and "Install from" not in message
-                and self.query_one("#source", Select).value == "online"):
+                and self.query_one("#source", Choice).value == "online"):
             advice = ("\nNo download here? Choose a local install script or an air-gap bundle under "
                       "Install from, then Dry run.")
         self._result(f"The install failed: {message}\n{rolled}{advice}", failed=True)
         self.query_one("#source").disabled = False
         self.query_one("#dry-run-again").disabled = False
-        self.query_one("#source-path").disabled = not _SOURCE[str(self.query_one("#source", Select).value)][1]
+        self.query_one("#source-path").disabled = not _SOURCE[str(self.query_one("#source", Choice).value)][1]
         self.refresh_bindings()
 
     def _result(self, text: str, *, failed: bool) -> None:

@@ -12,7 +12,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Checkbox, Input, Label, Select
+from textual.widgets import Button, Checkbox, Input, Label
+
+from k3stui.tui.widgets.choice import Choice
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,8 @@ class PathPromptScreen(ModalScreen[PathAnswer | None]):
         with Vertical(id="dialog"):
             yield Label(self._title, id="dialog-title")
             if len(self._kinds) > 1:  # one kind needs no question
-                yield Select([(label, value) for value, label in self._kinds], value=self._kinds[0][0],
-                             allow_blank=False, id="kind")
+                yield Choice([value for value, _ in self._kinds], self._kinds[0][0],
+                             labels=dict(self._kinds), id="kind")
             yield Input(str(self._default), id="path")
             yield Checkbox(self._replace_label, id="replace")
             with Horizontal(id="dialog-buttons"):
@@ -69,7 +71,7 @@ class PathPromptScreen(ModalScreen[PathAnswer | None]):
     def _answer(self) -> None:
         path = typed_path(self.query_one("#path", Input).value, self)
         if path is not None:
-            kind = str(self.query_one("#kind", Select).value) if len(self._kinds) > 1 else (
+            kind = str(self.query_one("#kind", Choice).value) if len(self._kinds) > 1 else (
                 self._kinds[0][0] if self._kinds else "")
             self.dismiss(PathAnswer(path, self.query_one("#replace", Checkbox).value, kind))
 

@@ -7,7 +7,7 @@ small modal screen (`ChoiceList`), built when it opens and gone when it closes."
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
@@ -31,7 +31,8 @@ _LIST_FRAME = 2  # the list's border: one cell each side
 
 
 class Choice(Widget, can_focus=True):
-    """One of a fixed list of values, or `BLANK` ("K3s default") when `allow_blank`.
+    """One of a fixed list of values, or `BLANK` ("K3s default") when `allow_blank`; a value is shown
+    as itself, or as its entry in `labels`.
 
     Enter, space or a click opens the list; left / right step to the previous / next value without
     opening it (up / down stay free to scroll the form, as on the other rows). Posts `Choice.Changed`
@@ -89,10 +90,11 @@ class Choice(Widget, can_focus=True):
             return self.choice
 
     def __init__(self, options: Iterable[str], value: str | None = None, *, allow_blank: bool = False,
-                 prompt: str = "K3s default", id: str | None = None, classes: str | None = None,
-                 disabled: bool = False) -> None:
+                 prompt: str = "K3s default", labels: Mapping[str, str] | None = None,
+                 id: str | None = None, classes: str | None = None, disabled: bool = False) -> None:
         super().__init__(id=id, classes=classes, disabled=disabled)
         self._options = tuple(options)
+        self._labels = dict(labels or {})  # how a value reads, where not as itself
         self._allow_blank = allow_blank
         self.prompt = prompt
         self._value = self._valid(value)
@@ -141,8 +143,8 @@ class Choice(Widget, can_focus=True):
         return value
 
     def label(self, value: str | None) -> str:
-        """A value in words: the prompt for the blank."""
-        return self.prompt if value is None else value
+        """A value in words: the prompt for the blank, its label where it has one."""
+        return self.prompt if value is None else self._labels.get(value, value)
 
     # ----------------------------------------------------------------------------- drawing
     def render(self) -> Text:
