@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from k3stui.exit_codes import INTERNAL
 from k3stui.tui.commands import K3sCommands
-from k3stui.tui.screens.start import Start, StartScreen
+from k3stui.tui.screens.start import StartScreen
 
 if TYPE_CHECKING:
     from k3stui.tui.screens.plan_editor import PlanEditorScreen
@@ -54,11 +54,18 @@ class K3sTuiApp(App[int]):
         # How the warm-up ended (None until it has): SUCCESS, the editor opens without importing or parsing.
         self.warm_up_ended: WorkerState | None = None
 
+    def get_default_screen(self) -> Screen[Any]:
+        """The start screen is the app's first screen, not pushed over Textual's blank one: a second
+        screen was ~40 ms of the first paint. A plan given (tests, benchmarks) opens over a blank one."""
+        if self._initial_state is not None:
+            return super().get_default_screen()
+        screen = StartScreen(self.root)
+        screen.update_classes(self.breakpoint_classes(), update=False)  # as push_screen does
+        return screen
+
     def on_mount(self) -> None:
         if self._initial_state is not None:  # e.g. tests and benchmarks that skip the start screen
             self._open_plan(self._initial_state)
-        else:
-            self.push_screen(StartScreen(self.root), self._started)
 
     def on_start_screen_shown(self) -> None:
         """Import the plan editor, rules and PyYAML in a thread while the user reads the list
@@ -75,14 +82,19 @@ class K3sTuiApp(App[int]):
         self.run_worker(warm_up, name="warm-up", group="warm-up", thread=True, exit_on_error=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The warm-up's imports done: parse the editor's stylesheet now (in the loop, the stylesheet
-        is not shared with a thread) rather than after Enter. Its rules match no start-screen widget."""
+        """The warm-up's imports done: parse the editor's stylesheet and its widgets' default CSS now
+        (in the loop, the stylesheet is not shared with a thread) rather than after Enter. Their rules
+        match no start-screen widget."""
         if event.worker.group != "warm-up" or not event.worker.is_finished:
             return
         if event.state is WorkerState.SUCCESS:
             from k3stui.tui.screens.plan_editor import PlanEditorScreen
+            from k3stui.tui.warm_up import editor_default_css
 
             self._add_stylesheet(PlanEditorScreen.STYLESHEET)
+            for read_from, css, tie_breaker, scope in editor_default_css():
+                self.stylesheet.add_source(css, read_from=read_from, is_default_css=True,
+                                           tie_breaker=tie_breaker, scope=scope)
             self.stylesheet.parse()
         self.warm_up_ended = event.state
 
@@ -106,12 +118,16 @@ class K3sTuiApp(App[int]):
             classes |= {name: name == reached[-1] if reached else False for _, name in points}
         return classes
 
-    def _started(self, start: Start | None) -> None:
-        if start is None:
-            return
+    def on_start_screen_chosen(self, message: StartScreen.Chosen) -> None:
+        """A starting point chosen: opened in the editor, or loaded into it when the start screen
+        was opened again over it (that screen then closes; the first one stays under the editor)."""
         from k3stui.tui.state import PlanState
 
-        plan, source, found, label = start
+        if message.start_screen is not self.screen:  # a second Enter before the editor opened
+            return
+        if message.start_screen is not self.screen_stack[0]:
+            self.pop_screen()
+        plan, source, found, label = message.start
         if self.state is None:
             self._open_plan(PlanState(plan, source, found, label=label))
         else:
@@ -138,7 +154,7 @@ class K3sTuiApp(App[int]):
 
     def action_open_start(self) -> None:
         """From the plan screen only (its ctrl+o, the palette): not over a running install."""
-        self.push_screen(StartScreen(self.root, can_go_back=self.state is not None), self._started)
+        self.push_screen(StartScreen(self.root, can_go_back=self.state is not None))
 
     def action_open_doctor(self) -> None:
         """The doctor screen for the plan being edited (K3s defaults before one is chosen)."""

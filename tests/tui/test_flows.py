@@ -46,6 +46,27 @@ async def test_start_screen_offers_defaults_and_presets(make_app):
         assert app.state.plan == p.Plan()
 
 
+async def test_the_start_screen_is_the_first_screen_and_a_second_one_closes_on_a_choice(make_app):
+    """The start screen is the app's base screen (no blank screen under it) and stays under the
+    editor; one opened again with ctrl+o leaves on a choice."""
+    app = make_app()
+    async with app.run_test() as pilot:
+        first = app.screen
+        assert isinstance(first, StartScreen) and app.screen_stack == [first]
+        await pilot.press("enter")  # K3s defaults
+        await settle(pilot)
+        assert [type(s) for s in app.screen_stack] == [StartScreen, PlanEditorScreen]
+        editor = app.screen
+        app.state.set_text("cluster_domain", "example.test")
+        assert app.state.edited
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: isinstance(app.screen, StartScreen) and app.screen is not first)
+        await pilot.press("enter")  # K3s defaults, loaded into the same editor
+        await settle(pilot)
+        assert app.screen_stack == [first, editor]
+        assert app.state.plan == p.Plan() and not app.state.edited
+
+
 async def test_load_a_shipped_preset(make_app):
     app = make_app()
     async with app.run_test() as pilot:

@@ -1,19 +1,20 @@
 """Where the plan starts: a shipped preset, a preset file, this host's K3s config, or K3s defaults.
 
 The presets are listed with their descriptions, read from each file's metadata line without the
-YAML parser (`starting_points.metadata_description`): the screen paints without it."""
+YAML parser (`starting_points.metadata_description`): the screen paints without it. A preset file's
+path is typed into the Input and loaded by its Enter: no Load button, whose 250 lines of Textual CSS
+were a tenth of the first paint (the editor's buttons have theirs parsed by the warm-up)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import ClassVar
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Button, Header, Input, Label, OptionList
+from textual.widgets import Header, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from k3stui import plan as p
@@ -27,7 +28,10 @@ from k3stui.tui.widgets.steady_footer import SteadyFooter
 Start = tuple[p.Plan, str, list[Finding], tuple[str, str] | None]
 
 
-class StartScreen(FreshScreen[Start]):
+class StartScreen(FreshScreen[None]):
+    """The app's first screen (it stays under the editor), or opened again over the editor (ctrl+o),
+    which it then leaves. A choice is posted to the app as `Chosen`."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", show=False),
         Binding("ctrl+l", "focus_file", "Preset file"),
@@ -35,6 +39,17 @@ class StartScreen(FreshScreen[Start]):
 
     class Shown(Message):
         """The screen has painted (posted once its first refresh is done): time for the app's warm-up."""
+
+    class Chosen(Message):
+        """A starting point read: the app opens it (and closes this screen if it was opened again)."""
+
+        def __init__(self, start_screen: StartScreen, start: Start) -> None:
+            super().__init__()
+            self.start_screen, self.start = start_screen, start
+
+        @property
+        def control(self) -> StartScreen:
+            return self.start_screen
 
     def __init__(self, root: Path, *, can_go_back: bool = False) -> None:
         super().__init__()
@@ -46,10 +61,8 @@ class StartScreen(FreshScreen[Start]):
         with Vertical(id="start"):
             yield Label("Start from…", classes="section-title")
             yield OptionList(*self._options(), id="starts")
-            yield Label("…or a preset file:", classes="section-title")
-            with Horizontal(id="file-row"):
-                yield Input(placeholder="path/to/preset.yaml", id="preset-file")
-                yield Button("Load", id="load-file", compact=True)
+            yield Label("…or a preset file (type its path, then Enter):", classes="section-title")
+            yield Input(placeholder="e.g. presets/my-cluster.yaml", id="preset-file")
         yield SteadyFooter()
 
     def _options(self) -> list[Option]:
@@ -74,18 +87,13 @@ class StartScreen(FreshScreen[Start]):
         event.stop()
         choice = event.option.id or ""
         if choice == "defaults":
-            self.dismiss((p.Plan(), "K3s defaults", [], None))
+            self._choose((p.Plan(), "K3s defaults", [], None))
         elif choice == "host":
             self._load_host()
         elif choice.startswith("preset:"):
             self._load_shipped(choice.removeprefix("preset:"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._load_file()
-
-    @on(Button.Pressed, "#load-file")
-    def _load_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self._load_file()
 
@@ -102,7 +110,7 @@ class StartScreen(FreshScreen[Start]):
         except InputError as exc:
             self.notify(str(exc), title="Cannot load the preset", severity="error", timeout=10)
             return
-        self.dismiss((preset.plan, f"preset {preset.name}", [], (preset.name, preset.description)))
+        self._choose((preset.plan, f"preset {preset.name}", [], (preset.name, preset.description)))
 
     def _load_shipped(self, name: str) -> None:
         from k3stui.presets import load_shipped
@@ -112,7 +120,7 @@ class StartScreen(FreshScreen[Start]):
         except InputError as exc:
             self.notify(str(exc), title="Cannot load the preset", severity="error", timeout=10)
             return
-        self.dismiss((preset.plan, f"preset {preset.name}", [], (preset.name, preset.description)))
+        self._choose((preset.plan, f"preset {preset.name}", [], (preset.name, preset.description)))
 
     def _load_host(self) -> None:
         try:
@@ -120,7 +128,10 @@ class StartScreen(FreshScreen[Start]):
         except InputError as exc:
             self.notify(str(exc), title="Cannot read the config", severity="error", timeout=10)
             return
-        self.dismiss((plan, "this host's K3s config", found, None))
+        self._choose((plan, "this host's K3s config", found, None))
+
+    def _choose(self, start: Start) -> None:
+        self.post_message(self.Chosen(self, start))
 
     def action_focus_file(self) -> None:
         self.query_one("#preset-file", Input).focus()
