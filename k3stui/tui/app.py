@@ -42,11 +42,12 @@ class K3sTuiApp(App[int]):
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (32, "-tall")]
 
     def __init__(self, *, root: Path = Path("/"), out_dir: Path | None = None,
-                 state: PlanState | None = None) -> None:
+                 state: PlanState | None = None, tab: str | None = None) -> None:
         super().__init__()
         self.root = root
         self.out_dir = out_dir or Path.cwd()
         self._initial_state = state
+        self._initial_tab = tab  # the editor's first tab for `state` (tests open the one they are about)
         self.state: PlanState | None = None
         # Set when an exception nothing handled ended the app: what to tell the user (exit 3).
         self.crash: str | None = None
@@ -65,7 +66,7 @@ class K3sTuiApp(App[int]):
 
     def on_mount(self) -> None:
         if self._initial_state is not None:  # e.g. tests and benchmarks that skip the start screen
-            self._open_plan(self._initial_state)
+            self._open_plan(self._initial_state, self._initial_tab)
 
     def on_start_screen_shown(self) -> None:
         """Import the plan editor, rules and PyYAML in a thread while the user reads the list
@@ -134,11 +135,11 @@ class K3sTuiApp(App[int]):
             self.state.load(plan, source, found, label)
             self._plan_screen().refresh_view(values=True)
 
-    def _open_plan(self, state: PlanState) -> None:
+    def _open_plan(self, state: PlanState, tab: str | None = None) -> None:
         from k3stui.tui.screens.plan_editor import PlanEditorScreen
 
         self.state = state
-        self.push_screen(PlanEditorScreen(state))
+        self.push_screen(PlanEditorScreen(state) if tab is None else PlanEditorScreen(state, tab=tab))
 
     def _add_stylesheet(self, path: Path) -> None:
         """A screen's rules (its STYLESHEET), added when it is first opened (not parsed before the

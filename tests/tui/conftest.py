@@ -12,12 +12,13 @@ from k3stui.tui.state import PlanState
 
 @pytest.fixture
 def make_app(tmp_path: Path):
-    """K3sTuiApp with root tmp_path/root and out dir tmp_path/out; `state=` skips the start screen."""
+    """K3sTuiApp with root tmp_path/root and out dir tmp_path/out; `state=` skips the start screen,
+    `tab=` opens its editor on that tab (set-up for a test about that tab: no switch to wait for)."""
     root, out = tmp_path / "root", tmp_path / "out"
     root.mkdir()
 
-    def _make(state: PlanState | None = None) -> K3sTuiApp:
-        app = K3sTuiApp(root=root, out_dir=out, state=state)
+    def _make(state: PlanState | None = None, *, tab: str | None = None) -> K3sTuiApp:
+        app = K3sTuiApp(root=root, out_dir=out, state=state, tab=tab)
         # No tab underline sliding, no smooth scrolls: the end state is the same and is what the tests
         # look at (and the pictures show); waiting for animations only made them slower.
         app.animation_level = "none"

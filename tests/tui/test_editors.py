@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import Input, OptionList, TextArea
-from tuikit import notes, palette, put, row, settle, show, until
+from tuikit import notes, opened, palette, put, row, settle, show, until
 
 from k3stui.tui.starting_points import preset_from_file
 from k3stui.tui.state import PlanState
@@ -23,9 +23,9 @@ async def test_second_network_error_shows_under_it_and_goes_with_it(make_app):
     # the first network set up through the state (its typing is another test's subject)
     state.set_text(net(0, "master"), "eth1")
     state.set_text(net(0, "subnet"), "192.168.50.0/24")
-    app = make_app(state)
+    app = make_app(state, tab="network")
     async with app.run_test(size=(120, 40)) as pilot:
-        await show(pilot, app, "network")
+        await opened(pilot, app)
         networks = app.screen.query_one(MacvlanNetworks)
         assert networks.shown == 1
         row(app, net(0, "subnet")).input.focus()
@@ -53,9 +53,9 @@ async def test_remove_binding_removes_the_focused_network(make_app):
     state.set_flag("multus", True)
     for i in range(3):
         state.set_text(net(i, "subnet"), f"192.168.{i}.0/24") if i == 0 else state.add_network()
-    app = make_app(state)
+    app = make_app(state, tab="network")
     async with app.run_test(size=(120, 40)) as pilot:
-        await show(pilot, app, "network")
+        await opened(pilot, app)
         row(app, net(1, "name")).input.focus()
         await pilot.press("f8")
         await settle(pilot)
@@ -67,9 +67,9 @@ async def test_remove_binding_removes_the_focused_network(make_app):
 async def test_cilium_option_reaches_the_chart_values_preview(make_app):
     state = PlanState()
     state.set_text("cni.kind", "cilium")
-    app = make_app(state)
+    app = make_app(state, tab="network")
     async with app.run_test(size=(120, 40)) as pilot:
-        await show(pilot, app, "network")
+        await opened(pilot, app)
         row(app, "cni.cilium.encryption").input.value = "wireguard"
         await put(pilot, app, "cni.cilium.operator_replicas", "3")
         assert app.state.plan.cni.cilium.encryption == "wireguard"
@@ -86,9 +86,9 @@ async def test_cilium_option_reaches_the_chart_values_preview(make_app):
 
 
 async def test_unknown_extra_flag_shows_did_you_mean_at_the_field(make_app):
-    app = make_app(PlanState())
+    app = make_app(PlanState(), tab="host")
     async with app.run_test(size=(120, 40)) as pilot:
-        await show(pilot, app, "host")
+        await opened(pilot, app)
         area = row(app, "extra").query_one(TextArea)
         area.focus()
         await put(pilot, app, "extra", "disable-helm-controler=true")
@@ -172,9 +172,9 @@ async def test_palette_adds_a_network(make_app):
 async def test_turning_multus_on_shows_a_network_to_fill_in(make_app):
     from textual.widgets import Checkbox
 
-    app = make_app(PlanState())
+    app = make_app(PlanState(), tab="network")
     async with app.run_test(size=(120, 40)) as pilot:
-        await show(pilot, app, "network")
+        await opened(pilot, app)
         assert not app.screen.query(MacvlanNetworks)  # the Multus section is built when it is shown
         row(app, "multus").query_one(Checkbox).value = True
         await settle(pilot)

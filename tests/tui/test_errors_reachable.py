@@ -5,7 +5,7 @@ one's tab and focuses its option, scrolled into view."""
 from __future__ import annotations
 
 from textual.widgets import TabbedContent
-from tuikit import palette, row, settle, show, until
+from tuikit import opened, palette, row, settle, show, until
 
 from k3stui.plan import Plan
 from k3stui.presets import load_shipped
@@ -60,9 +60,9 @@ async def test_tab_labels_count_their_errors_and_f2_goes_to_the_first(make_app):
 
 
 async def test_the_palette_goes_to_the_first_error_on_the_tab_shown(make_app):
-    app = make_app(PlanState(Plan(cluster_cidr=("10.42.0.0/33",))))
+    app = make_app(PlanState(Plan(cluster_cidr=("10.42.0.0/33",))), tab="addresses")
     async with app.run_test(size=(80, 24)) as pilot:
-        await show(pilot, app, "addresses")
+        await opened(pilot, app)
         row(app, "service_cidr").input.focus()
         await palette(pilot, "first error")
         await pilot.press("enter")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from textual.geometry import Region
 from textual.widgets import Button, Input, OptionList, TabbedContent
-from tuikit import notes, palette, put, row, settle, show, type_into, until
+from tuikit import notes, opened, palette, put, row, settle, show, type_into, until
 
 from k3stui import plan as p
 from k3stui.tui.screens.plan_editor import PlanEditorScreen
@@ -102,9 +102,9 @@ async def test_host_config_is_offered_and_read_under_root(make_app, tmp_path: Pa
 
 
 async def test_choosing_calico_shows_the_implied_flags(make_app):
-    app = make_app(PlanState())
+    app = make_app(PlanState(), tab="network")
     async with app.run_test(size=(120, 40)) as pilot:
-        await show(pilot, app, "network")
+        await opened(pilot, app)
         await choose(pilot, app, "cni.kind", "calico")
         assert app.state.plan.cni.kind == "calico"
         assert app.state.applied.flannel.backend == "none"
@@ -122,9 +122,9 @@ async def test_choosing_calico_shows_the_implied_flags(make_app):
 
 
 async def test_bad_cidr_shows_at_the_field_and_blocks_export(make_app):
-    app = make_app(PlanState())
+    app = make_app(PlanState(), tab="addresses")
     async with app.run_test() as pilot:
-        await show(pilot, app, "addresses")
+        await opened(pilot, app)
         export = app.screen.query_one("#export", Button)
         assert not export.has_class("-off")
         await put(pilot, app, "cluster_cidr", "10.42.0.0/33")
@@ -149,9 +149,9 @@ async def test_bad_cidr_shows_at_the_field_and_blocks_export(make_app):
 
 
 async def test_a_letter_in_a_number_field_is_an_error(make_app):
-    app = make_app(PlanState())
+    app = make_app(PlanState(), tab="network")
     async with app.run_test(size=(120, 40)) as pilot:
-        await show(pilot, app, "network")
+        await opened(pilot, app)
         await type_into(pilot, app, "flannel.mtu", "14x")  # waits until the typing is judged
         assert app.state.current and app.state.has_errors
         assert "not a whole number" in notes(app, "flannel.mtu")
@@ -256,10 +256,9 @@ async def test_export_refuses_a_non_empty_folder_without_replace(make_app, tmp_p
 async def test_preview_shows_rendered_files_and_explanation(make_app):
     state = PlanState()
     state.set_text("flannel.backend", "host-gw")
-    app = make_app(state)
-    async with app.run_test(size=(120, 40)) as pilot:
-        # to the tab before it, then its key (stepping through every tab: test_fast_tab_presses_are_not_lost)
-        await show(pilot, app, "findings")
+    app = make_app(state, tab="findings")  # the tab before it, then its key (stepping through
+    async with app.run_test(size=(120, 40)) as pilot:  # every tab: test_fast_tab_presses_are_not_lost)
+        await opened(pilot, app)
         await pilot.press("ctrl+n")
         await until(pilot, lambda: app.screen.shown_tab == "preview")
         assert app.screen.query_one(TabbedContent).active == "preview"
@@ -281,10 +280,24 @@ async def test_command_palette_switches_tabs(make_app):
         assert app.screen.query_one(TabbedContent).active == "findings"
 
 
-async def test_help_panel_follows_focus_and_toggles(make_app):
-    app = make_app(PlanState())
+async def test_the_focused_options_label_stands_out_and_follows_the_focus(make_app):
+    """Textual restyles on a focus change only under an ancestor with a :focus-within rule of its
+    own: the label's emphasis stayed on the first row styled, wherever the focus went."""
+    app = make_app(PlanState(), tab="addresses")
     async with app.run_test() as pilot:
-        await show(pilot, app, "addresses")
+        await opened(pilot, app)
+        paths = ("cluster_cidr", "service_cidr", "cluster_dns")
+        for path in (*paths, paths[0]):
+            row(app, path).input.focus()
+            await settle(pilot)
+            bold = {p: bool(row(app, p).query_one(".field-label").rich_style.bold) for p in paths}
+            assert bold == {p: p == path for p in paths}
+
+
+async def test_help_panel_follows_focus_and_toggles(make_app):
+    app = make_app(PlanState(), tab="addresses")
+    async with app.run_test() as pilot:
+        await opened(pilot, app)
         row(app, "service_cidr").query_one(Input).focus()
         await pilot.pause()
         help_panel = app.screen.query_one("#help")
@@ -467,9 +480,9 @@ async def test_a_bad_preset_file_path_is_said_not_raised(make_app, tmp_path: Pat
 
 
 async def test_loading_a_plan_replaces_the_text_in_the_focused_field(make_app):
-    app = make_app(PlanState())
+    app = make_app(PlanState(), tab="addresses")
     async with app.run_test(size=(120, 40)) as pilot:
-        await show(pilot, app, "addresses")
+        await opened(pilot, app)
         row(app, "cluster_cidr").input.focus()
         await put(pilot, app, "cluster_cidr", "10.99.0.0/16")
         await pilot.press("ctrl+o")

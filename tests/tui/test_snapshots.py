@@ -22,23 +22,13 @@ SIZES = [(80, 24), (120, 40)]
 both_sizes = pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 
 
-async def show_tab(pilot, tab: str) -> None:
-    """Switch tabs once the plan screen is up (the app pushes it from on_mount), then settle."""
+async def opened(pilot) -> None:
+    """Until the plan screen (the app pushes it from on_mount) has settled on its first tab (the
+    app's `tab=`): built and focused, its inputs exist."""
     await until(pilot, lambda: isinstance(pilot.app.screen, PlanEditorScreen)
-                and bool(pilot.app.screen.query(TabbedContent)))
-    await settle(pilot)  # the first tab's build and focus before the switch
-    pilot.app.screen.query_one(TabbedContent).active = tab
-    await until(pilot, lambda: pilot.app.screen.shown_tab == tab)  # built, focused: its inputs exist
+                and pilot.app.screen.shown_tab is not None)
     await settle(pilot)
-    assert pilot.app.screen.query_one(TabbedContent).active == tab
-
-
-def on_tab(tab: str):
-    """A `run_before` that shows `tab`."""
-    async def run_before(pilot) -> None:
-        await show_tab(pilot, tab)
-
-    return run_before
+    assert pilot.app.screen.query_one(TabbedContent).active == pilot.app.screen.shown_tab
 
 
 async def settle(pilot) -> None:
@@ -68,14 +58,14 @@ def test_plan_cluster_tab(snap_compare, make_app, size):
 def test_addresses_with_a_bad_cidr(snap_compare, make_app, size):
     state = PlanState()
     state.set_text("cluster_cidr", "10.42.0.0/33")
-    assert snap_compare(make_app(state), terminal_size=size, run_before=on_tab("addresses"))
+    assert snap_compare(make_app(state, tab="addresses"), terminal_size=size, run_before=opened)
 
 
 @both_sizes
 def test_pod_network_with_calico(snap_compare, make_app, size):
     state = PlanState()
     state.set_text("cni.kind", "calico")
-    assert snap_compare(make_app(state), terminal_size=size, run_before=on_tab("network"))
+    assert snap_compare(make_app(state, tab="network"), terminal_size=size, run_before=opened)
 
 
 @both_sizes
@@ -83,7 +73,7 @@ def test_preview_host_gw(snap_compare, make_app, size):
     state = PlanState()
     state.set_text("flannel.backend", "host-gw")
     state.set_text("nodes", "srv1=10.0.0.30@server, ag1=10.0.0.31")
-    assert snap_compare(make_app(state), terminal_size=size, run_before=on_tab("preview"))
+    assert snap_compare(make_app(state, tab="preview"), terminal_size=size, run_before=opened)
 
 
 def test_save_prompt(snap_compare, make_app, tmp_path):
@@ -111,7 +101,7 @@ def test_pod_network_multus_two_networks(snap_compare, make_app, size):
     state.set_text("cni.multus.networks[1].subnet", "10.42.5.0/24")
 
     async def show_second_network(pilot):
-        await show_tab(pilot, "network")
+        await opened(pilot)
         subnet = pilot.app.screen.query_one("#" + field_for("cni.multus.networks[1].subnet").widget_id)
         subnet.query_one(Input).focus()
         await settle(pilot)
@@ -119,7 +109,7 @@ def test_pod_network_multus_two_networks(snap_compare, make_app, size):
         pilot.app.screen.query_one("#net-1").scroll_visible(animate=False, top=True)
         await settle(pilot)
 
-    assert snap_compare(make_app(state), terminal_size=size, run_before=show_second_network)
+    assert snap_compare(make_app(state, tab="network"), terminal_size=size, run_before=show_second_network)
 
 
 @both_sizes
@@ -129,7 +119,7 @@ def test_findings_tab(snap_compare, make_app, size):
     state.set_text("cluster_cidr", "10.42.0.0/33")
     state.set_text("flannel.backend", "host-gw")
     state.set_text("cni.kind", "calico")
-    assert snap_compare(make_app(state), terminal_size=size, run_before=on_tab("findings"))
+    assert snap_compare(make_app(state, tab="findings"), terminal_size=size, run_before=opened)
 
 
 def test_host_tab_flags_editor(snap_compare, make_app):
@@ -137,11 +127,11 @@ def test_host_tab_flags_editor(snap_compare, make_app):
     state.set_text("extra", "disable-helm-controler=true\nprotect-kernel-defaults=true")
 
     async def show_flags(pilot):
-        await show_tab(pilot, "host")
+        await opened(pilot)
         pilot.app.screen.query_one("#f-extra").input.focus()
         await settle(pilot)
 
-    assert snap_compare(make_app(state), terminal_size=(80, 24), run_before=show_flags)
+    assert snap_compare(make_app(state, tab="host"), terminal_size=(80, 24), run_before=show_flags)
 
 
 def test_pod_network_cilium(snap_compare, make_app):
@@ -149,11 +139,11 @@ def test_pod_network_cilium(snap_compare, make_app):
     state.set_text("cni.kind", "cilium")
 
     async def show_cilium(pilot):
-        await show_tab(pilot, "network")
+        await opened(pilot)
         pilot.app.screen.query_one("#sec-cilium").scroll_visible(animate=False, top=True)
         await settle(pilot)
 
-    assert snap_compare(make_app(state), terminal_size=(80, 24), run_before=show_cilium)
+    assert snap_compare(make_app(state, tab="network"), terminal_size=(80, 24), run_before=show_cilium)
 
 
 def test_export_prompt(snap_compare, make_app):
@@ -228,7 +218,7 @@ def test_pod_network_error_below_the_fold_after_f2(snap_compare, make_app):
     state.set_text("cni.multus.networks[0].range_end", "192.168.51.216")
 
     async def first_error(pilot):
-        await show_tab(pilot, "cluster")
+        await opened(pilot)
         await pilot.press("f2")
         await until(pilot, lambda: pilot.app.screen.shown_tab == "network")
         await settle(pilot)

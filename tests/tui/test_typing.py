@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from textual import events
-from tuikit import key_name, row, settle, show
+from tuikit import key_name, opened, row, settle
 
 from k3stui.presets import load_shipped
 from k3stui.tui.state import PlanState
@@ -17,9 +17,9 @@ async def test_a_burst_into_a_cidr_field_under_load_keeps_every_key(make_app):
     # Two CPU-bound processes beside the app on a 2-core machine: the load of the bug report.
     burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
     try:
-        app = make_app(PlanState(load_shipped("multus-macvlan").plan))  # the largest shipped plan
-        async with app.run_test() as pilot:
-            await show(pilot, app, "addresses")
+        app = make_app(PlanState(load_shipped("multus-macvlan").plan), tab="addresses")  # the largest
+        async with app.run_test() as pilot:  # shipped plan
+            await opened(pilot, app)
             for text in ("10.52.0.0/16", "192.168.200.0/24"):
                 widget = row(app, "cluster_cidr").input
                 widget.focus()

@@ -58,6 +58,12 @@ async def show(pilot, app, tab: str) -> None:
     await settle(pilot)
 
 
+async def opened(pilot, app) -> None:
+    """Until the editor's first tab (make_app's `tab=`) has settled: built, its first field focused."""
+    await until(pilot, lambda: getattr(app.screen, "shown_tab", None) is not None)
+    await settle(pilot)
+
+
 async def put(pilot, app, path: str, text: str) -> None:
     """Set a field's text as a paste would (one edit, not a keystroke each) and wait for its findings:
     for tests whose subject is not the typing."""

@@ -75,9 +75,17 @@ class PlanEditorScreen(FreshScreen[None]):
         Binding("ctrl+o", "app.open_start", "Open"),
     ]
 
-    def __init__(self, state: PlanState) -> None:
+    def __init__(self, state: PlanState, *, tab: str = _TAB_IDS[0]) -> None:
+        """`tab`: the tab shown first (the first one; tests open the one they are about)."""
+        if tab not in _TAB_IDS:
+            raise ValueError(f"no tab {tab!r}: one of {', '.join(_TAB_IDS)}")
         super().__init__()
         self.state = state
+        self._first_tab = tab
+        first = next((f for f in FIELDS if f.tab == tab and not f.section), None)
+        self._first_help = (first.help_key or first.path) if first else None
+        if tab != _TAB_IDS[0]:  # Textual focuses it as the screen mounts (see AUTO_FOCUS)
+            self.AUTO_FOCUS = "#preview-list" if tab == "preview" else f"TabPane#{tab} .field-input"
         # Before the Header mounts: set in on_mount, each would lay the screen out once more.
         self.title, self.sub_title = "k3stui", state.source
         self._preview_timer: Timer | None = None
@@ -88,7 +96,7 @@ class PlanEditorScreen(FreshScreen[None]):
         self._focus_on_switch: str | None = None  # the field path F2 asked for, focused once its tab shows
         self._drawn: dict[str, object] = {}  # what the screen-wide views last showed
         self.shown_tab: str | None = None  # the last tab whose switch has settled (focus moved in)
-        self._built: set[str] = {_TAB_IDS[0]}  # tabs whose options are mounted
+        self._built: set[str] = {tab}  # tabs whose options are mounted
         self._rows: list[FieldRow] = []
         self._sections: list[Vertical] = []
         self._unfilled: set[str] = set()  # sections mounted empty while hidden (see _tab_body)
@@ -104,12 +112,12 @@ class PlanEditorScreen(FreshScreen[None]):
         yield Header()
         yield SummaryBar(id="summary")
         self._labels_shown = self._tab_labels()  # composed with their counts: no relabel after mount
-        with TabbedContent(initial=_TAB_IDS[0], id="tabs"):
+        with TabbedContent(initial=self._first_tab, id="tabs"):
             for (tab, _), label in zip(TABS, self._labels_shown, strict=True):
                 with TabPane(label, id=tab):
                     if tab in self._built:
                         yield from self._tab_body(tab)
-        yield OptionHelp(_FIRST.help_key or _FIRST.path, id="help")
+        yield OptionHelp(self._first_help, id="help")
         yield SteadyFooter(compact=True)  # F7/F8 on the Multus section: every key still fits in 80 columns
 
     def _tab_body(self, tab: str) -> list[Widget]:
@@ -178,7 +186,7 @@ class PlanEditorScreen(FreshScreen[None]):
     def on_mount(self) -> None:
         self._index()
         self.refresh_view()
-        self._focus_first_field("cluster")
+        self._focus_first_field(self._first_tab)
 
     def _focus_first_field(self, tab: str) -> None:
         """Keyboard users land on the tab's first option, not on the buttons."""
