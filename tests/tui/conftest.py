@@ -5,9 +5,36 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import textual._wait
+from textual.css.stylesheet import Stylesheet
 
 from k3stui.tui.app import K3sTuiApp
 from k3stui.tui.state import PlanState
+
+# Textual's pilot sees the app idle when a sleep slice passes with (almost) no CPU used: 20 ms
+# slices, a twentieth of one in CPU. Half as long here, in the same proportion: a pause still
+# waits for every message queued before it (Textual's _wait_for_screen) and for a quiet slice,
+# and the tests wait for what they assert (tuikit.settle/until), never for a slice to pass.
+textual._wait.SLEEP_GRANULARITY = 0.01
+textual._wait.SLEEP_IDLE = textual._wait.SLEEP_GRANULARITY / 20
+
+# Textual parses every stylesheet again for each App (the parse cache belongs to the App's
+# Stylesheet), and the suite starts some 120 apps with the same CSS. Parsed once per source and
+# theme variables for the session: the same text and variables give the same rules, and Textual
+# only reads a rule set once it is parsed.
+_PARSED: dict[tuple[object, ...], list[object]] = {}
+_parse_rules = Stylesheet._parse_rules
+
+
+def _parse_rules_once(self: Stylesheet, css: str, read_from: tuple[str, str], is_default_rules: bool = False,
+                      tie_breaker: int = 0, scope: str = "") -> list[object]:
+    key = (css, read_from, is_default_rules, tie_breaker, scope, tuple(sorted(self._variables.items())))
+    if key not in _PARSED:
+        _PARSED[key] = _parse_rules(self, css, read_from, is_default_rules, tie_breaker, scope)
+    return _PARSED[key]
+
+
+Stylesheet._parse_rules = _parse_rules_once  # type: ignore[method-assign]
 
 
 @pytest.fixture

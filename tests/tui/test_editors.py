@@ -24,7 +24,7 @@ async def test_second_network_error_shows_under_it_and_goes_with_it(make_app):
     state.set_text(net(0, "master"), "eth1")
     state.set_text(net(0, "subnet"), "192.168.50.0/24")
     app = make_app(state, tab="network")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test() as pilot:
         await opened(pilot, app)
         networks = app.screen.query_one(MacvlanNetworks)
         assert networks.shown == 1
@@ -54,7 +54,7 @@ async def test_remove_binding_removes_the_focused_network(make_app):
     for i in range(3):
         state.set_text(net(i, "subnet"), f"192.168.{i}.0/24") if i == 0 else state.add_network()
     app = make_app(state, tab="network")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test() as pilot:
         await opened(pilot, app)
         row(app, net(1, "name")).input.focus()
         await pilot.press("f8")
@@ -68,7 +68,7 @@ async def test_cilium_option_reaches_the_chart_values_preview(make_app):
     state = PlanState()
     state.set_text("cni.kind", "cilium")
     app = make_app(state, tab="network")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test() as pilot:
         await opened(pilot, app)
         row(app, "cni.cilium.encryption").input.value = "wireguard"
         await put(pilot, app, "cni.cilium.operator_replicas", "3")
@@ -87,7 +87,7 @@ async def test_cilium_option_reaches_the_chart_values_preview(make_app):
 
 async def test_unknown_extra_flag_shows_did_you_mean_at_the_field(make_app):
     app = make_app(PlanState(), tab="host")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test() as pilot:
         await opened(pilot, app)
         area = row(app, "extra").query_one(TextArea)
         area.focus()
@@ -120,7 +120,7 @@ async def test_saved_preset_reloads_every_new_option(make_app, tmp_path: Path):
     state.set_text("extra", "disable-helm-controler=true")
     app = make_app(state)
     target = tmp_path / "lab.yaml"
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test() as pilot:
         await settle(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -160,7 +160,7 @@ async def test_palette_adds_a_network(make_app):
     state = PlanState()
     state.set_flag("multus", True)
     app = make_app(state)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test() as pilot:
         await palette(pilot, "add macvlan")
         await pilot.press("enter")
         await until(pilot, lambda: len(app.state.networks) == 2)  # runs after the palette closes
@@ -173,7 +173,7 @@ async def test_turning_multus_on_shows_a_network_to_fill_in(make_app):
     from textual.widgets import Checkbox
 
     app = make_app(PlanState(), tab="network")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test() as pilot:
         await opened(pilot, app)
         assert not app.screen.query(MacvlanNetworks)  # the Multus section is built when it is shown
         row(app, "multus").query_one(Checkbox).value = True

@@ -103,7 +103,7 @@ async def test_host_config_is_offered_and_read_under_root(make_app, tmp_path: Pa
 
 async def test_choosing_calico_shows_the_implied_flags(make_app):
     app = make_app(PlanState(), tab="network")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test() as pilot:
         await opened(pilot, app)
         await choose(pilot, app, "cni.kind", "calico")
         assert app.state.plan.cni.kind == "calico"
@@ -150,7 +150,7 @@ async def test_bad_cidr_shows_at_the_field_and_blocks_export(make_app):
 
 async def test_a_letter_in_a_number_field_is_an_error(make_app):
     app = make_app(PlanState(), tab="network")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test() as pilot:
         await opened(pilot, app)
         await type_into(pilot, app, "flannel.mtu", "14x")  # waits until the typing is judged
         assert app.state.current and app.state.has_errors
@@ -257,7 +257,7 @@ async def test_preview_shows_rendered_files_and_explanation(make_app):
     state = PlanState()
     state.set_text("flannel.backend", "host-gw")
     app = make_app(state, tab="findings")  # the tab before it, then its key (stepping through
-    async with app.run_test(size=(120, 40)) as pilot:  # every tab: test_fast_tab_presses_are_not_lost)
+    async with app.run_test() as pilot:  # every tab: test_fast_tab_presses_are_not_lost)
         await opened(pilot, app)
         await pilot.press("ctrl+n")
         await until(pilot, lambda: app.screen.shown_tab == "preview")
@@ -272,7 +272,7 @@ async def test_preview_shows_rendered_files_and_explanation(make_app):
 
 async def test_command_palette_switches_tabs(make_app):
     app = make_app(PlanState())
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test() as pilot:
         await palette(pilot, "tab findings")
         await pilot.press("down", "enter")
         await pilot.pause()
@@ -481,7 +481,7 @@ async def test_a_bad_preset_file_path_is_said_not_raised(make_app, tmp_path: Pat
 
 async def test_loading_a_plan_replaces_the_text_in_the_focused_field(make_app):
     app = make_app(PlanState(), tab="addresses")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test() as pilot:
         await opened(pilot, app)
         row(app, "cluster_cidr").input.focus()
         await put(pilot, app, "cluster_cidr", "10.99.0.0/16")
@@ -496,7 +496,7 @@ async def test_loading_a_plan_replaces_the_text_in_the_focused_field(make_app):
 async def test_palette_keys_command_then_f1_does_not_crash(make_app):
     """Textual's "Keys" command removes widgets whose type is named HelpPanel; ours is not."""
     app = make_app(PlanState())
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test() as pilot:
         await palette(pilot, "keys")
         await pilot.press("enter")  # show Textual's keys panel
         await settle(pilot)
