@@ -1,10 +1,15 @@
-"""SVG snapshots of the main screens at 80x24 and 120x40 (pytest-textual-snapshot).
+"""SVG snapshots of the main screens at 80x24 and 120x40 (pytest-textual-snapshot); a screen shown
+at both sizes is pictured from one app, resized (`snap_sizes`), the others with `snap_compare`.
 
 Regenerate after a deliberate UI change: pytest tests/tui --snapshot-update, then review the SVGs.
 The app is rooted in tmp_path and starts from a fixed plan, so nothing of this host shows.
 """
 
 from __future__ import annotations
+
+import inspect
+import pickle
+from pathlib import Path
 
 import pytest
 from textual.widgets import Input, TabbedContent
@@ -19,7 +24,53 @@ from k3stui.tui.state import PlanState
 PICTURE_ROOT = "/nonexistent/k3stui-snapshot-root"
 
 SIZES = [(80, 24), (120, 40)]
-both_sizes = pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+
+
+@pytest.fixture
+def snap_sizes(snapshot, request):
+    """`snap_sizes(app, run_before)`: the app's picture at 80x24, then at 120x40 from the same app,
+    its terminal resized as a user's is (`run_before` runs again after the resize: it puts the view
+    where the picture wants it). Each is compared with its own SVG, `test_x[80x24].svg` and
+    `test_x[120x40].svg`, and a mismatch goes into pytest-textual-snapshot's report like its own
+    `snap_compare`'s. One app start and tab build instead of two."""
+    from pytest_textual_snapshot import PseudoApp, PseudoConsole, SVGImageExtension, node_to_report_path
+    from rich.console import Console
+
+    pictures_snapshot = snapshot.use_extension(SVGImageExtension)
+
+    def compare(app, run_before=None) -> bool:
+        title = app.title
+
+        async def auto_pilot(pilot) -> None:
+            pictures = {}
+            for size in SIZES:
+                if pilot.app.size != size:
+                    await pilot.resize_terminal(*size)
+                    await until(pilot, lambda size=size: pilot.app.screen.size == size)
+                if run_before is not None:
+                    await run_before(pilot)
+                await settle(pilot)
+                pictures[size] = pilot.app.export_screenshot(title=title, simplify=True)
+            pilot.app.exit(pictures)
+
+        pictures = app.run(headless=True, auto_pilot=auto_pilot, size=SIZES[0])
+        outcomes = []
+        for (width, height), svg in pictures.items():
+            name = f"{width}x{height}"
+            location = Path(pictures_snapshot.extension.get_location(
+                test_location=pictures_snapshot.test_location, index=name))
+            expected = location.read_text(encoding="utf-8") if location.is_file() else None
+            outcomes.append((pictures_snapshot(name=name) == svg, expected, svg, name))
+        # as snap_compare records it, for the report: the first mismatch (or the last picture, passed)
+        matched, expected, svg, name = next((o for o in outcomes if not o[0]), outcomes[-1])
+        console = Console(legacy_windows=False, force_terminal=True)
+        full_path, line, test_name = request.node.reportinfo()
+        node_to_report_path(request.node).write_bytes(pickle.dumps((
+            matched, expected, svg, PseudoApp(PseudoConsole(False, console.size)), full_path, line,
+            f"{test_name}[{name}]", inspect.getdoc(request.node.function) or "", "", expected is not None)))
+        return all(o[0] for o in outcomes)
+
+    return compare
 
 
 async def opened(pilot) -> None:
@@ -44,36 +95,31 @@ async def settle(pilot) -> None:
         await pilot.pause()
 
 
-@both_sizes
-def test_start_screen(snap_compare, make_app, size):
-    assert snap_compare(make_app(), terminal_size=size, run_before=settle)
+def test_start_screen(snap_sizes, make_app):
+    assert snap_sizes(make_app(), settle)
 
 
-@both_sizes
-def test_plan_cluster_tab(snap_compare, make_app, size):
-    assert snap_compare(make_app(PlanState()), terminal_size=size)
+def test_plan_cluster_tab(snap_sizes, make_app):
+    assert snap_sizes(make_app(PlanState()), opened)
 
 
-@both_sizes
-def test_addresses_with_a_bad_cidr(snap_compare, make_app, size):
+def test_addresses_with_a_bad_cidr(snap_sizes, make_app):
     state = PlanState()
     state.set_text("cluster_cidr", "10.42.0.0/33")
-    assert snap_compare(make_app(state, tab="addresses"), terminal_size=size, run_before=opened)
+    assert snap_sizes(make_app(state, tab="addresses"), opened)
 
 
-@both_sizes
-def test_pod_network_with_calico(snap_compare, make_app, size):
+def test_pod_network_with_calico(snap_sizes, make_app):
     state = PlanState()
     state.set_text("cni.kind", "calico")
-    assert snap_compare(make_app(state, tab="network"), terminal_size=size, run_before=opened)
+    assert snap_sizes(make_app(state, tab="network"), opened)
 
 
-@both_sizes
-def test_preview_host_gw(snap_compare, make_app, size):
+def test_preview_host_gw(snap_sizes, make_app):
     state = PlanState()
     state.set_text("flannel.backend", "host-gw")
     state.set_text("nodes", "srv1=10.0.0.30@server, ag1=10.0.0.31")
-    assert snap_compare(make_app(state, tab="preview"), terminal_size=size, run_before=opened)
+    assert snap_sizes(make_app(state, tab="preview"), opened)
 
 
 def test_save_prompt(snap_compare, make_app, tmp_path):
@@ -87,8 +133,7 @@ def test_save_prompt(snap_compare, make_app, tmp_path):
     assert snap_compare(make_app(PlanState()), terminal_size=(80, 24), run_before=open_save)
 
 
-@both_sizes
-def test_pod_network_multus_two_networks(snap_compare, make_app, size):
+def test_pod_network_multus_two_networks(snap_sizes, make_app):
     """Two macvlan networks; the second's subnet overlaps cluster-cidr, said under that field."""
     from k3stui.tui.fields import field_for
 
@@ -109,17 +154,16 @@ def test_pod_network_multus_two_networks(snap_compare, make_app, size):
         pilot.app.screen.query_one("#net-1").scroll_visible(animate=False, top=True)
         await settle(pilot)
 
-    assert snap_compare(make_app(state, tab="network"), terminal_size=size, run_before=show_second_network)
+    assert snap_sizes(make_app(state, tab="network"), show_second_network)
 
 
-@both_sizes
-def test_findings_tab(snap_compare, make_app, size):
+def test_findings_tab(snap_sizes, make_app):
     """Errors, warnings and notes with their fixes; long ones wrap under their own start."""
     state = PlanState()
     state.set_text("cluster_cidr", "10.42.0.0/33")
     state.set_text("flannel.backend", "host-gw")
     state.set_text("cni.kind", "calico")
-    assert snap_compare(make_app(state, tab="findings"), terminal_size=size, run_before=opened)
+    assert snap_sizes(make_app(state, tab="findings"), opened)
 
 
 def test_host_tab_flags_editor(snap_compare, make_app):
