@@ -53,6 +53,7 @@ async def test_remove_binding_removes_the_focused_network(make_app):
     state.set_flag("multus", True)
     for i in range(3):
         state.set_text(net(i, "subnet"), f"192.168.{i}.0/24") if i == 0 else state.add_network()
+    state.set_text(net(2, "subnet"), "10.42.5.0/24")  # inside cluster-cidr: its finding moves up too
     app = make_app(state, tab="network")
     async with app.run_test() as pilot:
         await opened(pilot, app)
@@ -62,6 +63,10 @@ async def test_remove_binding_removes_the_focused_network(make_app):
         assert [n.name for n in app.state.networks] == ["macvlan", "macvlan-3"]
         assert app.screen.query_one(MacvlanNetworks).shown == 2
         assert row(app, net(1, "name")).input.value == "macvlan-3"
+        assert row(app, net(1, "subnet")).input.value == "10.42.5.0/24"
+        assert "overlaps cluster-cidr" in notes(app, net(1, "subnet"))
+        assert row(app, net(1, "subnet")).has_class("-error")
+        assert not app.screen.query("#net-2")
 
 
 async def test_cilium_option_reaches_the_chart_values_preview(make_app):

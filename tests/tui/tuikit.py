@@ -32,10 +32,13 @@ def notes(app, path: str) -> str:
 
 
 async def settle(pilot) -> None:
-    """Until every edit is judged and drawn: the workers done, then the messages they posted."""
+    """Until every edit is judged and drawn: the app idle, and when workers are still running
+    (a debounced judgement waits in one), until they are done, then the messages they posted."""
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    running = [w for w in pilot.app.workers if not w.is_finished]
+    if running:
+        await pilot.app.workers.wait_for_complete(running)
+        await pilot.pause()
 
 
 async def until(pilot, condition, *, within: float = 120.0) -> None:

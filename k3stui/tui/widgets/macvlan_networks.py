@@ -19,7 +19,7 @@ from k3stui.tui.widgets.field_row import FieldRow
 
 class MacvlanNetworks(Vertical):
     """Posts `MacvlanNetworks.Requested`; `sync` shows the plan's networks (new ones added at the end,
-    all rebuilt after a removal)."""
+    the last ones removed, the rest reloaded after a removal)."""
 
     # F-keys: Input already binds most ctrl+letters (ctrl+a home, ctrl+d delete ...).
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -59,15 +59,19 @@ class MacvlanNetworks(Vertical):
         return len(self.query_children(".network"))
 
     async def sync(self, state: PlanState, *, rebuild: bool = False) -> None:
-        """Mount the networks the plan gained (the rows shown stay: mounting a network's rows is
-        what an Add costs); rebuild every row when the plan has fewer, or when asked (a removal
-        shifts every later network's values and findings up by one)."""
+        """Mount the networks the plan gained and remove the ones it lost (the last ones: the rows
+        shown stay, mounting or removing one network's rows is what an Add or a Remove costs).
+        `rebuild` after a removal: every later network's values and findings moved up by one, so
+        the rows that stay show the plan again."""
         self._state = state
         shown, wanted = self.shown, state.network_count
-        if not rebuild and wanted > shown:
+        if wanted > shown:
             await self.mount_all([self._network(i) for i in range(shown, wanted)], before="#net-add")
-        elif rebuild or wanted != shown:
-            await self.recompose()
+        elif wanted < shown:
+            await self.remove_children([self.query_one(f"#net-{i}") for i in range(wanted, shown)])
+        if rebuild:
+            for row in self.query(FieldRow).results(FieldRow):
+                row.refresh_from(state, values=True)
 
     def focus_network(self, index: int) -> None:
         """Keyboard users land on the network's first option (or on Add when there is none)."""
