@@ -139,7 +139,7 @@ class K3sTuiApp(App[int]):
         from k3stui.tui.screens.plan_editor import PlanEditorScreen
 
         self.state = state
-        self.push_screen(PlanEditorScreen(state) if tab is None else PlanEditorScreen(state, tab=tab))
+        self.push_screen(PlanEditorScreen(state, tab=tab))
 
     def _add_stylesheet(self, path: Path) -> None:
         """A screen's rules (its STYLESHEET), added when it is first opened (not parsed before the

@@ -563,3 +563,8 @@ def test_run_app_prints_the_crash_and_returns_3(tmp_path: Path, monkeypatch, cap
     monkeypatch.setattr(tui_app.K3sTuiApp, "run", crashed_run)
     assert tui_app.run_app(tmp_path, tmp_path) == 3
     assert "internal error: RuntimeError" in capsys.readouterr().err
+
+
+def test_the_editor_opens_only_on_a_tab_it_has():
+    with pytest.raises(ValueError, match="no tab 'nope'"):
+        PlanEditorScreen(PlanState(), tab="nope")

@@ -75,8 +75,9 @@ class PlanEditorScreen(FreshScreen[None]):
         Binding("ctrl+o", "app.open_start", "Open"),
     ]
 
-    def __init__(self, state: PlanState, *, tab: str = _TAB_IDS[0]) -> None:
-        """`tab`: the tab shown first (the first one; tests open the one they are about)."""
+    def __init__(self, state: PlanState, *, tab: str | None = None) -> None:
+        """`tab`: the tab shown first (None: the first one; tests open the one they are about)."""
+        tab = tab or _TAB_IDS[0]
         if tab not in _TAB_IDS:
             raise ValueError(f"no tab {tab!r}: one of {', '.join(_TAB_IDS)}")
         super().__init__()

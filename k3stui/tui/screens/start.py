@@ -23,8 +23,7 @@ from k3stui.tui import starting_points as st
 from k3stui.tui.screens.fresh import FreshScreen
 from k3stui.tui.widgets.steady_footer import SteadyFooter
 
-# What the start screen hands back: (plan, where it came from, importers' findings).
-# (plan, where it came from, importer findings, (name, description) of the preset if one)
+# A starting point: (plan, where it came from, importers' findings, (name, description) of the preset if one).
 Start = tuple[p.Plan, str, list[Finding], tuple[str, str] | None]
 
 
