@@ -12,11 +12,11 @@ import pickle
 from pathlib import Path
 
 import pytest
+import tuikit
 from textual.widgets import Input, TabbedContent
 from tuikit import until
 
 from k3stui.install.events import OutputLine, StepDone, StepFailed, StepStarted, Undone
-from k3stui.tui.screens.plan_editor import PlanEditorScreen
 from k3stui.tui.state import PlanState
 
 # The install screen's root in pictures: a fixed path (tmp_path would change every run), never
@@ -76,20 +76,17 @@ def snap_sizes(snapshot, request):
 async def opened(pilot) -> None:
     """Until the plan screen (the app pushes it from on_mount) has settled on its first tab (the
     app's `tab=`): built and focused, its inputs exist."""
-    await until(pilot, lambda: isinstance(pilot.app.screen, PlanEditorScreen)
-                and pilot.app.screen.shown_tab is not None)
+    await tuikit.opened(pilot, pilot.app)
     await settle(pilot)
     assert pilot.app.screen.query_one(TabbedContent).active == pilot.app.screen.shown_tab
 
 
 async def settle(pilot) -> None:
-    """A tab switch animates its underline and moves focus: wait for both before the picture.
-    A blinking cursor would make the picture depend on timing: keep it steady."""
+    """Every edit judged and drawn (tuikit.settle), animations done and the focus moved, the cursor
+    kept steady: a blinking one would make the picture depend on timing."""
     for widget in pilot.app.screen.query("Input, TextArea"):
         widget.cursor_blink = False
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await tuikit.settle(pilot)
     await pilot.wait_for_scheduled_animations()
     for _ in range(3):  # the footer recomposes for the newly focused field after a refresh or two
         await pilot.pause()

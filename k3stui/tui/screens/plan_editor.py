@@ -85,8 +85,6 @@ class PlanEditorScreen(FreshScreen[None]):
         self._first_tab = tab
         first = next((f for f in FIELDS if f.tab == tab and not f.section), None)
         self._first_help = (first.help_key or first.path) if first else None
-        if tab != _TAB_IDS[0]:  # Textual focuses it as the screen mounts (see AUTO_FOCUS)
-            self.AUTO_FOCUS = "#preview-list" if tab == "preview" else f"TabPane#{tab} .field-input"
         # Before the Header mounts: set in on_mount, each would lay the screen out once more.
         self.title, self.sub_title = "k3stui", state.source
         self._preview_timer: Timer | None = None
@@ -286,9 +284,9 @@ class PlanEditorScreen(FreshScreen[None]):
             self.state.edit_text(event.path, event.value)
         self._judge_soon()
 
-    async def _sync_networks(self, focus: int | None = None, *, rebuild: bool = False) -> None:
+    async def _sync_networks(self, focus: int | None = None) -> None:
         networks = self.query_one(MacvlanNetworks)
-        await networks.sync(self.state, rebuild=rebuild)
+        await networks.sync(self.state)
         self._index()
         self.refresh_view()
         if focus is not None:
@@ -308,7 +306,7 @@ class PlanEditorScreen(FreshScreen[None]):
                 self.state.remove_network(event.remove)
                 index = max(0, event.remove - 1)
                 self.say(f"Removed macvlan network {event.remove + 1}")
-            await self._sync_networks(index, rebuild=event.remove is not None)
+            await self._sync_networks(index)
 
     async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == self._tab_asked:

@@ -18,8 +18,8 @@ from k3stui.tui.widgets.field_row import FieldRow
 
 
 class MacvlanNetworks(Vertical):
-    """Posts `MacvlanNetworks.Requested`; `sync` shows the plan's networks (new ones added at the end,
-    the last ones removed, the rest reloaded after a removal)."""
+    """Posts `MacvlanNetworks.Requested`; `sync` shows the plan's networks (new ones added at the end;
+    after a removal the last ones go and the rest show the plan again)."""
 
     # F-keys: Input already binds most ctrl+letters (ctrl+a home, ctrl+d delete ...).
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -58,18 +58,17 @@ class MacvlanNetworks(Vertical):
     def shown(self) -> int:
         return len(self.query_children(".network"))
 
-    async def sync(self, state: PlanState, *, rebuild: bool = False) -> None:
-        """Mount the networks the plan gained and remove the ones it lost (the last ones: the rows
-        shown stay, mounting or removing one network's rows is what an Add or a Remove costs).
-        `rebuild` after a removal: every later network's values and findings moved up by one, so
-        the rows that stay show the plan again."""
+    async def sync(self, state: PlanState) -> None:
+        """Mount the networks the plan gained, or remove the ones it lost: the last ones, and the rows
+        that stay show the plan again (after a removal every later network's values and findings
+        moved up by one). The rows shown stay: mounting or removing one network's rows is what an
+        Add or a Remove costs."""
         self._state = state
         shown, wanted = self.shown, state.network_count
         if wanted > shown:
             await self.mount_all([self._network(i) for i in range(shown, wanted)], before="#net-add")
         elif wanted < shown:
             await self.remove_children([self.query_one(f"#net-{i}") for i in range(wanted, shown)])
-        if rebuild:
             for row in self.query(FieldRow).results(FieldRow):
                 row.refresh_from(state, values=True)
 
