@@ -18,6 +18,7 @@ from tuikit import until
 
 from k3stui.install.events import OutputLine, StepDone, StepFailed, StepStarted, Undone
 from k3stui.tui.state import PlanState
+from k3stui.tui.widgets.steady_footer import SteadyFooter, shown_keys
 
 # The install screen's root in pictures: a fixed path (tmp_path would change every run), never
 # written (only the dry run reads under it; the running and failed pictures are fed events).
@@ -50,6 +51,7 @@ def snap_sizes(snapshot, request):
                 if run_before is not None:
                     await run_before(pilot)
                 await settle(pilot)
+                await pilot.wait_for_scheduled_animations()
                 pictures[size] = pilot.app.export_screenshot(title=title, simplify=True)
             pilot.app.exit(pictures)
 
@@ -77,19 +79,19 @@ async def opened(pilot) -> None:
     """Until the plan screen (the app pushes it from on_mount) has settled on its first tab (the
     app's `tab=`): built and focused, its inputs exist."""
     await tuikit.opened(pilot, pilot.app)
-    await settle(pilot)
     assert pilot.app.screen.query_one(TabbedContent).active == pilot.app.screen.shown_tab
 
 
 async def settle(pilot) -> None:
-    """Every edit judged and drawn (tuikit.settle), animations done and the focus moved, the cursor
-    kept steady: a blinking one would make the picture depend on timing."""
+    """Every edit judged and drawn (tuikit.settle), the footer rebuilt for the keys of the focused
+    widget (it rebuilds a refresh or two after the focus moves), the cursor kept steady: a blinking
+    one would make the picture depend on timing."""
     for widget in pilot.app.screen.query("Input, TextArea"):
         widget.cursor_blink = False
     await tuikit.settle(pilot)
-    await pilot.wait_for_scheduled_animations()
-    for _ in range(3):  # the footer recomposes for the newly focused field after a refresh or two
-        await pilot.pause()
+    await until(pilot, lambda: all(footer.composed == shown_keys(pilot.app.screen)
+                                   for footer in pilot.app.screen.query(SteadyFooter)))
+    await tuikit.settle(pilot)  # the rebuilt footer's keys mounted and drawn
 
 
 def test_start_screen(snap_sizes, make_app):

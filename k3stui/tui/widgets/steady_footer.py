@@ -26,7 +26,8 @@ class SteadyFooter(Footer):
     """Also composes its keys when it mounts: Textual's Footer waits for the first bindings signal
     (its `_bindings_ready`), then rebuilds, a layout pass more while a screen opens."""
 
-    _drawn: tuple[tuple[str, str, bool, str], ...] | None = None
+    _drawn: tuple[tuple[str, str, bool, str], ...] | None = None  # the keys of the last rebuild asked for
+    composed: tuple[tuple[str, str, bool, str], ...] | None = None  # the keys its children were made from
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -36,7 +37,7 @@ class SteadyFooter(Footer):
         keys = shown_keys(self.screen)
         children = list(super().compose())
         if children:  # a Textual whose Footer still waits: the first signal composes it
-            self._drawn = keys
+            self._drawn = self.composed = keys
         yield from children
 
     def bindings_changed(self, screen: Screen[object]) -> None:
