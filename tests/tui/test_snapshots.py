@@ -89,9 +89,14 @@ async def settle(pilot) -> None:
     for widget in pilot.app.screen.query("Input, TextArea"):
         widget.cursor_blink = False
     await tuikit.settle(pilot)
-    await until(pilot, lambda: all(footer.composed == shown_keys(pilot.app.screen)
-                                   for footer in pilot.app.screen.query(SteadyFooter)))
-    await tuikit.settle(pilot)  # the rebuilt footer's keys mounted and drawn
+
+    def footer_current() -> bool:
+        screen = pilot.app.screen
+        return all(footer.composed == shown_keys(screen) for footer in screen.query(SteadyFooter))
+
+    if not footer_current():
+        await until(pilot, footer_current)
+        await tuikit.settle(pilot)  # the rebuilt footer's keys mounted and drawn
 
 
 def test_start_screen(snap_sizes, make_app):
