@@ -173,12 +173,14 @@ def record(cls: T) -> T:
     init_fields = tuple(f for f in fields_ if f.init)
     names_in_order = tuple(f.name for f in init_fields)
     accepted = frozenset(names_in_order)
-    required = 0
-    for i, f in enumerate(init_fields):
-        if f.default is MISSING and f.default_factory is MISSING:
-            if required < i:
-                raise TypeError(f"non-default argument {f.name!r} follows default argument")
-            required += 1
+    seen_default: str | None = None
+    for f in init_fields:
+        if f.default is not MISSING or f.default_factory is not MISSING:
+            seen_default = f.name
+        elif seen_default is not None:  # dataclasses' words; 3.13 names the default argument too
+            named = f" {seen_default!r}" if sys.version_info >= (3, 13) else ""
+            raise TypeError(f"non-default argument {f.name!r} follows default argument{named}")
+    required = sum(f.default is MISSING and f.default_factory is MISSING for f in init_fields)  # all first
     # Each instance starts as a copy of this (field order kept), then takes its arguments over it.
     template = {f.name: f.default for f in init_fields}
     unset = tuple((f.name, f.default_factory) for f in init_fields if f.default is MISSING)

@@ -49,6 +49,20 @@ def test_trailing_comma_and_other_syntax_errors_have_positions() -> None:
         apply_netconf(Plan(), "[1]", "n.json")
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    # found in the text, so every Python says the same (3.13's decoder words and places these
+    # differently from 3.11's: "Illegal trailing comma", at the comma rather than after it)
+    ('{"Backend": {"Type": "vxlan"},}', "1:30: trailing ',' before '}'"),
+    ('{"Backend": {"Type": "vxlan"}, "Hosts": [1,\n  2 ,\n ]}', "2:5: trailing ',' before ']'"),
+    ('{"Network": "10.42.0.0/16" "Backend": {}}',
+     "1:27: a ',' is missing here, before the next item at 1:28"),
+])
+def test_json_mistakes_are_placed_where_the_user_fixes_them(text: str, said: str) -> None:
+    with pytest.raises(InputError) as caught:
+        apply_netconf(Plan(), text, "n.json")
+    assert str(caught.value).startswith(f"n.json:{said}")
+
+
 def test_missing_backend_is_an_error_saying_udp() -> None:
     _, findings = apply_netconf(Plan(), '{"Network": "10.42.0.0/16"}', "n.json")
     assert codes(findings) == [("NETCONF002", "Backend")]

@@ -71,14 +71,29 @@ def parse_json(text: str, source: str) -> Any:
 def _describe(exc: json.JSONDecodeError, source: str) -> str:
     text, pos = exc.doc, exc.pos
     prev = len(text[:pos].rstrip())  # index just after the previous token
-    line = text.count("\n", 0, prev) + 1
-    col = prev - (text.rfind("\n", 0, prev) + 1) + 1
+    comma = _trailing_comma(text, pos, prev)
+    if comma is not None:
+        closer = text[comma + 1:].lstrip()[0]
+        return f"{source}:{_line_col(text, comma)}: trailing ',' before '{closer}' (JSON allows none)"
     if exc.msg.startswith("Expecting ',' delimiter") and prev > 0:
-        return (f"{source}:{line}:{col}: a ',' is missing here, before the next item at "
+        return (f"{source}:{_line_col(text, prev)}: a ',' is missing here, before the next item at "
                 f"{exc.lineno}:{exc.colno}")
-    if exc.msg.startswith("Expecting property name") and prev > 0 and text[prev - 1] == ",":
-        return f"{source}:{line}:{col - 1}: trailing ',' before '}}' (JSON allows none)"
     return f"{source}:{exc.lineno}:{exc.colno}: {exc.msg}"
+
+
+def _trailing_comma(text: str, pos: int, prev: int) -> int | None:
+    """Where a ',' right before a '}' or ']' is, found in the text, not in the decoder's message:
+    Python 3.11 and 3.12 point after it ("Expecting property name", "Expecting value"), 3.13 at
+    it ("Illegal trailing comma before end of object")."""
+    for at in (prev - 1, pos):
+        if 0 <= at < len(text) and text[at] == "," and text[at + 1:].lstrip()[:1] in ("}", "]"):
+            return at
+    return None
+
+
+def _line_col(text: str, at: int) -> str:
+    """1-based line:column of the character at index `at`."""
+    return f"{text.count(chr(10), 0, at) + 1}:{at - (text.rfind(chr(10), 0, at) + 1) + 1}"
 
 
 def _normalize(data: dict[str, Any], known: tuple[str, ...], prefix: str, source: str,
