@@ -93,7 +93,9 @@ def _trailing_comma(text: str, pos: int, prev: int) -> int | None:
 
 def _line_col(text: str, at: int) -> str:
     """1-based line:column of the character at index `at`."""
-    return f"{text.count(chr(10), 0, at) + 1}:{at - (text.rfind(chr(10), 0, at) + 1) + 1}"
+    line_start = text.rfind("\n", 0, at) + 1
+    line = text.count("\n", 0, at) + 1
+    return f"{line}:{at - line_start + 1}"
 
 
 def _normalize(data: dict[str, Any], known: tuple[str, ...], prefix: str, source: str,
