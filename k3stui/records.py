@@ -180,7 +180,8 @@ def record(cls: T) -> T:
         elif seen_default is not None:  # dataclasses' words; 3.13 names the default argument too
             named = f" {seen_default!r}" if sys.version_info >= (3, 13) else ""
             raise TypeError(f"non-default argument {f.name!r} follows default argument{named}")
-    required = sum(f.default is MISSING and f.default_factory is MISSING for f in init_fields)  # all first
+    # the required fields, all before the first default (checked above)
+    required = sum(f.default is MISSING and f.default_factory is MISSING for f in init_fields)
     # Each instance starts as a copy of this (field order kept), then takes its arguments over it.
     template = {f.name: f.default for f in init_fields}
     unset = tuple((f.name, f.default_factory) for f in init_fields if f.default is MISSING)

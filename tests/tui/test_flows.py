@@ -256,8 +256,9 @@ async def test_export_refuses_a_non_empty_folder_without_replace(make_app, tmp_p
 async def test_preview_shows_rendered_files_and_explanation(make_app):
     state = PlanState()
     state.set_text("flannel.backend", "host-gw")
-    app = make_app(state, tab="findings")  # the tab before it, then its key (stepping through
-    async with app.run_test() as pilot:  # every tab: test_fast_tab_presses_are_not_lost)
+    # on the tab before it, then its key (stepping through every tab: test_fast_tab_presses_are_not_lost)
+    app = make_app(state, tab="findings")
+    async with app.run_test() as pilot:
         await opened(pilot, app)
         await pilot.press("ctrl+n")
         await until(pilot, lambda: app.screen.shown_tab == "preview")

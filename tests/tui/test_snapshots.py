@@ -100,7 +100,7 @@ async def settle(pilot) -> None:
 
 
 def test_start_screen(snap_sizes, make_app):
-    assert snap_sizes(make_app(), settle)
+    assert snap_sizes(make_app())  # the picture's own settle is all the start screen needs
 
 
 def test_plan_cluster_tab(snap_sizes, make_app):

@@ -17,8 +17,9 @@ async def test_a_burst_into_a_cidr_field_under_load_keeps_every_key(make_app):
     # Two CPU-bound processes beside the app on a 2-core machine: the load of the bug report.
     burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
     try:
-        app = make_app(PlanState(load_shipped("multus-macvlan").plan), tab="addresses")  # the largest
-        async with app.run_test() as pilot:  # shipped plan
+        # the largest shipped plan
+        app = make_app(PlanState(load_shipped("multus-macvlan").plan), tab="addresses")
+        async with app.run_test() as pilot:
             await opened(pilot, app)
             for text in ("10.52.0.0/16", "192.168.200.0/24"):
                 widget = row(app, "cluster_cidr").input

@@ -24,7 +24,7 @@ from textual.widgets import Button, Header, Label, Static, TabbedContent, TabPan
 
 from k3stui import plan as p
 from k3stui.findings import Severity
-from k3stui.tui.fields import FIELDS, SECTIONS, TABS, field_for, section_visible
+from k3stui.tui.fields import FIELDS, SECTIONS, TABS, Field, field_for, section_visible
 from k3stui.tui.screens.fresh import FreshScreen
 from k3stui.tui.state import PlanState, judge
 from k3stui.tui.widgets.field_row import FieldRow
@@ -43,9 +43,16 @@ if TYPE_CHECKING:
 W = TypeVar("W", bound=Widget)
 _TAB_IDS = [tab for tab, _ in TABS]
 _FINDINGS = _TAB_IDS.index("findings")  # the tabs before it hold the options
+
+
+def _first_field(tab: str) -> Field | None:
+    """A tab's first option (outside its sections), the one focused when the tab opens."""
+    return next((f for f in FIELDS if f.tab == tab and not f.section), None)
+
+
 # The option focused when the screen opens: focused by Textual as the screen mounts (not moved
 # there afterwards, a footer and help redraw more) and its help shown from the start.
-_FIRST = next(f for f in FIELDS if f.tab == _TAB_IDS[0] and not f.section)
+_FIRST = cast("Field", _first_field(_TAB_IDS[0]))
 _PREVIEW_DELAY = 0.15  # seconds of quiet typing before the previews re-render
 JUDGE_DELAY = 0.04  # seconds of quiet typing before the plan is judged: a burst is judged once
 
@@ -83,7 +90,7 @@ class PlanEditorScreen(FreshScreen[None]):
         super().__init__()
         self.state = state
         self._first_tab = tab
-        first = next((f for f in FIELDS if f.tab == tab and not f.section), None)
+        first = _first_field(tab)
         self._first_help = (first.help_key or first.path) if first else None
         # Before the Header mounts: set in on_mount, each would lay the screen out once more.
         self.title, self.sub_title = "k3stui", state.source
